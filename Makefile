@@ -1,0 +1,40 @@
+# Copyright 2026 The Distill authors.
+# The two commands: `make demo` (install, build, run the main job) and `make test` (install, build, test).
+
+SHELL := /bin/bash
+PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
+            dataset-fashion-mnist pkg-config python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+DEMO_DIR ?= demo
+
+.PHONY: all deps build release test demo clean
+
+all: build
+
+# Installs only what is missing; `apt-get update` runs only then.
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	./scripts/demo.sh "$(DEMO_DIR)"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+// Copyright 2026 The Distill authors.
+
+import Foundation
+import PackageDescription
+
+/// Host-tuned code generation for the engine's SIMD loops (see ../shared/NOTES.md): opt in with
+/// `DISTILL_TARGET_CPU=native` (or a CPU name); the default build stays portable.
+let targetCPU = ProcessInfo.processInfo.environment["DISTILL_TARGET_CPU"]
+let engineFlags: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "distill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "distill", targets: ["DistillCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (module map + shim header each)
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CSpng", path: "Sources/CSpng", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
+
+        // MARK: - Libraries, one capability each
+        .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
+        .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
+        .target(
+            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng"], swiftSettings: strict + engineFlags),
+        .target(
+            name: "DistillStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "DistillService",
+            dependencies: [
+                "DistillStore", "DistillModels", "DistillData", "DistillEngine",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "DistillCLI",
+            dependencies: [
+                "DistillService", "DistillStore", "DistillModels", "DistillData", "DistillEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: - Tests
+        .testTarget(name: "DistillEngineTests", dependencies: ["DistillEngine"], swiftSettings: strict),
+        .testTarget(name: "DistillModelsTests", dependencies: ["DistillModels"], swiftSettings: strict),
+        .testTarget(name: "DistillDataTests", dependencies: ["DistillData"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillStoreTests",
+            dependencies: ["DistillStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "DistillServiceTests", dependencies: ["DistillService", "DistillStore"], swiftSettings: strict),
+        .testTarget(name: "DistillCLITests", dependencies: ["DistillStore"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

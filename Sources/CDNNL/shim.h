@@ -1,0 +1,18 @@
+// Copyright 2026 The Distill authors.
+// oneDNN 2.6 C API (Debian libdnnl-dev) plus what Swift cannot import on its own.
+#ifndef DISTILL_CDNNL_SHIM_H
+#define DISTILL_CDNNL_SHIM_H
+
+#include <oneapi/dnnl/dnnl.h>
+
+/// `DNNL_MEMORY_ALLOCATE` is a pointer-cast macro; Swift sees it through this function.
+static inline void *distill_dnnl_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
+
+/// `DNNL_MEMORY_NONE` likewise.
+static inline void *distill_dnnl_memory_none(void) { return DNNL_MEMORY_NONE; }
+
+/// OpenMP runtime (libgomp); omp.h is not on clang's include path here.
+extern void omp_set_num_threads(int);
+extern int omp_get_max_threads(void);
+
+#endif
