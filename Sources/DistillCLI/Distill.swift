@@ -7,6 +7,8 @@ struct Distill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distill",
         abstract: "Distil large teachers into small MobileNet students on CPU.",
-        subcommands: []
+        subcommands: [
+            BenchCommand.self,
+        ]
     )
 }

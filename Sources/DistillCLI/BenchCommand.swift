@@ -1,0 +1,13 @@
+// Copyright 2026 The Distill authors.
+
+import ArgumentParser
+
+/// `distill bench …`: measurements of this machine. Benchmarks print figures and never fail on speed;
+/// the last line of each is one JSON object for scripts.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training, inference, decoding and fetching speed on this machine.",
+        subcommands: []
+    )
+}
