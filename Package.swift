@@ -37,12 +37,15 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
             name: "CSpng", path: "Sources/CSpng", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Libraries, one capability each
         .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
         .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
         .target(
-            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng"], swiftSettings: strict + engineFlags),
+            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"], swiftSettings: strict + engineFlags),
         .target(
             name: "DistillStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),

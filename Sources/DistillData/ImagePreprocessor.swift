@@ -1,0 +1,86 @@
+// Copyright 2026 The Distill authors.
+// Bytes → student input tensor. Layout: NCHW float32, one sample is (3, resolution, resolution),
+// channels R, G, B; value = (pixel − mean[c]) / std[c] with pixel in 0…255 (default: MobileNet's
+// [-1, 1] scaling, pixel / 127.5 − 1).
+
+/// How the decoded image is mapped onto the square student input.
+public enum CropMode: String, Sendable, Equatable, Codable, CaseIterable {
+    /// The largest centred square is resized (keeps the aspect ratio; the default).
+    case centerSquare = "center-square"
+    /// The whole image is resized to the square (distorts non-square images).
+    case stretch
+}
+
+/// Decodes, crops, resizes and normalises images into student input tensors.
+///
+/// Not thread-safe (it owns a decoder and scratch memory): create one per thread and reuse it.
+public final class ImagePreprocessor {
+    /// Output height and width.
+    public let resolution: Int
+    /// Crop applied before resizing.
+    public let cropMode: CropMode
+    /// Per-channel normalisation.
+    public let normalization: Normalization
+    private let decoder: ImageDecoder
+    private let resizer = ImageResizer()
+
+    /// Floats per sample: `3 * resolution * resolution`.
+    public var sampleCount: Int { 3 * resolution * resolution }
+
+    /// Creates a preprocessor.
+    /// - Parameters:
+    ///   - resolution: The student's input size (H = W), at least 1.
+    ///   - cropMode: Crop before resizing (default centre square).
+    ///   - normalization: Value scaling (default MobileNet's [-1, 1]).
+    ///   - limits: Dimension limits checked before decoding.
+    /// - Throws: `DataError.invalidArgument` for a resolution below 1, `.library` when libturbojpeg fails.
+    public init(
+        resolution: Int, cropMode: CropMode = .centerSquare, normalization: Normalization = .mobileNet,
+        limits: ImageLimits = ImageLimits()
+    ) throws {
+        guard resolution >= 1, resolution <= 4096 else {
+            throw DataError(.invalidArgument, "Resolution \(resolution) is outside 1…4096.")
+        }
+        self.resolution = resolution
+        self.cropMode = cropMode
+        self.normalization = normalization
+        decoder = try ImageDecoder(limits: limits)
+    }
+
+    /// Decodes one image file and writes its normalised tensor.
+    /// - Parameters:
+    ///   - bytes: A JPEG or PNG file.
+    ///   - destination: `(3, resolution, resolution)` floats (e.g. one sample of an NCHW batch).
+    /// - Throws: `DataError` (`.unsupportedFormat`, `.corruptImage`, `.imageTooLarge`) — never crashes on bad bytes.
+    public func process(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let image = try decoder.decode(bytes, minimumWidth: resolution, minimumHeight: resolution)
+        try process(image, into: destination)
+    }
+
+    /// Crops, resizes and normalises an already decoded image.
+    /// - Parameters:
+    ///   - image: The decoded image.
+    ///   - destination: `(3, resolution, resolution)` floats.
+    /// - Throws: `DataError.invalidArgument` when the destination is too small.
+    public func process(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let region =
+            cropMode == .centerSquare
+            ? CropRegion.centerSquare(width: image.width, height: image.height)
+            : CropRegion(x: 0, y: 0, width: image.width, height: image.height)
+        try resizer.resize(
+            image, region: region, width: resolution, height: resolution, into: destination,
+            normalization: normalization)
+    }
+
+    /// Decodes one image file into a new tensor.
+    /// - Parameter bytes: A JPEG or PNG file.
+    /// - Returns: `(3, resolution, resolution)` floats.
+    /// - Throws: `DataError` as `process(_:into:)`.
+    public func tensor(_ bytes: [UInt8]) throws -> [Float] {
+        var output = [Float](repeating: 0, count: sampleCount)
+        try bytes.withUnsafeBytes { source in
+            try output.withUnsafeMutableBufferPointer { try process(source, into: $0) }
+        }
+        return output
+    }
+}

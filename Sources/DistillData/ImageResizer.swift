@@ -1,0 +1,176 @@
+// Copyright 2026 The Distill authors.
+// Separable resampling of interleaved RGB: area averaging on an axis that shrinks, bilinear
+// interpolation (pixel centres aligned, edges clamped) on an axis that grows, a copy on an axis that
+// keeps its size. Both filters are separable, so a horizontal pass followed by a vertical pass equals
+// the 2-D filter exactly (up to float rounding).
+
+/// The source rectangle of a resize, in pixels of the decoded image.
+public struct CropRegion: Sendable, Equatable {
+    /// Left column.
+    public var x: Int
+    /// Top row.
+    public var y: Int
+    /// Width in pixels.
+    public var width: Int
+    /// Height in pixels.
+    public var height: Int
+
+    /// Creates a region.
+    /// - Parameters:
+    ///   - x: Left column.
+    ///   - y: Top row.
+    ///   - width: Width in pixels.
+    ///   - height: Height in pixels.
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    /// The largest centred square of a `width` x `height` image.
+    /// - Parameters:
+    ///   - width: Image width.
+    ///   - height: Image height.
+    /// - Returns: The square region.
+    public static func centerSquare(width: Int, height: Int) -> CropRegion {
+        let side = min(width, height)
+        return CropRegion(x: (width - side) / 2, y: (height - side) / 2, width: side, height: side)
+    }
+}
+
+/// Per-output-index taps of a 1-D resampling filter.
+struct AxisFilter {
+    /// For output index `i`: taps `offsets[i]..<offsets[i + 1]` of `sources` / `weights`.
+    var offsets: [Int]
+    var sources: [Int]
+    var weights: [Float]
+
+    /// Builds the filter mapping `sourceLength` samples (starting at `sourceStart`) to `outputLength`.
+    init(sourceStart: Int, sourceLength: Int, outputLength: Int) {
+        offsets = [0]
+        sources = []
+        weights = []
+        let scale = Double(sourceLength) / Double(outputLength)
+        for index in 0..<outputLength {
+            if outputLength < sourceLength {
+                // Area averaging: output pixel covers [index*scale, (index+1)*scale) of the source.
+                let low = Double(index) * scale
+                let high = Double(index + 1) * scale
+                var source = Int(low.rounded(.down))
+                while Double(source) < high, source < sourceLength {
+                    let overlap = min(high, Double(source + 1)) - max(low, Double(source))
+                    if overlap > 0 {
+                        sources.append(sourceStart + source)
+                        weights.append(Float(overlap / scale))
+                    }
+                    source += 1
+                }
+            } else if outputLength > sourceLength {
+                // Bilinear: pixel centres aligned, clamped at the edges.
+                let position = min(max((Double(index) + 0.5) * scale - 0.5, 0), Double(sourceLength - 1))
+                let left = Int(position.rounded(.down))
+                let right = min(left + 1, sourceLength - 1)
+                let fraction = position - Double(left)
+                sources.append(sourceStart + left)
+                weights.append(Float(1 - fraction))
+                if right != left, fraction > 0 {
+                    sources.append(sourceStart + right)
+                    weights.append(Float(fraction))
+                }
+            } else {
+                sources.append(sourceStart + index)
+                weights.append(1)
+            }
+            offsets.append(sources.count)
+        }
+    }
+}
+
+/// Resizes RGB images to a fixed output size. Reuses its scratch buffer: one resizer per thread.
+public final class ImageResizer {
+    private var scratch: [Float] = []
+
+    /// Creates a resizer.
+    public init() {}
+
+    /// Resizes a region of an image, writing channel-planar floats, normalised.
+    /// - Parameters:
+    ///   - image: The source, `(H, W, 3)` bytes.
+    ///   - region: The source rectangle (must lie inside the image).
+    ///   - width: Output width.
+    ///   - height: Output height.
+    ///   - destination: `(3, height, width)` floats, written completely.
+    ///   - normalization: Applied to each output value (identity by default: pixel units 0…255).
+    /// - Throws: `DataError.invalidArgument` for an empty or out-of-bounds region or a short destination.
+    public func resize(
+        _ image: RGBImage, region: CropRegion, width: Int, height: Int,
+        into destination: UnsafeMutableBufferPointer<Float>, normalization: Normalization = .identity
+    ) throws {
+        guard width > 0, height > 0, region.width > 0, region.height > 0, region.x >= 0, region.y >= 0,
+            region.x + region.width <= image.width, region.y + region.height <= image.height,
+            destination.count >= 3 * width * height
+        else {
+            throw DataError(
+                .invalidArgument,
+                "Cannot resize region \(region) of a \(image.width)x\(image.height) image to \(width)x\(height) "
+                    + "into \(destination.count) floats.")
+        }
+        let horizontal = AxisFilter(sourceStart: region.x, sourceLength: region.width, outputLength: width)
+        let vertical = AxisFilter(sourceStart: region.y, sourceLength: region.height, outputLength: height)
+        // Horizontal pass over the rows the vertical filter needs: scratch is (region.height, width, 3).
+        let scratchCount = region.height * width * 3
+        if scratch.count < scratchCount { scratch = [Float](repeating: 0, count: scratchCount) }
+        let sourceWidth = image.width
+        let (scaleRed, scaleGreen, scaleBlue) = (
+            1 / normalization.standardDeviation[0], 1 / normalization.standardDeviation[1],
+            1 / normalization.standardDeviation[2]
+        )
+        let (meanRed, meanGreen, meanBlue) = (
+            normalization.mean[0], normalization.mean[1], normalization.mean[2]
+        )
+        scratch.withUnsafeMutableBufferPointer { rows in
+            image.pixels.withUnsafeBufferPointer { pixels in
+                for row in 0..<region.height {
+                    let sourceRow = (region.y + row) * sourceWidth * 3
+                    let outputRow = row * width * 3
+                    for column in 0..<width {
+                        var red: Float = 0
+                        var green: Float = 0
+                        var blue: Float = 0
+                        for tap in horizontal.offsets[column]..<horizontal.offsets[column + 1] {
+                            let weight = horizontal.weights[tap]
+                            let source = sourceRow + horizontal.sources[tap] * 3
+                            red += weight * Float(pixels[source])
+                            green += weight * Float(pixels[source + 1])
+                            blue += weight * Float(pixels[source + 2])
+                        }
+                        rows[outputRow + column * 3] = red
+                        rows[outputRow + column * 3 + 1] = green
+                        rows[outputRow + column * 3 + 2] = blue
+                    }
+                }
+                // Vertical pass into the planar destination.
+                let plane = width * height
+                for row in 0..<height {
+                    for column in 0..<width {
+                        var red: Float = 0
+                        var green: Float = 0
+                        var blue: Float = 0
+                        for tap in vertical.offsets[row]..<vertical.offsets[row + 1] {
+                            let weight = vertical.weights[tap]
+                            let source = ((vertical.sources[tap] - region.y) * width + column) * 3
+                            red += weight * rows[source]
+                            green += weight * rows[source + 1]
+                            blue += weight * rows[source + 2]
+                        }
+                        let output = row * width + column
+                        destination[output] = (red - meanRed) * scaleRed
+                        destination[plane + output] = (green - meanGreen) * scaleGreen
+                        destination[2 * plane + output] = (blue - meanBlue) * scaleBlue
+                    }
+                }
+            }
+        }
+    }
+}

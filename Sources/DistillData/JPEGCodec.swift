@@ -1,0 +1,156 @@
+// Copyright 2026 The Distill authors.
+// The one wrapper around libturbojpeg (TurboJPEG API, libjpeg-turbo 2.1). Every status is checked and
+// turned into a DataError naming the function; raw pointers stay inside withUnsafe… closures.
+
+import CTurboJPEG
+
+/// JPEG decoding (with DCT scaling) and encoding through libturbojpeg.
+///
+/// A codec owns two TurboJPEG handles and is not thread-safe: use one per thread. Create it once and
+/// reuse it; creating handles per image costs more than decoding a small one.
+public final class JPEGCodec {
+    private let decompressor: tjhandle
+    private var compressor: tjhandle?
+
+    /// The DCT scaling factors libturbojpeg offers, as (numerator, denominator) pairs (n/8 for n in 1…16).
+    public let scalingFactors: [(numerator: Int, denominator: Int)]
+
+    /// Creates a codec.
+    /// - Throws: `DataError.library` when `tjInitDecompress` fails.
+    public init() throws {
+        guard let handle = tjInitDecompress() else {
+            throw DataError(.library, "tjInitDecompress failed: \(String(cString: tjGetErrorStr2(nil)))")
+        }
+        decompressor = handle
+        var count: Int32 = 0
+        var factors: [(numerator: Int, denominator: Int)] = []
+        if let list = tjGetScalingFactors(&count) {
+            for index in 0..<Int(count) { factors.append((Int(list[index].num), Int(list[index].denom))) }
+        }
+        scalingFactors = factors.isEmpty ? [(1, 1)] : factors
+    }
+
+    deinit {
+        tjDestroy(decompressor)
+        if let compressor { tjDestroy(compressor) }
+    }
+
+    /// Reads width and height from a JPEG header without decoding pixels.
+    /// - Parameter bytes: The JPEG file.
+    /// - Returns: The declared dimensions.
+    /// - Throws: `DataError.corruptImage` when `tjDecompressHeader3` rejects the header.
+    public func header(_ bytes: UnsafeRawBufferPointer) throws -> ImageInfo {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
+            throw DataError(.unsupportedFormat, "The JPEG is empty.")
+        }
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
+        let status = tjDecompressHeader3(
+            decompressor, base, UInt(bytes.count), &width, &height, &subsampling, &colorspace)
+        guard status == 0 else {
+            throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(status)): \(lastError(decompressor)).")
+        }
+        return ImageInfo(format: .jpeg, width: Int(width), height: Int(height))
+    }
+
+    /// The scaled size libturbojpeg produces for a factor: `ceil(dimension * numerator / denominator)`.
+    /// - Parameters:
+    ///   - dimension: Full-size width or height.
+    ///   - factor: A scaling factor from `scalingFactors`.
+    /// - Returns: The scaled dimension.
+    public static func scaled(_ dimension: Int, by factor: (numerator: Int, denominator: Int)) -> Int {
+        (dimension * factor.numerator + factor.denominator - 1) / factor.denominator
+    }
+
+    /// Picks the smallest scaling factor whose output is still at least `minimumWidth` x `minimumHeight`
+    /// (never larger than full size; full size when even that is smaller than asked).
+    /// - Parameters:
+    ///   - info: The header facts.
+    ///   - minimumWidth: Smallest acceptable decoded width.
+    ///   - minimumHeight: Smallest acceptable decoded height.
+    /// - Returns: The chosen factor.
+    public func scalingFactor(for info: ImageInfo, minimumWidth: Int, minimumHeight: Int) -> (
+        numerator: Int, denominator: Int
+    ) {
+        var best = (numerator: 1, denominator: 1)
+        var bestWidth = info.width
+        for factor in scalingFactors where factor.numerator <= factor.denominator {
+            let width = Self.scaled(info.width, by: factor)
+            let height = Self.scaled(info.height, by: factor)
+            if width >= minimumWidth, height >= minimumHeight, width < bestWidth {
+                best = factor
+                bestWidth = width
+            }
+        }
+        return best
+    }
+
+    /// Decodes a JPEG to RGB, scaled down by the DCT so that the result is no larger than needed.
+    ///
+    /// Warnings (such as a truncated file) are failures: a damaged image is never returned.
+    /// - Parameters:
+    ///   - bytes: The JPEG file.
+    ///   - limits: Checked against the header before decoding.
+    ///   - minimumWidth: Smallest acceptable decoded width (0 = full size).
+    ///   - minimumHeight: Smallest acceptable decoded height (0 = full size).
+    /// - Returns: The decoded image, `(H, W, 3)`.
+    /// - Throws: `DataError` with `.corruptImage`, `.imageTooLarge` or `.unsupportedFormat`.
+    public func decode(
+        _ bytes: UnsafeRawBufferPointer, limits: ImageLimits = ImageLimits(), minimumWidth: Int = 0,
+        minimumHeight: Int = 0
+    ) throws -> RGBImage {
+        let info = try header(bytes)
+        try limits.check(info)
+        let factor =
+            (minimumWidth <= 0 && minimumHeight <= 0)
+            ? (numerator: 1, denominator: 1)
+            : scalingFactor(for: info, minimumWidth: minimumWidth, minimumHeight: minimumHeight)
+        let width = Self.scaled(info.width, by: factor)
+        let height = Self.scaled(info.height, by: factor)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+        let status = pixels.withUnsafeMutableBufferPointer { destination in
+            tjDecompress2(
+                decompressor, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
+                destination.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue), flags)
+        }
+        guard status == 0 else {
+            throw DataError(.corruptImage, "tjDecompress2 failed: \(lastError(decompressor)).")
+        }
+        return try RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Encodes an RGB image as a baseline JPEG (used by tests and benchmarks to make inputs).
+    /// - Parameters:
+    ///   - image: The pixels.
+    ///   - quality: 1…100.
+    ///   - chromaSubsampling444: `true` for 4:4:4 (no chroma subsampling), `false` for 4:2:0.
+    /// - Returns: The JPEG file bytes.
+    /// - Throws: `DataError.library` when `tjCompress2` fails.
+    public func encode(_ image: RGBImage, quality: Int = 90, chromaSubsampling444: Bool = true) throws -> [UInt8] {
+        if compressor == nil { compressor = tjInitCompress() }
+        guard let compressor else {
+            throw DataError(.library, "tjInitCompress failed: \(String(cString: tjGetErrorStr2(nil))).")
+        }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let subsampling = chromaSubsampling444 ? TJSAMP_444 : TJSAMP_420
+        let status = image.pixels.withUnsafeBufferPointer { source in
+            tjCompress2(
+                compressor, source.baseAddress, Int32(image.width), 0, Int32(image.height),
+                Int32(TJPF_RGB.rawValue), &output, &size, Int32(subsampling.rawValue), Int32(quality), 0)
+        }
+        defer { if let output { tjFree(output) } }
+        guard status == 0, let output else {
+            throw DataError(.library, "tjCompress2 failed: \(lastError(compressor)).")
+        }
+        return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+    }
+
+    private func lastError(_ handle: tjhandle) -> String {
+        guard let text = tjGetErrorStr2(handle) else { return "unknown error" }
+        return String(cString: text)
+    }
+}
