@@ -1,0 +1,56 @@
+// Copyright 2026 The Distill authors.
+
+/// Limits and politeness settings of a `Fetcher`.
+public struct FetchConfiguration: Sendable, Equatable {
+    /// Transfers in flight at once (default 32).
+    public var concurrency: Int = 32
+    /// Transfers in flight to one host (scheme + host + port) at once (default 8).
+    public var perHostConnections: Int = 8
+    /// Seconds allowed to establish a connection (default 10).
+    public var connectTimeout: Double = 10
+    /// Seconds allowed for a whole transfer, redirects included (default 60).
+    public var totalTimeout: Double = 60
+    /// Largest accepted body in bytes, enforced while receiving (default 32 MiB).
+    public var maximumBodyBytes: Int = 32 << 20
+    /// Redirects followed at most (default 5); only to http and https.
+    public var maximumRedirects: Int = 5
+    /// Attempts per URL for transient failures, the first included (default 4).
+    public var maximumAttempts: Int = 4
+    /// Backoff before the second attempt in seconds; doubles per attempt, with jitter (default 0.5).
+    public var retryBaseDelay: Double = 0.5
+    /// Longest backoff in seconds (default 30).
+    public var retryMaximumDelay: Double = 30
+    /// Directories file:// URLs may read from (resolved, symlinks followed); empty refuses file:// URLs.
+    public var allowedFileRoots: [String] = []
+    /// The User-Agent header.
+    public var userAgent: String = "Distill/0.1"
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// Throws when a setting is out of range.
+    /// - Throws: `DataError.invalidArgument` naming the setting.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw DataError(.invalidArgument, message) }
+        }
+        try require((1...1024).contains(concurrency), "Concurrency \(concurrency) is outside 1…1024.")
+        try require((1...1024).contains(perHostConnections), "Per-host connections \(perHostConnections) is outside 1…1024.")
+        try require(connectTimeout > 0 && totalTimeout > 0, "Timeouts must be positive (connect \(connectTimeout) s, total \(totalTimeout) s).")
+        try require(maximumBodyBytes > 0, "The maximum body size \(maximumBodyBytes) must be positive.")
+        try require((0...20).contains(maximumRedirects), "Maximum redirects \(maximumRedirects) is outside 0…20.")
+        try require((1...20).contains(maximumAttempts), "Maximum attempts \(maximumAttempts) is outside 1…20.")
+        try require(retryBaseDelay >= 0 && retryMaximumDelay >= retryBaseDelay, "Retry delays must satisfy 0 ≤ base ≤ maximum.")
+    }
+
+    /// The backoff before attempt `attempt + 1`: `min(maximum, base · 2^(attempt − 1))` scaled by a random
+    /// factor in [0.5, 1] ("equal jitter").
+    /// - Parameters:
+    ///   - attempt: The attempt that just failed (1-based).
+    ///   - random: The jitter source.
+    /// - Returns: Seconds to wait.
+    public func backoff<Generator: RandomNumberGenerator>(afterAttempt attempt: Int, using random: inout Generator) -> Double {
+        let exponential = min(retryMaximumDelay, retryBaseDelay * Double(1 << min(max(attempt - 1, 0), 30)))
+        return exponential * Double.random(in: 0.5...1, using: &random)
+    }
+}

@@ -1,0 +1,61 @@
+// Copyright 2026 The Distill authors.
+// Starts Tests/Fixtures/loopback_server.py on a free loopback port for one test and stops it afterwards
+// (the script also stops itself when its stdin closes or its lifetime ends).
+
+import DistillData
+import Foundation
+
+final class LoopbackServer {
+    let port: Int
+    let root: String
+    private let process = Process()
+    private let input = Pipe()
+
+    static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/loopback_server.py").path
+    }
+
+    /// Starts the server serving files from `root`.
+    init(root: String, lifetime: Int = 120) throws {
+        self.root = root
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.scriptPath, "--root", root, "--lifetime", String(lifetime)]
+        process.standardOutput = output
+        process.standardInput = input
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let text = String(data: line, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            let port = Int(text)
+        else {
+            process.terminate()
+            throw DataError(.io, "The loopback server did not print its port (got '\(String(decoding: line, as: UTF8.self))').")
+        }
+        self.port = port
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// How many requests each path received so far.
+    func counts() throws -> [String: Int] {
+        let fetcher = try Fetcher()
+        var body: [UInt8] = []
+        try fetcher.fetch([url("/counts")]) { outcome in
+            if case .success(let fetched) = outcome.result { body = fetched.bytes }
+        }
+        let object = try JSONSerialization.jsonObject(with: Data(body))
+        return (object as? [String: Int]) ?? [:]
+    }
+}
