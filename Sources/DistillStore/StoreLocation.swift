@@ -28,7 +28,8 @@ public struct StoreLocation: Sendable, Equatable {
         self.dataDirectory = data.map(StoreLocation.absolute) ?? absoluteDB + ".data"
     }
 
-    static func absolute(_ path: String) -> String {
+    /// `path` made absolute against the current directory.
+    public static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         let cwd = FileManager.default.currentDirectoryPath
         return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardized.path

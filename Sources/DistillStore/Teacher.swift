@@ -24,6 +24,12 @@ public struct TeacherOutput: Sendable, Codable, Equatable {
     public var url: String
     /// The teacher's vector for it.
     public var vector: [Float]
+
+    /// Creates an output row.
+    public init(url: String, vector: [Float]) {
+        self.url = url
+        self.vector = vector
+    }
 }
 
 /// A teacher's vectors in one flat buffer, the form importers produce and the store writes.
