@@ -47,7 +47,15 @@ public enum JobFileParser {
         } catch let error as ServiceError {
             throw error
         } catch let error as YamlError {
-            throw ServiceError.invalid("\(file) is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            switch error {
+            case .parser(let context, let problem, let mark, _), .scanner(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let detail = context.map { " (\($0.description.trimmingCharacters(in: .whitespacesAndNewlines)))" } ?? ""
+                throw ServiceError.invalid(
+                    "\(file) line \(mark.line), column \(mark.column) is not valid YAML: \(problem)\(detail).")
+            default:
+                throw ServiceError.invalid("\(file) is not valid YAML: \(error)")
+            }
         } catch {
             throw ServiceError.invalid("\(file) is not valid YAML: \(error)")
         }

@@ -19,6 +19,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var timeoutSeconds: Double = 30
         /// The job fails when fewer than this fraction of the images can be fetched and decoded.
         public var minFetchedFraction: Double = 0.5
+
+        /// The defaults.
+        public init() {}
     }
 
     /// The labelled evaluation set.
@@ -27,6 +30,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var labels: String?
         /// Fraction of the teacher's images held out for evaluation when no labels file is given.
         public var holdoutFraction: Double = 0.1
+
+        /// The defaults.
+        public init() {}
     }
 
     /// The student grid: one run per (α, resolution).
@@ -69,6 +75,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var threads: Int = 0
         /// Checkpoint every this many steps (and at every epoch end and pause).
         public var checkpointEverySteps: Int = 500
+
+        /// The defaults.
+        public init() {}
     }
 
     /// When the job may run.
@@ -79,6 +88,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var window: String?
         /// Higher runs first.
         public var priority: Int = 0
+
+        /// The defaults.
+        public init() {}
     }
 
     public var name: String

@@ -14,9 +14,10 @@ enum CSVTeacherReader {
         }
         var builder = TeacherTableBuilder(file: file)
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on any newline rather than on "\n".
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
+            let trimmed = line[...]
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = try split(trimmed, file: file, line: lineNumber)
             if lineNumber == 1, fields.first?.lowercased() == "url" { continue }

@@ -99,7 +99,7 @@ public struct TeacherImporter: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
             $0.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
