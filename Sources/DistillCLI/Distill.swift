@@ -9,6 +9,7 @@ struct Distill: AsyncParsableCommand {
         abstract: "Distil large teachers into small MobileNet students on CPU.",
         subcommands: [
             BenchCommand.self,
+            CostCommand.self,
         ]
     )
 }
