@@ -58,6 +58,10 @@ struct CostCommand: ParsableCommand {
             }
             return
         }
+        guard classes >= 1 else {
+            throw Self.usageError(
+                "--classes \(classes) is less than 1; give the number of classes, attributes or the embedding width.")
+        }
         guard alpha != nil, resolution != nil else {
             throw Self.usageError(
                 "give both --alpha and --resolution (e.g. --alpha 0.5 --resolution 160), or --paper.")
@@ -72,7 +76,8 @@ struct CostCommand: ParsableCommand {
     func run() throws {
         if paper {
             let tables = try CostPaperTables.tables()
-            print(format == "json" ? try CostPaperTables.jsonText(tables) : CostPaperTables.text(tables), terminator: "")
+            print(
+                format == "json" ? try CostPaperTables.jsonText(tables) : CostPaperTables.text(tables), terminator: "")
             if format == "json" { print() }
             return
         }

@@ -21,8 +21,10 @@
 public struct CostCounts: Sendable, Equatable, Codable {
     /// Parameters as the paper counts them: weights only (no biases, no batch norm).
     public var paperParameters: Int
-    /// Parameters as stored for training and in checkpoints: weights, the fully connected bias, and
-    /// four batch-norm values per channel (γ, β, running mean, running variance). Keras reports this.
+    /// Parameters as stored for training and in checkpoints.
+    ///
+    /// Weights, the fully connected bias, and four batch-norm values per channel (γ, β, running mean,
+    /// running variance); Keras reports this count.
     public var storedParameters: Int
     /// Parameters as deployed for inference with batch norm folded into each convolution: weights plus
     /// one bias per output channel of every convolution, depthwise, pointwise and fully connected layer.

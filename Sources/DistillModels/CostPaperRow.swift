@@ -19,7 +19,7 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
 
     /// The paper's table number.
     public var table: Int
-    /// The row, as the paper labels it (e.g. "0.75 MobileNet-224").
+    /// The row, as the paper labels it, such as "0.75 MobileNet-224".
     public var model: String
     /// The column: "Mult-Adds (M)", "parameters (M)", "Mult-Adds (%)" or "parameters (%)".
     public var quantity: String
@@ -63,15 +63,18 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
             match = .exact
         } else if let scaled = resolutionScaled, printed(scaled) == published {
             match = .resolutionScaling
-            note = "exact count \(detailed(exactValue)) rounds to \(recomputed); the paper scales the 224 count "
+            note =
+                "exact count \(detailed(exactValue)) rounds to \(recomputed); the paper scales the 224 count "
                 + "by ρ² (fc included): \(detailed(scaled)) → \(published)"
         } else if let reduced = withoutFullyConnected, printed(reduced) == published {
             match = .withoutFullyConnected
-            note = "exact count \(detailed(exactValue)) rounds to \(recomputed); without the fully connected "
+            note =
+                "exact count \(detailed(exactValue)) rounds to \(recomputed); without the fully connected "
                 + "layer it is \(detailed(reduced)) → \(published)"
         } else if Self.isAdjacentSwap(recomputed, published) {
             match = .digitSwap
-            note = "exact count \(detailed(exactValue)) rounds to \(recomputed); the paper prints \(published), "
+            note =
+                "exact count \(detailed(exactValue)) rounds to \(recomputed); the paper prints \(published), "
                 + "the same digits with two swapped"
         } else {
             match = .mismatch

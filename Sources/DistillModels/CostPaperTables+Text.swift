@@ -32,8 +32,9 @@ extension CostPaperTables {
         return text
     }
 
-    /// A one-line tally of the matches, e.g. "41 published numbers: 37 match, 2 match by the paper's ρ²
-    /// rule, 1 digit swap, 1 without fc".
+    /// A one-line tally of the matches.
+    ///
+    /// For example "44 published numbers: 40 match exactly, 2 match by the paper's ρ² rule, …".
     ///
     /// - Parameter tables: The tables from ``tables()``.
     /// - Returns: The tally.

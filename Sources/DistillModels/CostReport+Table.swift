@@ -49,17 +49,27 @@ extension CostReport {
     private func totalsText() -> String {
         func millions(_ value: Int) -> String { CostFormat.fixed(Double(value) / 1e6, decimals: 2) + " M" }
         let rows: [[String]] = [
-            ["parameters, paper (weights only)", CostFormat.grouped(total.paperParameters),
-                millions(total.paperParameters)],
-            ["parameters, stored (+ fc bias, BN gamma/beta/mean/variance)",
-                CostFormat.grouped(total.storedParameters), millions(total.storedParameters)],
-            ["parameters, deployed (BN folded into a bias per channel)", CostFormat.grouped(total.foldedParameters),
-                millions(total.foldedParameters)],
-            ["Mult-Adds (paper: BN folded, pooling ignored)", CostFormat.grouped(total.multiplyAdds),
-                millions(total.multiplyAdds)],
+            [
+                "parameters, paper (weights only)", CostFormat.grouped(total.paperParameters),
+                millions(total.paperParameters),
+            ],
+            [
+                "parameters, stored (+ fc bias, BN gamma/beta/mean/variance)",
+                CostFormat.grouped(total.storedParameters), millions(total.storedParameters),
+            ],
+            [
+                "parameters, deployed (BN folded into a bias per channel)", CostFormat.grouped(total.foldedParameters),
+                millions(total.foldedParameters),
+            ],
+            [
+                "Mult-Adds (paper: BN folded, pooling ignored)", CostFormat.grouped(total.multiplyAdds),
+                millions(total.multiplyAdds),
+            ],
             ["FLOPs (multiplications + additions)", CostFormat.grouped(total.flops), millions(total.flops)],
-            ["memory access (activations in + out + weights, fp32)", CostFormat.grouped(total.memoryAccessBytes),
-                CostFormat.fixed(Double(total.memoryAccessBytes) / 1e6, decimals: 2) + " MB"],
+            [
+                "memory access (activations in + out + weights, fp32)", CostFormat.grouped(total.memoryAccessBytes),
+                CostFormat.fixed(Double(total.memoryAccessBytes) / 1e6, decimals: 2) + " MB",
+            ],
         ]
         let compute = CostFormat.fixed(total.computeEnergyPicojoules / 1e6, decimals: 2)
         let sram = CostFormat.fixed(total.sramEnergyPicojoules / 1e6, decimals: 2)

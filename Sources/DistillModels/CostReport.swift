@@ -38,7 +38,7 @@ public struct CostReport: Sendable, Equatable, Codable {
             variant: spec.variant, energyModel: energyModel)
     }
 
-    /// Counts an arbitrary list of layers (e.g. the single layer of the paper's Table 3).
+    /// Counts an arbitrary list of layers, such as the single layer of the paper's Table 3.
     ///
     /// - Parameters:
     ///   - layers: The layers.
@@ -68,12 +68,14 @@ public struct CostReport: Sendable, Equatable, Codable {
         "storedParameters":
             "weights + fully connected bias + 4 batch-norm values per channel (gamma, beta, running mean, "
             + "running variance), as trained and checkpointed (Keras's count)",
-        "foldedParameters": "weights + one bias per output channel (batch norm folded into each convolution), as deployed",
+        "foldedParameters":
+            "weights + one bias per output channel (batch norm folded into each convolution), as deployed",
         "multiplyAdds": "multiply-adds of convolution, depthwise, pointwise and fully connected layers; "
             + "batch norm folded, pooling ignored (the paper's convention)",
         "flops": "multiplications + additions: k×k convolution (2·k·k·M − 1)·H'·W'·N, depthwise (2·k·k − 1)·H'·W'·C, "
             + "average pool H·W·C, fully connected (2·Cin − 1)·Cout; bias adds and ReLU not counted",
-        "memoryAccessBytes": "(input + output activations + folded parameters) × 4 bytes per layer, each read or written once",
+        "memoryAccessBytes":
+            "(input + output activations + folded parameters) × 4 bytes per layer, each read or written once",
         "energy": "multiplications × 3.7 pJ + additions × 0.9 pJ + memory elements × 5 pJ (all from SRAM, lower bound) "
             + "or × 640 pJ (all from DRAM, upper bound)",
     ]

@@ -2,7 +2,7 @@
 
 /// One row of the paper's Table 2: a layer type's share of a network's Mult-Adds and parameters.
 public struct CostShare: Sendable, Equatable, Codable {
-    /// The layer type, e.g. "Conv 1x1" (see ``CostLine/typeName``).
+    /// The layer type, such as "Conv 1x1" (see ``CostLine/typeName``).
     public var typeName: String
     /// The type's Mult-Adds, summed over its layers.
     public var multiplyAdds: Int
@@ -27,8 +27,10 @@ public struct CostShare: Sendable, Equatable, Codable {
             let name = line.typeName
             if sums[name] == nil { order.append(name) }
             let previous = sums[name] ?? (0, 0)
-            sums[name] = (previous.multiplyAdds + line.counts.multiplyAdds,
-                previous.parameters + line.counts.paperParameters)
+            sums[name] = (
+                previous.multiplyAdds + line.counts.multiplyAdds,
+                previous.parameters + line.counts.paperParameters
+            )
         }
         return order.compactMap { name in
             guard let sum = sums[name], sum.multiplyAdds > 0 || sum.parameters > 0 else { return nil }
