@@ -96,8 +96,15 @@ struct CostCommand: ParsableCommand {
     }
 
     /// Prints the message as the CLI's error and returns exit code 2 to throw.
+    ///
+    /// ArgumentParser runs `validate()` before it looks for `--help`, and its own `ValidationError`
+    /// exits with 64; so the message is printed here, except when help was asked for (then the thrown
+    /// code is discarded and the help is shown).
     private static func usageError(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        let helpRequested = CommandLine.arguments.dropFirst().contains { $0 == "--help" || $0 == "-h" }
+        if !helpRequested {
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        }
         return ExitCode(2)
     }
 }
