@@ -110,7 +110,7 @@ public enum CostPaperTables {
         let narrow = MobileNetSpec.channels(512, alpha: 0.75)
         let reducedSize = 14 * 160 / 224  // ρ = 160/224 = 0.714
         let cases: [(String, [LayerSpec], String, String)] = [
-            ("Conv 3x3 (full)", full, "462", "2.36"),
+            ("Convolution", full, "462", "2.36"),
             ("Depthwise Separable Conv", separable(channels: 512, size: 14), "52.3", "0.27"),
             ("α = 0.75", separable(channels: narrow, size: 14), "29.6", "0.15"),
             ("ρ = 0.714", separable(channels: narrow, size: reducedSize), "15.1", "0.15"),
