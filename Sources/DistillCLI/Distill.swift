@@ -26,6 +26,7 @@ struct Distill: AsyncParsableCommand {
             LogsCommand.self,
             ResultsCommand.self,
             BenchCommand.self,
+            CostCommand.self,
         ]
     )
 
