@@ -8,7 +8,7 @@ import Foundation
 /// student, per layer and in total; `--paper` recomputes the MobileNets paper's cost tables.
 ///
 /// Exit codes: 0 success; 2 a bad value (alpha, resolution, classes, variant, format, or `--paper`
-/// combined with a model option); 64 an option that does not parse at all (e.g. `--alpha abc`).
+/// combined with a model option).
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
@@ -19,7 +19,7 @@ struct CostCommand: ParsableCommand {
             counts them (weights only) and as stored or deployed (with biases and batch norm). Energy is \
             estimated from Horowitz's 45 nm per-operation energies (ISSCC 2014). `--paper` prints the \
             paper's Tables 2-9 recomputed beside the published numbers.
-            Exit codes: 0 success, 2 bad value, 64 unparsable option.
+            Exit codes: 0 success, 2 bad value.
             """
     )
 
@@ -43,33 +43,33 @@ struct CostCommand: ParsableCommand {
 
     func validate() throws {
         guard format == "table" || format == "json" else {
-            throw Self.usageError("--format \(format) is not supported; use table or json.")
+            throw ValidationError("--format \(format) is not supported; use table or json.")
         }
         guard MobileNetVariant(rawValue: variant) != nil else {
             let names = MobileNetVariant.allCases.map(\.rawValue).joined(separator: ", ")
-            throw Self.usageError("--variant \(variant) is unknown; use one of \(names).")
+            throw ValidationError("--variant \(variant) is unknown; use one of \(names).")
         }
         if paper {
             guard alpha == nil, resolution == nil, classes == 1000, variant == MobileNetVariant.separable.rawValue
             else {
-                throw Self.usageError(
+                throw ValidationError(
                     "--paper prints fixed tables and takes no model options; drop --alpha, --resolution, "
                         + "--classes and --variant, or drop --paper.")
             }
             return
         }
         guard classes >= 1 else {
-            throw Self.usageError(
+            throw ValidationError(
                 "--classes \(classes) is less than 1; give the number of classes, attributes or the embedding width.")
         }
         guard alpha != nil, resolution != nil else {
-            throw Self.usageError(
+            throw ValidationError(
                 "give both --alpha and --resolution (e.g. --alpha 0.5 --resolution 160), or --paper.")
         }
         do {
             _ = try makeSpec()
         } catch let error as ModelsError {
-            throw Self.usageError(error.message)
+            throw ValidationError(error.message)
         }
     }
 
@@ -93,18 +93,5 @@ struct CostCommand: ParsableCommand {
         try MobileNetSpec(
             alpha: alpha ?? 1, resolution: resolution ?? 224, outputs: classes,
             variant: MobileNetVariant(rawValue: variant) ?? .separable)
-    }
-
-    /// Prints the message as the CLI's error and returns exit code 2 to throw.
-    ///
-    /// ArgumentParser runs `validate()` before it looks for `--help`, and its own `ValidationError`
-    /// exits with 64; so the message is printed here, except when help was asked for (then the thrown
-    /// code is discarded and the help is shown).
-    private static func usageError(_ message: String) -> ExitCode {
-        let helpRequested = CommandLine.arguments.dropFirst().contains { $0 == "--help" || $0 == "-h" }
-        if !helpRequested {
-            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-        }
-        return ExitCode(2)
     }
 }
