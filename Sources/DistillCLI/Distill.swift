@@ -27,6 +27,9 @@ struct Distill: AsyncParsableCommand {
             ResultsCommand.self,
             BenchCommand.self,
             CostCommand.self,
+            FetchCommand.self,
+            ImagesCommand.self,
+            DatasetCommand.self,
         ]
     )
 
