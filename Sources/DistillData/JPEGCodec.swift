@@ -9,7 +9,7 @@ import CTurboJPEG
 /// A codec owns two TurboJPEG handles and is not thread-safe: use one per thread. Create it once and
 /// reuse it; creating handles per image costs more than decoding a small one.
 public final class JPEGCodec {
-    private let decompressor: tjhandle
+    private var decompressor: tjhandle
     private var compressor: tjhandle?
 
     /// The DCT scaling factors libturbojpeg offers, as (numerator, denominator) pairs (n/8 for n in 1…16).
@@ -50,7 +50,9 @@ public final class JPEGCodec {
         let status = tjDecompressHeader3(
             decompressor, base, UInt(bytes.count), &width, &height, &subsampling, &colorspace)
         guard status == 0 else {
-            throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(status)): \(lastError(decompressor)).")
+            let message = lastError(decompressor)
+            resetDecompressor()
+            throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(status)): \(message).")
         }
         return ImageInfo(format: .jpeg, width: Int(width), height: Int(height))
     }
@@ -117,7 +119,9 @@ public final class JPEGCodec {
                 destination.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue), flags)
         }
         guard status == 0 else {
-            throw DataError(.corruptImage, "tjDecompress2 failed: \(lastError(decompressor)).")
+            let message = lastError(decompressor)
+            resetDecompressor()
+            throw DataError(.corruptImage, "tjDecompress2 failed: \(message).")
         }
         return try RGBImage(width: width, height: height, pixels: pixels)
     }
@@ -147,6 +151,13 @@ public final class JPEGCodec {
             throw DataError(.library, "tjCompress2 failed: \(lastError(compressor)).")
         }
         return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+    }
+
+    /// A handle that failed mid-decode can report later headers as 0x0 (libjpeg-turbo 2.1): replace it.
+    private func resetDecompressor() {
+        guard let fresh = tjInitDecompress() else { return }
+        tjDestroy(decompressor)
+        decompressor = fresh
     }
 
     private func lastError(_ handle: tjhandle) -> String {

@@ -173,3 +173,11 @@ extension Store {
             attempts: row["attempts"], fetchedAt: row["fetched_at"], updatedAt: row["updated_at"])
     }
 }
+
+extension Store {
+    /// Runs SQLite's `PRAGMA integrity_check`.
+    /// - Returns: `"ok"` for an intact database, otherwise SQLite's list of problems.
+    public func integrityCheck() throws -> String {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+    }
+}

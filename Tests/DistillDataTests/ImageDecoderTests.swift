@@ -144,6 +144,22 @@ struct ImageDecoderTests {
         #expect(error?.code == .corruptImage)
     }
 
+    @Test("a decoder that failed on a corrupt JPEG still decodes the next good one")
+    func decoderRecoversAfterFailure() throws {
+        let codec = try JPEGCodec()
+        let good = try codec.encode(try TestImages.smoothRGB(width: 64, height: 48), quality: 90)
+        var corrupt = good
+        for index in (corrupt.count / 3)..<(corrupt.count - 2) { corrupt[index] = UInt8(truncatingIfNeeded: index * 7919) }
+        let decoder = try ImageDecoder()
+        for _ in 0..<3 {
+            #expect(throws: DataError.self) { _ = try corrupt.withUnsafeBytes { try decoder.decode($0) } }
+            #expect(throws: DataError.self) { _ = try Array(good.prefix(good.count / 2)).withUnsafeBytes { try decoder.decode($0) } }
+            let image = try good.withUnsafeBytes { try decoder.decode($0) }
+            #expect(image.width == 64 && image.height == 48)
+            #expect(try good.withUnsafeBytes { try decoder.info($0) } == ImageInfo(format: .jpeg, width: 64, height: 48))
+        }
+    }
+
     @Test("a JPEG cut in half fails as corrupt")
     func truncatedJPEG() throws {
         let codec = try JPEGCodec()
