@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, inference, decoding and fetching speed on this machine.",
-        subcommands: []
+        subcommands: [BenchDecodeCommand.self, BenchFetchCommand.self]
     )
 }

@@ -87,9 +87,26 @@ struct AxisFilter {
     }
 }
 
+extension AxisFilter {
+    /// Calls `body` with the taps as raw buffers (offsets, sources, weights); not at all for an empty filter.
+    func withUnsafeTaps(_ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Float>) -> Void) {
+        offsets.withUnsafeBufferPointer { offsets in
+            sources.withUnsafeBufferPointer { sources in
+                weights.withUnsafeBufferPointer { weights in
+                    guard let offsets = offsets.baseAddress, let sources = sources.baseAddress,
+                        let weights = weights.baseAddress
+                    else { return }
+                    body(offsets, sources, weights)
+                }
+            }
+        }
+    }
+}
+
 /// Resizes RGB images to a fixed output size. Reuses its scratch buffer: one resizer per thread.
 public final class ImageResizer {
     private var scratch: [Float] = []
+    private var accumulator: [Float] = []
 
     /// Creates a resizer.
     public init() {}
@@ -129,45 +146,56 @@ public final class ImageResizer {
         let (meanRed, meanGreen, meanBlue) = (
             normalization.mean[0], normalization.mean[1], normalization.mean[2]
         )
-        scratch.withUnsafeMutableBufferPointer { rows in
-            image.pixels.withUnsafeBufferPointer { pixels in
-                for row in 0..<region.height {
-                    let sourceRow = (region.y + row) * sourceWidth * 3
-                    let outputRow = row * width * 3
-                    for column in 0..<width {
-                        var red: Float = 0
-                        var green: Float = 0
-                        var blue: Float = 0
-                        for tap in horizontal.offsets[column]..<horizontal.offsets[column + 1] {
-                            let weight = horizontal.weights[tap]
-                            let source = sourceRow + horizontal.sources[tap] * 3
-                            red += weight * Float(pixels[source])
-                            green += weight * Float(pixels[source + 1])
-                            blue += weight * Float(pixels[source + 2])
+        let rowLength = width * 3
+        if accumulator.count < rowLength { accumulator = [Float](repeating: 0, count: rowLength) }
+        scratch.withUnsafeMutableBufferPointer { rowsBuffer in
+            accumulator.withUnsafeMutableBufferPointer { accumulatorBuffer in
+                image.pixels.withUnsafeBufferPointer { pixelsBuffer in
+                    horizontal.withUnsafeTaps { hOffsets, hSources, hWeights in
+                        vertical.withUnsafeTaps { vOffsets, vSources, vWeights in
+                            guard let rows = rowsBuffer.baseAddress, let pixels = pixelsBuffer.baseAddress,
+                                let sum = accumulatorBuffer.baseAddress, let output = destination.baseAddress
+                            else { return }
+                            // Horizontal pass: (region.height, width, 3) interleaved floats.
+                            for row in 0..<region.height {
+                                let sourceRow = pixels + (region.y + row) * sourceWidth * 3
+                                let outputRow = rows + row * rowLength
+                                for column in 0..<width {
+                                    var red: Float = 0
+                                    var green: Float = 0
+                                    var blue: Float = 0
+                                    for tap in hOffsets[column]..<hOffsets[column + 1] {
+                                        let weight = hWeights[tap]
+                                        let source = sourceRow + hSources[tap] * 3
+                                        red += weight * Float(source[0])
+                                        green += weight * Float(source[1])
+                                        blue += weight * Float(source[2])
+                                    }
+                                    outputRow[column * 3] = red
+                                    outputRow[column * 3 + 1] = green
+                                    outputRow[column * 3 + 2] = blue
+                                }
+                            }
+                            // Vertical pass: whole rows at a time (contiguous, vectorisable), then normalise
+                            // and de-interleave into the planar destination.
+                            let plane = width * height
+                            for row in 0..<height {
+                                for index in 0..<rowLength { sum[index] = 0 }
+                                for tap in vOffsets[row]..<vOffsets[row + 1] {
+                                    let weight = vWeights[tap]
+                                    let source = rows + (vSources[tap] - region.y) * rowLength
+                                    for index in 0..<rowLength { sum[index] += weight * source[index] }
+                                }
+                                let red = output + row * width
+                                let green = red + plane
+                                let blue = green + plane
+                                for column in 0..<width {
+                                    red[column] = (sum[column * 3] - meanRed) * scaleRed
+                                    green[column] = (sum[column * 3 + 1] - meanGreen) * scaleGreen
+                                    blue[column] = (sum[column * 3 + 2] - meanBlue) * scaleBlue
+                                }
+                            }
                         }
-                        rows[outputRow + column * 3] = red
-                        rows[outputRow + column * 3 + 1] = green
-                        rows[outputRow + column * 3 + 2] = blue
-                    }
-                }
-                // Vertical pass into the planar destination.
-                let plane = width * height
-                for row in 0..<height {
-                    for column in 0..<width {
-                        var red: Float = 0
-                        var green: Float = 0
-                        var blue: Float = 0
-                        for tap in vertical.offsets[row]..<vertical.offsets[row + 1] {
-                            let weight = vertical.weights[tap]
-                            let source = ((vertical.sources[tap] - region.y) * width + column) * 3
-                            red += weight * rows[source]
-                            green += weight * rows[source + 1]
-                            blue += weight * rows[source + 2]
-                        }
-                        let output = row * width + column
-                        destination[output] = (red - meanRed) * scaleRed
-                        destination[plane + output] = (green - meanGreen) * scaleGreen
-                        destination[2 * plane + output] = (blue - meanBlue) * scaleBlue
                     }
                 }
             }

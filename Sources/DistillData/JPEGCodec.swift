@@ -111,12 +111,14 @@ public final class JPEGCodec {
             : scalingFactor(for: info, minimumWidth: minimumWidth, minimumHeight: minimumHeight)
         let width = Self.scaled(info.width, by: factor)
         let height = Self.scaled(info.height, by: factor)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
         let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
-        let status = pixels.withUnsafeMutableBufferPointer { destination in
-            tjDecompress2(
+        var status: Int32 = -1
+        // tjDecompress2 writes every byte of the buffer, so it need not be zeroed first.
+        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 3) { destination, count in
+            status = tjDecompress2(
                 decompressor, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
                 destination.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue), flags)
+            count = status == 0 ? destination.count : 0
         }
         guard status == 0 else {
             let message = lastError(decompressor)
