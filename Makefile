@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
 
-.PHONY: all deps build release test demo clean
+.PHONY: all deps build release test demo clean schema
 
 all: build
 
@@ -38,3 +38,7 @@ demo: release
 
 clean:
 	rm -rf .build
+
+# Re-embeds schema.sql into the store module after an edit (a test checks they agree).
+schema:
+	./scripts/embed-schema.sh
