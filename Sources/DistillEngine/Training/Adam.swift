@@ -83,7 +83,9 @@ public struct Adam: Optimizer, Equatable {
             VectorMath.store(m, to: first + index, count: n)
             VectorMath.store(v, to: second + index, count: n)
             let thetaV = VectorMath.load(theta + index, count: n)
-            let updated = shrink * thetaV - stepSize * m / ((v * inverseCorrection2).squareRoot() + epsilon)
+            let corrected = v * inverseCorrection2
+            let root = corrected * VectorMath.reciprocalSquareRoot(corrected)  // sqrt, 0 at 0
+            let updated = shrink * thetaV - stepSize * m / (root + epsilon)
             VectorMath.store(updated, to: theta + index, count: n)
             index += VectorMath.lanes
         }

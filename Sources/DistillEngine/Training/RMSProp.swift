@@ -78,7 +78,7 @@ public struct RMSProp: Optimizer, Equatable {
             let oldMS = first ? FloatVector(repeating: 1) : VectorMath.load(meanSquare + index, count: n)
             let oldMom = first ? FloatVector() : VectorMath.load(moment + index, count: n)
             let ms = decay * oldMS + (1 - decay) * gradient * gradient
-            let mom = momentum * oldMom + learningRate * gradient / (ms + epsilon).squareRoot()
+            let mom = momentum * oldMom + learningRate * gradient * VectorMath.reciprocalSquareRoot(ms + epsilon)
             VectorMath.store(ms, to: meanSquare + index, count: n)
             VectorMath.store(mom, to: moment + index, count: n)
             VectorMath.store(thetaV - mom, to: theta + index, count: n)

@@ -69,6 +69,23 @@ struct DistillationLossTests {
         #expect(VectorMath.exp(FloatVector(repeating: 1000)).max().isFinite)
     }
 
+    @Test("vector reciprocal square root is within 4e-7 relative from 1e-30 to 1e30")
+    func vectorReciprocalSquareRoot() {
+        var worst = 0.0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            var lanes = FloatVector()
+            for lane in 0..<16 { lanes[lane] = x * (1 + Float(lane) * 0.061) }
+            let result = VectorMath.reciprocalSquareRoot(lanes)
+            for lane in 0..<16 {
+                let expected = 1 / Double(lanes[lane]).squareRoot()
+                worst = max(worst, abs(Double(result[lane]) - expected) / expected)
+            }
+            x *= 3.7
+        }
+        #expect(worst < 4e-7)
+    }
+
     @Test("vector softplus is accurate for tiny and huge arguments")
     func vectorSoftplus() {
         let inputs: [Float] = [-1000, -80, -20, -5, -1e-3, 0, 1e-3, 0.5, 5, 20, 80, 1000, -0.7, 2, 3, 9]
