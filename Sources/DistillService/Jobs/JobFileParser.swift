@@ -62,7 +62,8 @@ public enum JobFileParser {
         let top = try YAMLMapping(root, file: file, path: "")
         try top.checkKeys(topKeys)
         func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+            path.hasPrefix("/")
+                ? path : URL(fileURLWithPath: (baseDirectory as NSString).appendingPathComponent(path)).standardized.path
         }
 
         // images
