@@ -26,6 +26,7 @@ struct Distill: AsyncParsableCommand {
             LogsCommand.self,
             ResultsCommand.self,
             BenchCommand.self,
+            CostCommand.self,
         ]
     )
 
@@ -60,7 +61,9 @@ struct Distill: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(error.isUsersToFix ? ExitStatus.badInput : ExitStatus.failure)
         }
-        if error is ExitCode || error is CleanExit || error is ValidationError { exitForParse(error) }
+        // Help requests and usage errors raised while running (e.g. a command group run without a
+        // subcommand) come from ArgumentParser itself.
+        if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { exitForParse(error) }
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         Foundation.exit(ExitStatus.failure)
     }

@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillModels
 import DistillService
 import DistillStore
 
@@ -14,5 +15,9 @@ extension StoreError: UserFacingError {
 }
 
 extension ServiceError: UserFacingError {
+    var isUsersToFix: Bool { code == .invalidArgument }
+}
+
+extension ModelsError: UserFacingError {
     var isUsersToFix: Bool { code == .invalidArgument }
 }
