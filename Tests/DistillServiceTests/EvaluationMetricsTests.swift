@@ -27,8 +27,11 @@ struct EvaluationMetricsTests {
                 -0.5, -0.5, 0.0, -0.5, 0.25, -0.5, 0.25, 0.0, -0.25, 0.25, 0.0, 0.0, 0.0, 0.25, 0.5, -0.5, 0.0, -0.5,
                 0.5, 0.5, 0.0, 0.0,
             ],
-            [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0,
-             0, 0].map { $0 == 1 },
+            [
+                0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0,
+                0, 0, 0,
+                0, 0,
+            ].map { $0 == 1 },
             0.24736842105263157
         ),
     ]
@@ -44,11 +47,13 @@ struct EvaluationMetricsTests {
         // 12 samples × 4 attributes; attribute 2 has no positive.
         let scores: [Float] = [
             0.36, 1.02, -1.15, 1.8, 0.01, -0.13, 2.31, -0.4, -1.23, -1.39, -2.8, 0.93, 0.58, -0.25, 0.14, -0.06, 2.53,
-            -1.44, -0.09, 0.07, 1.96, 1.85, 0.35, 2.44, 1.99, -1.1, 2.5, -2.41, 1.14, 1.71, 0.09, -0.28, 2.79, 2.8, 2.05,
+            -1.44, -0.09, 0.07, 1.96, 1.85, 0.35, 2.44, 1.99, -1.1, 2.5, -2.41, 1.14, 1.71, 0.09, -0.28, 2.79, 2.8,
+            2.05,
             -0.13, -2.61, -1.4, -0.01, -2.42, 1.49, -0.53, -0.3, -2.92, -3.0, 0.48, 2.59, -2.5,
         ]
         let labels = [
-            0, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
+            0, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1,
+            0, 1,
             0, 1, 1, 1, 0, 0, 0, 0, 0, 0,
         ].map { $0 == 1 }
         let report = try AveragePrecision.report(scores: scores, labels: labels, attributes: 4)
@@ -73,9 +78,13 @@ struct EvaluationMetricsTests {
             Issue.record("NaN accepted")
         } catch let error as ServiceError {
             #expect(error.code == .invalidArgument)
-            #expect(error.message == "average precision: score 1 is nan; the model's outputs must be finite (did training diverge?)")
+            #expect(
+                error.message
+                    == "average precision: score 1 is nan; the model's outputs must be finite (did training diverge?)")
         }
-        #expect(throws: ServiceError.self) { try AveragePrecision.report(scores: [1, 2, 3], labels: [true, false], attributes: 2) }
+        #expect(throws: ServiceError.self) {
+            try AveragePrecision.report(scores: [1, 2, 3], labels: [true, false], attributes: 2)
+        }
     }
 
     // MARK: - Classification
@@ -93,7 +102,8 @@ struct EvaluationMetricsTests {
             _ = try ClassificationMetrics.topOneAccuracy(logits: logits, labels: [1, 0, 3, 2], classes: 3)
             Issue.record("label 3 accepted")
         } catch let error as ServiceError {
-            #expect(error.message == "top-1 accuracy: label 3 of sample 2 is outside 0..<3; check the evaluation labels")
+            #expect(
+                error.message == "top-1 accuracy: label 3 of sample 2 is outside 0..<3; check the evaluation labels")
         }
     }
 
@@ -115,7 +125,9 @@ struct EvaluationMetricsTests {
 
     // MARK: - Embeddings
 
-    /// Six embeddings on the x axis: identity 0 at 0 and 1, identity 1 at 10 and 10.5, identity 2 at 20 and 33.
+    /// Six embeddings on the x axis, two per identity.
+    ///
+    /// Identity 0 sits at 0 and 1, identity 1 at 10 and 10.5, identity 2 at 20 and 33.
     /// Same-pair distances 1, 0.5, 13; different-pair distances sorted:
     /// 9, 9.5, 9.5, 10, 10, 10.5, 19, 20, 22.5, 23, 32, 33 (M = 12).
     private let points: [Float] = [0, 0, 1, 0, 10, 0, 10.5, 0, 20, 0, 33, 0]
@@ -164,7 +176,9 @@ struct EvaluationMetricsTests {
         for target in [1e-4, 1e-3, 0.01, 0.2] {
             // The largest candidate threshold (a different-pair distance or +∞) with FAR ≤ target.
             let candidates = (different + [.infinity]).sorted()
-            let best = candidates.last { t in Double(different.filter { $0 < t }.count) / Double(different.count) <= target }
+            let best = candidates.last { t in
+                Double(different.filter { $0 < t }.count) / Double(different.count) <= target
+            }
             let tau = try #require(best)
             let expectedVAL = Double(same.filter { $0 < tau }.count) / Double(same.count)
             let result = try EmbeddingVerification.evaluate(

@@ -43,7 +43,8 @@ public struct Adam: Optimizer, Equatable {
     public func validate() throws {
         try validateSetting(beta1, "beta1", of: "Adam", in: 0...0.999_999)
         try validateSetting(beta2, "beta2", of: "Adam", in: 0...0.999_999_9)
-        try validateSetting(epsilon, "epsilon", of: "Adam", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
+        try validateSetting(
+            epsilon, "epsilon", of: "Adam", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
         try validateSetting(weightDecay, "weight decay", of: "Adam", in: 0...1)
     }
 

@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
 
-/// CRC-32 as zlib, PNG and gzip compute it (reflected polynomial 0xEDB88320, initial and final
-/// value 0xFFFFFFFF). `CRC32.checksum(of: "123456789")` is `0xCBF43926`.
+/// CRC-32 as zlib, PNG and gzip compute it.
+///
+/// The reflected polynomial 0xEDB88320 with initial and final value 0xFFFFFFFF;
+/// `CRC32.checksum(of: "123456789")` is `0xCBF43926`.
 public struct CRC32: Sendable, Equatable {
     /// The running register (already inverted).
     private var register: UInt32 = 0xFFFF_FFFF

@@ -21,7 +21,9 @@ extension Checkpoint {
         for lane in 0..<4 { payload.append(random[lane]) }
         let configurationBytes = Array(configuration.utf8)
         guard configurationBytes.count <= Int(UInt32.max) else {
-            throw EngineError(.invalidArgument, "checkpoint configuration JSON is \(configurationBytes.count) bytes; the limit is 4 GiB")
+            throw EngineError(
+                .invalidArgument,
+                "checkpoint configuration JSON is \(configurationBytes.count) bytes; the limit is 4 GiB")
         }
         payload.append(UInt32(configurationBytes.count))
         payload.append(bytes: configurationBytes)
@@ -203,7 +205,8 @@ private struct ByteReader {
     func malformed(_ detail: String) -> EngineError {
         EngineError(
             .corruptData,
-            "checkpoint \(source) is malformed (\(detail) at byte \(offset)); delete it to restart the run from scratch")
+            "checkpoint \(source) is malformed (\(detail) at byte \(offset)); delete it to restart the run from scratch"
+        )
     }
 
     mutating func bytes(_ count: Int) throws -> ArraySlice<UInt8> {

@@ -56,7 +56,7 @@ public struct Checkpoint: Sendable, Equatable {
     public var randomState: SIMD4<UInt64>?
     /// The run's configuration as JSON (opaque to the engine).
     public var configuration: String
-    /// Named scalars (e.g. the last loss, the best metric).
+    /// Named scalars, such as the last loss or the best metric.
     public var scalars: [String: Double]
     /// Named tensors: weights, batch-norm running statistics, optimizer state.
     public var tensors: [String: Tensor]
@@ -92,8 +92,10 @@ public struct Checkpoint: Sendable, Equatable {
 
     // MARK: - Files
 
-    /// Writes the checkpoint to `url` atomically: a temporary file in the same directory, fsync,
-    /// rename over the destination, fsync of the directory. A crash leaves the previous file intact.
+    /// Writes the checkpoint to `url` atomically.
+    ///
+    /// The bytes go to a temporary file in the same directory, which is fsynced and renamed over
+    /// the destination, and the directory is fsynced. A crash leaves the previous file intact.
     ///
     /// - Parameter url: The destination file.
     /// - Throws: ``EngineError`` with code `invalidArgument` for an unencodable checkpoint (a tensor
@@ -117,7 +119,8 @@ public struct Checkpoint: Sendable, Equatable {
         } catch {
             throw EngineError(
                 .io,
-                "checkpoint \(url.path) cannot be read (\(error.localizedDescription)); check the path and its permissions")
+                "checkpoint \(url.path) cannot be read (\(error.localizedDescription)); check the path and its permissions"
+            )
         }
         return try Checkpoint(decoding: [UInt8](data), source: url.path)
     }

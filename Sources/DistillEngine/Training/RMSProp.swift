@@ -45,7 +45,8 @@ public struct RMSProp: Optimizer, Equatable {
     public func validate() throws {
         try validateSetting(decay, "decay", of: "RMSprop", in: 0...0.999_999)
         try validateSetting(momentum, "momentum", of: "RMSprop", in: 0...0.999_999)
-        try validateSetting(epsilon, "epsilon", of: "RMSprop", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
+        try validateSetting(
+            epsilon, "epsilon", of: "RMSprop", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
         try validateSetting(weightDecay, "weight decay", of: "RMSprop", in: 0...1)
     }
 

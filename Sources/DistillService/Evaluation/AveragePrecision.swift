@@ -37,11 +37,13 @@ public enum AveragePrecision {
     /// - Complexity: O(N log N).
     public static func score(scores: [Float], labels: [Bool]) throws -> Double? {
         guard scores.count == labels.count else {
-            throw ServiceError.invalid("average precision: \(scores.count) scores but \(labels.count) labels; pass one label per score")
+            throw ServiceError.invalid(
+                "average precision: \(scores.count) scores but \(labels.count) labels; pass one label per score")
         }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw ServiceError.invalid(
-                "average precision: score \(bad) is \(scores[bad]); the model's outputs must be finite (did training diverge?)")
+                "average precision: score \(bad) is \(scores[bad]); the model's outputs must be finite (did training diverge?)"
+            )
         }
         let positives = labels.lazy.filter { $0 }.count
         guard positives > 0 else { return nil }

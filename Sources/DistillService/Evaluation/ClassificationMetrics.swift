@@ -30,7 +30,8 @@ public enum ClassificationMetrics {
         for (row, label) in labels.enumerated() {
             guard (0..<classes).contains(label) else {
                 throw ServiceError.invalid(
-                    "top-1 accuracy: label \(label) of sample \(row) is outside 0..<\(classes); check the evaluation labels")
+                    "top-1 accuracy: label \(label) of sample \(row) is outside 0..<\(classes); check the evaluation labels"
+                )
             }
             if argmax(logits, row: row, classes: classes) == label { correct += 1 }
         }
@@ -56,7 +57,9 @@ public enum ClassificationMetrics {
         var matches = 0
         var divergence = 0.0
         for row in 0..<rows {
-            if argmax(student, row: row, classes: classes) == argmax(teacher, row: row, classes: classes) { matches += 1 }
+            if argmax(student, row: row, classes: classes) == argmax(teacher, row: row, classes: classes) {
+                matches += 1
+            }
             let logP = logSoftmax(teacher, row: row, classes: classes)
             let logQ = logSoftmax(student, row: row, classes: classes)
             for (p, q) in zip(logP, logQ) { divergence += Foundation.exp(p) * (p - q) }

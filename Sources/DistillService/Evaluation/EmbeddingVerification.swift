@@ -46,8 +46,9 @@ public enum EmbeddingVerification {
     /// - Complexity: O(N²·D) time; O(N + k) memory (the k + 1 smallest different distances are kept
     ///   in a heap).
     public static func evaluate(
-        embeddings: [Float], identities: [Int], dimension: Int, falseAcceptRate target: Double = 1e-4
+        embeddings: [Float], identities: [Int], dimension: Int, falseAcceptRate: Double = 1e-4
     ) throws -> Result {
+        let target = falseAcceptRate
         try check(embeddings, dimension: dimension, rows: identities.count, what: "verification")
         guard target >= 0, target < 1 else {
             throw ServiceError.invalid("verification: false-accept rate \(target) must be in [0, 1), e.g. 1e-4")
@@ -98,7 +99,9 @@ public enum EmbeddingVerification {
     /// - Returns: `(1/N) Σ ‖s − t‖²` (0 for an empty set).
     /// - Throws: ``ServiceError`` (`invalidArgument`) for mismatched sizes or non-finite values.
     public static func meanSquaredDistance(student: [Float], teacher: [Float], dimension: Int) throws -> Double {
-        guard dimension > 0 else { throw ServiceError.invalid("mean squared distance: dimension \(dimension) must be ≥ 1") }
+        guard dimension > 0 else {
+            throw ServiceError.invalid("mean squared distance: dimension \(dimension) must be ≥ 1")
+        }
         let rows = teacher.count / dimension
         try check(student, dimension: dimension, rows: rows, what: "mean squared distance (student)")
         try check(teacher, dimension: dimension, rows: rows, what: "mean squared distance (teacher)")

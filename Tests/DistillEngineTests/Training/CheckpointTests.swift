@@ -108,7 +108,8 @@ struct CheckpointTests {
         let headerOnly = errorMessage { _ = try Checkpoint(decoding: Array(bytes.prefix(12)), source: "x.ckpt") }
         #expect(
             headerOnly?.1
-                == "checkpoint x.ckpt is truncated (expected at least 32 bytes, found 12); delete it to restart the run from scratch")
+                == "checkpoint x.ckpt is truncated (expected at least 32 bytes, found 12); delete it to restart the run from scratch"
+        )
         let extra = errorMessage { _ = try Checkpoint(decoding: bytes + [0], source: "x.ckpt") }
         #expect(extra?.1.contains("trailing data") == true)
     }
@@ -127,7 +128,9 @@ struct CheckpointTests {
 
     @Test("a file that is not a checkpoint and a missing file get clear errors")
     func notACheckpoint() throws {
-        let failure = errorMessage { _ = try Checkpoint(decoding: Array("hello world, not a checkpoint".utf8), source: "b.txt") }
+        let failure = errorMessage {
+            _ = try Checkpoint(decoding: Array("hello world, not a checkpoint".utf8), source: "b.txt")
+        }
         #expect(failure?.0 == .corruptData)
         #expect(
             failure?.1
@@ -145,7 +148,8 @@ struct CheckpointTests {
         #expect(failure?.0 == .invalidArgument)
         #expect(
             failure?.1
-                == "checkpoint tensor \"fc.weight\" has shape [3, 4] but 3 values; the shape's product must equal the value count")
+                == "checkpoint tensor \"fc.weight\" has shape [3, 4] but 3 values; the shape's product must equal the value count"
+        )
     }
 
     @Test("a crash in the middle of writing never replaces the good checkpoint")
@@ -188,7 +192,9 @@ struct CheckpointTests {
         let schedule = LearningRateSchedule.warmup(steps: 3, then: .cosine(initial: 0.05, floor: 0.001, totalSteps: 12))
         let count = 19
         // One "training step": gradients drawn from the generator (stand-ins for backprop).
-        func trainStep(_ step: Int, _ weights: inout [Float], _ state: inout [Float], _ generator: inout SeededGenerator) {
+        func trainStep(
+            _ step: Int, _ weights: inout [Float], _ state: inout [Float], _ generator: inout SeededGenerator
+        ) {
             var gradients = [Float](repeating: 0, count: count)
             gradients.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
             for index in 0..<count { gradients[index] += weights[index] }
