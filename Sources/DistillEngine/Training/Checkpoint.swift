@@ -124,4 +124,42 @@ public struct Checkpoint: Sendable, Equatable {
         }
         return try Checkpoint(decoding: [UInt8](data), source: url.path)
     }
+
+    /// Deletes temporary files that interrupted writes of the checkpoint at `url` left behind.
+    ///
+    /// A crash between creating the temporary file and renaming it leaves `.<name>.tmp-*` next to
+    /// the checkpoint; the checkpoint itself is intact. Call this when resuming a run, while no
+    /// other process writes the same checkpoint.
+    ///
+    /// - Parameter url: The checkpoint file (it need not exist).
+    /// - Returns: The number of files removed.
+    /// - Throws: ``EngineError`` (`io`) when the directory cannot be listed or a file cannot be removed.
+    @discardableResult
+    public static func removeLeftoverTemporaryFiles(near url: URL) throws -> Int {
+        let directory = url.deletingLastPathComponent()
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        let manager = FileManager.default
+        let entries: [String]
+        do {
+            entries = try manager.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw EngineError(
+                .io,
+                "cannot list \(directory.path) (\(error.localizedDescription)); check that it exists and is readable")
+        }
+        var removed = 0
+        for entry in entries where entry.hasPrefix(prefix) {
+            let path = directory.appendingPathComponent(entry).path
+            do {
+                try manager.removeItem(atPath: path)
+                removed += 1
+            } catch {
+                throw EngineError(
+                    .io,
+                    "cannot remove the leftover temporary file \(path) (\(error.localizedDescription)); delete it by hand"
+                )
+            }
+        }
+        return removed
+    }
 }

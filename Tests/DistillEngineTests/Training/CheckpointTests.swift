@@ -176,6 +176,13 @@ struct CheckpointTests {
         // The next complete write replaces it.
         try newer.write(to: file)
         #expect(try Checkpoint.read(from: file).step == 2000)
+        // Leftovers are cleaned up on request; the checkpoint and unrelated files stay.
+        try Data("other".utf8).write(to: directory.appendingPathComponent(".other.ckpt.tmp-1-x"))
+        #expect(try Checkpoint.removeLeftoverTemporaryFiles(near: file) == 1)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                ".other.ckpt.tmp-1-x", "run.ckpt",
+            ])
     }
 
     @Test("writing into a missing directory fails with an io error naming the file")
