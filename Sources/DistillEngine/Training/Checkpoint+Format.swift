@@ -145,6 +145,12 @@ extension Checkpoint {
             var shape: [Int] = []
             for _ in 0..<rank { shape.append(Int(truncatingIfNeeded: try reader.read() as UInt64)) }
             let count: UInt64 = try reader.read()
+            let product = shape.reduce(UInt64(1)) {
+                $0.multipliedReportingOverflow(by: UInt64(max($1, 0))).partialValue
+            }
+            guard product == count else {
+                throw reader.malformed("tensor \"\(name)\" has shape \(shape) but \(count) values")
+            }
             tensors[name] = Tensor(shape: shape, values: try reader.floats(count))
         }
         guard reader.offset == bytes.count else {

@@ -152,6 +152,23 @@ struct CheckpointTests {
         )
     }
 
+    @Test("a well-checksummed file whose tensor shape disagrees with its data is refused")
+    func inconsistentShapeOnDisk() throws {
+        var bytes = try Checkpoint(configuration: "{}", tensors: ["w": .init([1, 2])]).encoded()
+        // Payload: 3×Int64, UInt8, 4×UInt64, UInt32 + "{}", UInt32 0 scalars, UInt32 1 tensor,
+        // UInt16 + "w", UInt8 rank, then the first dimension.
+        let dimension = Checkpoint.headerSize + 24 + 1 + 32 + 4 + 2 + 4 + 4 + 2 + 1 + 1
+        #expect(bytes[dimension] == 2)
+        bytes[dimension] = 3
+        let checksum = CRC32.checksum(of: bytes[Checkpoint.headerSize...])
+        for index in 0..<4 { bytes[24 + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index)) }
+        let failure = errorMessage { _ = try Checkpoint(decoding: bytes, source: "t.ckpt") }
+        #expect(failure?.0 == .corruptData)
+        #expect(
+            failure?.1.hasPrefix(#"checkpoint t.ckpt is malformed (tensor "w" has shape [3] but 2 values at byte "#)
+                == true)
+    }
+
     @Test("a crash in the middle of writing never replaces the good checkpoint")
     func crashMidWrite() throws {
         let directory = try temporaryDirectory()
