@@ -30,8 +30,11 @@ struct JobsCommand: ParsableCommand {
                 Output.table(
                     ["ID", "NAME", "TEACHER", "STATE", "RUNS", "PRIORITY", "SCHEDULE", "SUBMITTED"],
                     jobs.map { job in
-                        ["\(job.id)", job.name, job.teacher, job.state.rawValue, "\(job.runsSucceeded)/\(job.runCount)",
-                         "\(job.priority)", JobsCommand.schedule(job), job.submittedAt]
+                        [
+                            "\(job.id)", job.name, job.teacher, job.state.rawValue,
+                            "\(job.runsSucceeded)/\(job.runCount)",
+                            "\(job.priority)", JobsCommand.schedule(job), job.submittedAt,
+                        ]
                     }))
         }
     }
@@ -84,8 +87,11 @@ struct ShowCommand: ParsableCommand {
             Output.table(
                 ["RUN", "NAME", "ARCHITECTURE", "ALPHA", "RESOLUTION", "STATE", "EPOCH", "PROGRESS"],
                 runs.map { run in
-                    ["\(run.id)", run.name, run.architecture, "\(run.alpha)", "\(run.resolution)", run.state.rawValue,
-                     "\(run.epoch)", "\(Int((run.progress * 100).rounded()))%"]
+                    [
+                        "\(run.id)", run.name, run.architecture, "\(run.alpha)", "\(run.resolution)",
+                        run.state.rawValue,
+                        "\(run.epoch)", "\(Int((run.progress * 100).rounded()))%",
+                    ]
                 }))
         let events = try database.events(jobID: id).suffix(5)
         if !events.isEmpty {
@@ -98,7 +104,8 @@ struct ShowCommand: ParsableCommand {
 /// `distill cancel ID`.
 struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cancel", abstract: "Cancel a job that has not finished; a daemon running it stops at its next heartbeat.",
+        commandName: "cancel",
+        abstract: "Cancel a job that has not finished; a daemon running it stops at its next heartbeat.",
         discussion: "Example: distill cancel 7")
 
     @Argument(help: "The job id.")

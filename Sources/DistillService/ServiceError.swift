@@ -26,6 +26,8 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
     ///   - code: The class of failure.
     ///   - message: The sentence shown to the user.
     ///   - cause: The underlying error, if any.
+    ///   - file: The source file raising it (defaults to the caller's).
+    ///   - line: The source line raising it (defaults to the caller's).
     public init(
         _ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line
     ) {

@@ -61,7 +61,7 @@ public struct Run: Sendable, Codable, Equatable {
     public var jobID: Int64
     /// A readable name such as `alpha0.5-res160`.
     public var name: String
-    /// The student architecture, e.g. `mobilenet_v1`.
+    /// The student architecture, such as `mobilenet_v1`.
     public var architecture: String
     /// Width multiplier.
     public var alpha: Double

@@ -2,7 +2,9 @@
 
 internal import GRDB
 
-/// The database schema: named migrations, each the SQL text of one step. schema.sql at the top of the
+/// The database schema: named migrations, each the SQL text of one step.
+///
+/// schema.sql at the top of the
 /// repository is migration v1; shipped migrations are never edited, later changes are new ones.
 public enum Schema {
     /// Every migration in order, as (name, SQL).

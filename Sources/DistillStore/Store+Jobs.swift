@@ -50,6 +50,8 @@ extension Store {
 
     /// Jobs, newest first.
     /// - Parameter states: Only jobs in these states; all when empty.
+    /// - Returns: The jobs with their run counts.
+    /// - Throws: `StoreError` when the database cannot be read.
     public func jobs(states: [JobState] = []) throws -> [Job] {
         try read { db in
             var sql = Store.jobSelect
@@ -96,7 +98,8 @@ extension Store {
             let job = try Store.fetchJob(db, id: id)
             guard !job.state.isFinal else {
                 throw StoreError(
-                    .invalidArgument, "Job \(id) is already \(job.state.rawValue); only unfinished jobs can be cancelled.")
+                    .invalidArgument,
+                    "Job \(id) is already \(job.state.rawValue); only unfinished jobs can be cancelled.")
             }
             try db.execute(
                 sql: """

@@ -6,6 +6,7 @@ internal import GRDB
 extension Store {
     /// Rows of the `sweep_results` view: one per run, with its grid point, state, metrics and costs.
     /// - Parameter jobID: Only this job's runs; every job's when nil.
+    /// - Returns: The view's columns and rows, ordered by job and run.
     /// - Throws: `StoreError.notFound` when `jobID` names no job.
     public func sweepResults(jobID: Int64? = nil) throws -> QueryTable {
         try read { db in

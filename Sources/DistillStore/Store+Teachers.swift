@@ -23,14 +23,17 @@ extension Store {
                 guard replace else {
                     throw StoreError(
                         .invalidArgument,
-                        "A teacher named '\(name)' already exists; pass --replace to overwrite it or choose another name.")
+                        "A teacher named '\(name)' already exists; pass --replace to overwrite it or choose another name."
+                    )
                 }
-                let jobs = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing]) ?? 0
+                let jobs =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing]) ?? 0
                 guard jobs == 0 else {
                     throw StoreError(
                         .invalidArgument,
-                        "Teacher '\(name)' is used by \(jobs) job(s) and cannot be replaced; import it under a new name.")
+                        "Teacher '\(name)' is used by \(jobs) job(s) and cannot be replaced; import it under a new name."
+                    )
                 }
                 try db.execute(sql: "DELETE FROM teachers WHERE id = ?", arguments: [existing])
             }
@@ -38,7 +41,8 @@ extension Store {
                 sql: "INSERT INTO teachers (name, kind, dimension, output_count, source_file) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, kind.rawValue, table.dimension, table.urls.count, sourceFile])
             let id = db.lastInsertedRowID
-            let insert = try db.makeStatement(sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
             for (row, url) in table.urls.enumerated() {
                 let blob = Store.encode(table.vector(at: row))
                 try insert.execute(arguments: [id, url, blob])

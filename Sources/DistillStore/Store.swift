@@ -4,7 +4,9 @@
 import Foundation
 internal import GRDB
 
-/// Distill's database. Opening it creates the file and applies every pending migration; WAL mode and a
+/// Distill's database.
+///
+/// Opening it creates the file and applies every pending migration; WAL mode and a
 /// busy timeout let several processes (CLI, daemons) use it at once. All SQL binds its parameters.
 public final class Store: Sendable {
     /// Where the database and the data directory live.

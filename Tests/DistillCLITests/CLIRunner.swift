@@ -14,7 +14,8 @@ struct CommandResult {
 enum DistillBinary {
     static var path: String {
         if let explicit = ProcessInfo.processInfo.environment["DISTILL_BIN"] { return explicit }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // The test executable lives in <build>/debug/distillPackageTests.xctest (a file or a bundle directory).
         for _ in 0..<4 {

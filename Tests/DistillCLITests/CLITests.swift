@@ -64,7 +64,9 @@ struct CLITests {
         let csv = try sandbox.run(["results", "--job", "1", "--format", "csv"])
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.count == 5)
-        #expect(lines.first?.hasPrefix("job_id,job_name,teacher,run_id,run_name,architecture,alpha,resolution,state") == true)
+        #expect(
+            lines.first?.hasPrefix("job_id,job_name,teacher,run_id,run_name,architecture,alpha,resolution,state")
+                == true)
         #expect(lines.dropFirst().allSatisfy { $0.contains(",cancelled,") })
         let json = try sandbox.run(["results", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
@@ -83,16 +85,25 @@ struct CLITests {
         try sandbox.write("name: x\nteacher: nobody\nstudents:\n  alpha: 2\n  resolution: 128\n", to: "bad.yaml")
         let badJob = try sandbox.run(["submit", "bad.yaml"])
         #expect(badJob.status == 2)
-        #expect(badJob.stderr == "error: bad.yaml line 4: `students.alpha` is 2.0; allowed: a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25.\n")
+        #expect(
+            badJob.stderr
+                == "error: bad.yaml line 4: `students.alpha` is 2.0; allowed: a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25.\n"
+        )
         let badWindow = try sandbox.run(["submit", "bad.yaml", "--window", "nightly"])
         #expect(badWindow.status == 2)
-        #expect(badWindow.stderr.contains("'nightly' is not a window; use HH:MM-HH:MM in local time, e.g. 22:00-06:00."))
+        #expect(
+            badWindow.stderr.contains("'nightly' is not a window; use HH:MM-HH:MM in local time, e.g. 22:00-06:00."))
         let noTeacher = try sandbox.run(["teacher", "show", "ghost"])
         #expect(noTeacher.status == 2)
-        #expect(noTeacher.stderr == "error: No teacher named 'ghost' in this database; run `distill teacher list` to see them.\n")
+        #expect(
+            noTeacher.stderr
+                == "error: No teacher named 'ghost' in this database; run `distill teacher list` to see them.\n")
         let unwritable = try sandbox.run(["teacher", "list", "--db", "/nonexistent-dir/x.db"])
         #expect(unwritable.status == 2)
-        #expect(unwritable.stderr == "error: The database directory /nonexistent-dir does not exist; create it or pass another --db path.\n")
+        #expect(
+            unwritable.stderr
+                == "error: The database directory /nonexistent-dir does not exist; create it or pass another --db path.\n"
+        )
     }
 
     @Test("one process imports while another lists: no 'database is locked'")

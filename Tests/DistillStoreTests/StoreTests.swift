@@ -61,17 +61,24 @@ struct StoreTests {
             sourceFile: nil, replace: false)
         #expect(teacher.outputCount == 2 && teacher.dimension == 3)
         let outputs = try store.teacherOutputs(teacherID: teacher.id)
-        #expect(outputs == [TeacherOutput(url: "a", vector: [1.5, -2, 3e-8]), TeacherOutput(url: "b", vector: [0, .pi, -0.0])])
+        #expect(
+            outputs == [
+                TeacherOutput(url: "a", vector: [1.5, -2, 3e-8]), TeacherOutput(url: "b", vector: [0, .pi, -0.0]),
+            ])
         let blob = try DatabaseQueue(path: path).read { db in
             try Data.fetchOne(db, sql: "SELECT vector FROM teacher_outputs WHERE url = 'a'")
         }
-        #expect(blob.map(Array.init) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0] + Array(withUnsafeBytes(of: Float(3e-8).bitPattern.littleEndian, Array.init)))
+        #expect(
+            blob.map(Array.init) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0]
+                + Array(withUnsafeBytes(of: Float(3e-8).bitPattern.littleEndian, Array.init)))
     }
 
     @Test("an import that fails halfway stores nothing and leaves earlier teachers intact")
     func failedImportLosesNothing() throws {
         let (store, _) = try temporaryStore()
-        try store.importTeacher(name: "first", kind: .logits, table: table([("u1", [1, 2]), ("u2", [3, 4])]), sourceFile: nil, replace: false)
+        try store.importTeacher(
+            name: "first", kind: .logits, table: table([("u1", [1, 2]), ("u2", [3, 4])]), sourceFile: nil,
+            replace: false)
         // The duplicate URL violates the primary key on the third insert, inside the transaction.
         let broken = table([("v1", [1, 2]), ("v2", [3, 4]), ("v1", [5, 6])])
         #expect(throws: StoreError.self) {
@@ -89,12 +96,17 @@ struct StoreTests {
     @Test("an existing name is refused without replace, replaced with it")
     func existingNameNeedsReplace() throws {
         let (store, _) = try temporaryStore()
-        try store.importTeacher(name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+        try store.importTeacher(
+            name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
         let error = #expect(throws: StoreError.self) {
-            try store.importTeacher(name: "t", kind: .logits, table: table([("b", [1, 2])]), sourceFile: nil, replace: false)
+            try store.importTeacher(
+                name: "t", kind: .logits, table: table([("b", [1, 2])]), sourceFile: nil, replace: false)
         }
-        #expect(error?.message == "A teacher named 't' already exists; pass --replace to overwrite it or choose another name.")
-        try store.importTeacher(name: "t", kind: .attributes, table: table([("b", [1, 2, 3])]), sourceFile: nil, replace: true)
+        #expect(
+            error?.message
+                == "A teacher named 't' already exists; pass --replace to overwrite it or choose another name.")
+        try store.importTeacher(
+            name: "t", kind: .attributes, table: table([("b", [1, 2, 3])]), sourceFile: nil, replace: true)
         let replaced = try store.teacher(named: "t")
         #expect(replaced.kind == .attributes && replaced.dimension == 3)
     }
@@ -102,15 +114,23 @@ struct StoreTests {
     @Test("a job stores one run per grid point; cancelling it cancels its unfinished runs")
     func submitAndCancel() throws {
         let (store, _) = try temporaryStore()
-        try store.importTeacher(name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+        try store.importTeacher(
+            name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
         let points = [0.5, 0.25].flatMap { alpha in
-            [128, 160].map { NewJob.RunPoint(name: "alpha\(alpha)-res\($0)", architecture: "mobilenet_v1", alpha: alpha, resolution: $0) }
+            [128, 160].map {
+                NewJob.RunPoint(
+                    name: "alpha\(alpha)-res\($0)", architecture: "mobilenet_v1", alpha: alpha, resolution: $0)
+            }
         }
         let job = try store.submit(
-            NewJob(name: "j", teacher: "t", specYAML: "", specJSON: "{}", priority: 3, notBefore: nil,
-                   window: ("22:00", "06:00"), runs: points))
+            NewJob(
+                name: "j", teacher: "t", specYAML: "", specJSON: "{}", priority: 3, notBefore: nil,
+                window: ("22:00", "06:00"), runs: points))
         #expect(job.state == .queued && job.runCount == 4 && job.windowStart == "22:00")
-        #expect(try store.runs(jobID: job.id).map(\.name) == ["alpha0.5-res128", "alpha0.5-res160", "alpha0.25-res128", "alpha0.25-res160"])
+        #expect(
+            try store.runs(jobID: job.id).map(\.name) == [
+                "alpha0.5-res128", "alpha0.5-res160", "alpha0.25-res128", "alpha0.25-res160",
+            ])
         #expect(try store.sweepResults(jobID: job.id).rows.count == 4)
         try store.cancelJob(id: job.id)
         #expect(try store.job(id: job.id).state == .cancelled)
@@ -119,16 +139,23 @@ struct StoreTests {
         #expect(again?.message == "Job \(job.id) is already cancelled; only unfinished jobs can be cancelled.")
         #expect(try store.events(jobID: job.id).map(\.message).last == "cancelled by user")
         let missing = #expect(throws: StoreError.self) { try store.job(id: 999) }
-        #expect(missing?.code == .notFound && missing?.message == "No job with id 999; run `distill jobs` to list them.")
+        #expect(
+            missing?.code == .notFound && missing?.message == "No job with id 999; run `distill jobs` to list them.")
     }
 
     @Test("a job naming an unknown teacher is refused")
     func unknownTeacher() throws {
         let (store, _) = try temporaryStore()
         let error = #expect(throws: StoreError.self) {
-            try store.submit(NewJob(name: "j", teacher: "nope", specYAML: "", specJSON: "{}", priority: 0, notBefore: nil, window: nil, runs: []))
+            try store.submit(
+                NewJob(
+                    name: "j", teacher: "nope", specYAML: "", specJSON: "{}", priority: 0, notBefore: nil, window: nil,
+                    runs: []))
         }
-        #expect(error?.message == "The job names teacher 'nope', which is not in this database; import it with `distill teacher import` first.")
+        #expect(
+            error?.message
+                == "The job names teacher 'nope', which is not in this database; import it with `distill teacher import` first."
+        )
     }
 
     @Test("database location: --db, then $DISTILL_DB, then ./distill.db; data directory next to it")

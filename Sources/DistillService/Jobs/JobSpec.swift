@@ -2,7 +2,9 @@
 
 import DistillStore
 
-/// A validated job file with every default filled in; stored as JSON with the job and read back by
+/// A validated job file with every default filled in.
+///
+/// Stored as JSON with the job and read back by
 /// the daemon. `README.md` documents each key; `JobFileParser` is the one place that reads them.
 public struct JobSpec: Sendable, Codable, Equatable {
     /// Where the unlabeled training images come from and how they are fetched.

@@ -80,7 +80,8 @@ public struct JobSubmitter: Sendable {
         for root in spec.images.allowFileRoots {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ServiceError.invalid("\(file): `images.allow_file_roots` names \(root), which is not a directory.")
+                throw ServiceError.invalid(
+                    "\(file): `images.allow_file_roots` names \(root), which is not a directory.")
             }
         }
         if spec.training.batchSize > teacher.outputCount && spec.images.urls == nil {

@@ -35,7 +35,8 @@ public enum ScheduleParser {
                 + "or ISO-8601 such as 2026-11-27T22:00:00Z.")
     }
 
-    /// Parses a daily window `HH:MM-HH:MM` (local time; it may wrap midnight, e.g. `22:00-06:00`).
+    /// Parses a daily window `HH:MM-HH:MM` in local time; it may wrap midnight (`22:00-06:00`).
+    /// - Parameter text: The window as typed.
     /// - Returns: The start and end as `HH:MM`.
     /// - Throws: `ServiceError.invalidArgument` naming the value.
     public static func parseWindow(_ text: String) throws -> (start: String, end: String) {
@@ -46,7 +47,8 @@ public enum ScheduleParser {
             throw ServiceError.invalid("'\(text)' is not a window; use HH:MM-HH:MM in local time, e.g. 22:00-06:00.")
         }
         guard start != end else {
-            throw ServiceError.invalid("The window '\(text)' starts and ends at the same time; give a window of some length.")
+            throw ServiceError.invalid(
+                "The window '\(text)' starts and ends at the same time; give a window of some length.")
         }
         return (clock(start), clock(end))
     }

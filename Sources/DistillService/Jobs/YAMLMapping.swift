@@ -24,11 +24,13 @@ struct YAMLMapping {
         for (key, value) in mapping {
             guard let name = key.string else {
                 throw ServiceError.invalid(
-                    "\(file) line \(key.mark?.line ?? line): keys must be plain names, found \(YAMLMapping.describe(key)).")
+                    "\(file) line \(key.mark?.line ?? line): keys must be plain names, found \(YAMLMapping.describe(key))."
+                )
             }
             if entries.contains(where: { $0.0 == name }) {
                 throw ServiceError.invalid(
-                    "\(file) line \(key.mark?.line ?? line): key `\(path.isEmpty ? name : path + "." + name)` appears twice; keep one.")
+                    "\(file) line \(key.mark?.line ?? line): key `\(path.isEmpty ? name : path + "." + name)` appears twice; keep one."
+                )
             }
             entries.append((name, value))
         }

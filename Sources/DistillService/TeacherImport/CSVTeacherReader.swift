@@ -3,7 +3,9 @@
 import DistillStore
 import Foundation
 
-/// Reads `url,v1,...,vn` lines. The first line is a header when its first field is `url`. Fields may be
+/// Reads `url,v1,...,vn` lines.
+///
+/// The first line is a header when its first field is `url`. Fields may be
 /// double-quoted (with `""` for a quote), so URLs may contain commas.
 enum CSVTeacherReader {
     static let expected = "lines of the form url,v1,...,vn"

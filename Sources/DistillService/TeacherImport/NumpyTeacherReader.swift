@@ -39,7 +39,8 @@ enum NumpyTeacherReader {
                     if header.elementSize == 4 {
                         let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
                         vector[column] = Double(
-                            Float(bitPattern: header.littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits)))
+                            Float(
+                                bitPattern: header.littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits)))
                     } else {
                         let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
                         vector[column] = Double(
@@ -55,7 +56,8 @@ enum NumpyTeacherReader {
     static func parseHeader(_ data: Data, file: String) throws -> Header {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard data.count >= 10, Array(data.prefix(6)) == magic else {
-            throw ServiceError.invalid("\(file) is not a NumPy .npy file (no \\x93NUMPY magic); save it with numpy.save.")
+            throw ServiceError.invalid(
+                "\(file) is not a NumPy .npy file (no \\x93NUMPY magic); save it with numpy.save.")
         }
         let bytes = [UInt8](data.prefix(12))
         let major = bytes[6]
@@ -91,7 +93,8 @@ enum NumpyTeacherReader {
         case ">f8": (littleEndian, size) = (false, 8)
         default:
             throw ServiceError.invalid(
-                "\(file) holds dtype \(type); Distill reads float32 or float64 arrays — convert with .astype('float32').")
+                "\(file) holds dtype \(type); Distill reads float32 or float64 arrays — convert with .astype('float32')."
+            )
         }
         let dimensions = shape.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -121,7 +124,9 @@ enum NumpyTeacherReader {
             guard let close = rest.firstIndex(of: ")") else { return nil }
             return String(rest[...close])
         }
-        if let end = rest.firstIndex(of: ",") { rest = rest[..<end] } else if let end = rest.firstIndex(of: "}") {
+        if let end = rest.firstIndex(of: ",") {
+            rest = rest[..<end]
+        } else if let end = rest.firstIndex(of: "}") {
             rest = rest[..<end]
         }
         return String(rest).trimmingCharacters(in: .whitespaces)

@@ -20,13 +20,15 @@ struct TeacherTableBuilder {
 
     /// Adds one row.
     /// - Parameters:
-    ///   - url: The image URL, already unquoted.
+    ///   - rawURL: The image URL, already unquoted.
     ///   - vector: The values as read (Double so float64 inputs are range-checked before narrowing).
     ///   - place: Where the row is, for messages: "line 3" or "row 3".
+    /// - Throws: `ServiceError.invalidArgument` naming the place and the reason.
     mutating func append(url rawURL: String, vector: [Double], place: String) throws {
         let url = rawURL.trimmingCharacters(in: .whitespaces)
         guard !url.isEmpty else {
-            throw ServiceError.invalid("\(file) \(place): the URL is empty; every row needs the image URL it belongs to.")
+            throw ServiceError.invalid(
+                "\(file) \(place): the URL is empty; every row needs the image URL it belongs to.")
         }
         if let earlier = firstPlace[url] {
             throw ServiceError.invalid(
