@@ -32,7 +32,9 @@ struct BenchDecodeCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads) is outside 1…256.") }
-        guard jpegCount > 0, pngCount > 0 else { throw ValidationError("--jpeg-count and --png-count must be positive.") }
+        guard jpegCount > 0, pngCount > 0 else {
+            throw ValidationError("--jpeg-count and --png-count must be positive.")
+        }
         guard (0...64).contains(noise) else { throw ValidationError("--noise \(noise) is outside 0…64.") }
     }
 
@@ -40,7 +42,8 @@ struct BenchDecodeCommand: ParsableCommand {
         let jpeg = try Self.photoJPEG(noise: noise)
         let png = try Self.fashionPNG()
         print("Threads: \(threads)")
-        let decodeRate = try Self.measureDecodeOnly(bytes: jpeg, resolution: 128, perThread: jpegCount, threads: threads)
+        let decodeRate = try Self.measureDecodeOnly(
+            bytes: jpeg, resolution: 128, perThread: jpegCount, threads: threads)
         let jpegRate = try Self.measure(bytes: jpeg, resolution: 128, perThread: jpegCount, threads: threads)
         print(
             String(
@@ -86,7 +89,9 @@ struct BenchDecodeCommand: ParsableCommand {
             do {
                 let decoder = try ImageDecoder()
                 try bytes.withUnsafeBytes { source in
-                    for _ in 0..<perThread { _ = try decoder.decode(source, minimumWidth: resolution, minimumHeight: resolution) }
+                    for _ in 0..<perThread {
+                        _ = try decoder.decode(source, minimumWidth: resolution, minimumHeight: resolution)
+                    }
                 }
             } catch {
                 failures.record(error)
@@ -116,7 +121,8 @@ struct BenchDecodeCommand: ParsableCommand {
                 for channel in 0..<3 { pixels[(y * 640 + x) * 3 + channel] = UInt8(max(0, min(255, values[channel]))) }
             }
         }
-        return try JPEGCodec().encode(try RGBImage(width: 640, height: 480, pixels: pixels), quality: 90, chromaSubsampling444: false)
+        return try JPEGCodec().encode(
+            try RGBImage(width: 640, height: 480, pixels: pixels), quality: 90, chromaSubsampling444: false)
     }
 
     /// A 28x28 grayscale PNG with a centred blob, like a Fashion-MNIST item; `variant` marks its first pixels

@@ -26,7 +26,9 @@ struct BenchFetchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive, got \(count).") }
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency) is outside 1…1024.") }
+        guard (1...1024).contains(concurrency) else {
+            throw ValidationError("--concurrency \(concurrency) is outside 1…1024.")
+        }
     }
 
     func run() async throws {
@@ -48,7 +50,8 @@ struct BenchFetchCommand: AsyncParsableCommand {
         print("Concurrency: \(concurrency), \(count) URLs, \(bodies.map(\.count).reduce(0, +) / count) bytes per body")
         print(String(format: "Fetcher only:                      %.0f images/s (%d ok)", fetchRate, received))
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-bench-fetch-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "distill-bench-fetch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try Store(path: directory.appendingPathComponent("bench.db").path)
@@ -56,7 +59,8 @@ struct BenchFetchCommand: AsyncParsableCommand {
         let pathURLs = (0..<count).map { "http://127.0.0.1:\(server.port)/service/\($0).png" }
         let summary = try await service.fetch(urls: pathURLs)
         let serviceRate = Double(summary.fetched) / summary.seconds
-        print(String(format: "Fetch + validate + cache + database: %.0f images/s (%d ok)", serviceRate, summary.fetched))
+        print(
+            String(format: "Fetch + validate + cache + database: %.0f images/s (%d ok)", serviceRate, summary.fetched))
         print(
             "{\"benchmark\":\"fetch\",\"concurrency\":\(concurrency),\"count\":\(count),"
                 + "\"fetcher_per_second\":\(Int(fetchRate)),\"service_per_second\":\(Int(serviceRate))}")

@@ -47,8 +47,11 @@ struct FashionMNISTCommand: ParsableCommand {
     func run() throws {
         let summary = try FashionMNIST.export(from: source, to: out, split: split, limit: limit)
         let parts = ["train", "test"].compactMap { name in summary.counts[name].map { "\($0) \(name)" } }
-        print("Wrote \(parts.joined(separator: " and ")) images to \(URL(fileURLWithPath: out).standardizedFileURL.path)")
+        print(
+            "Wrote \(parts.joined(separator: " and ")) images to \(URL(fileURLWithPath: out).standardizedFileURL.path)")
         print("Labels: \(summary.labelsPath)")
-        print("URLs:   \(summary.urlsPath)  (fetch with --allow-file-root \(URL(fileURLWithPath: out).standardizedFileURL.path))")
+        print(
+            "URLs:   \(summary.urlsPath)  (fetch with --allow-file-root \(URL(fileURLWithPath: out).standardizedFileURL.path))"
+        )
     }
 }

@@ -63,9 +63,13 @@ struct FetchCommand: AsyncParsableCommand {
         guard (teacher == nil) != (urls == nil) else {
             throw ValidationError("Give exactly one of --teacher NAME or --urls FILE.")
         }
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency) is outside 1…1024.") }
+        guard (1...1024).contains(concurrency) else {
+            throw ValidationError("--concurrency \(concurrency) is outside 1…1024.")
+        }
         guard (1...1024).contains(perHost) else { throw ValidationError("--per-host \(perHost) is outside 1…1024.") }
-        guard timeout > 0, connectTimeout > 0 else { throw ValidationError("--timeout and --connect-timeout must be positive.") }
+        guard timeout > 0, connectTimeout > 0 else {
+            throw ValidationError("--timeout and --connect-timeout must be positive.")
+        }
         guard maxBytes > 0 else { throw ValidationError("--max-bytes \(maxBytes) must be positive.") }
         guard (1...20).contains(attempts) else { throw ValidationError("--attempts \(attempts) is outside 1…20.") }
     }

@@ -26,7 +26,9 @@ struct ImagesCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if failed, let status, status != .failed { throw ValidationError("--failed contradicts --status \(status.rawValue).") }
+        if failed, let status, status != .failed {
+            throw ValidationError("--failed contradicts --status \(status.rawValue).")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
     }
 
@@ -47,7 +49,8 @@ struct ImagesCommand: ParsableCommand {
                     records.map { record in
                         [
                             "\(record.id)", record.status.rawValue, record.format ?? "-",
-                            record.width.map { "\($0)x\(record.height ?? 0)" } ?? "-", record.bytes.map(String.init) ?? "-",
+                            record.width.map { "\($0)x\(record.height ?? 0)" } ?? "-",
+                            record.bytes.map(String.init) ?? "-",
                             record.httpStatus.map(String.init) ?? "-", "\(record.attempts)", record.url,
                             record.failureReason ?? "",
                         ]

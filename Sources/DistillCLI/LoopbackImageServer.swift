@@ -108,7 +108,9 @@ final class LoopbackImageServer: @unchecked Sendable {
                 let response = responses[index]
                 var sent = 0
                 while sent < response.count {
-                    let written = response.withUnsafeBytes { write(connection, $0.baseAddress.map { $0 + sent }, $0.count - sent) }
+                    let written = response.withUnsafeBytes {
+                        write(connection, $0.baseAddress.map { $0 + sent }, $0.count - sent)
+                    }
                     if written < 0, errno == EINTR { continue }
                     guard written > 0 else { return }
                     sent += written
@@ -138,7 +140,9 @@ final class LoopbackImageServer: @unchecked Sendable {
         guard bytes.count >= start + 4 else { return nil }
         var index = start
         while index + 3 < bytes.count {
-            if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 { return index + 4 }
+            if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 {
+                return index + 4
+            }
             index += 1
         }
         return nil

@@ -12,7 +12,8 @@ enum Curl {
 
     static func check(_ status: CURLcode, _ function: String) throws {
         guard status != CURLE_OK else { return }
-        throw DataError(.library, "\(function) failed (\(status.rawValue)): \(String(cString: curl_easy_strerror(status))).")
+        throw DataError(
+            .library, "\(function) failed (\(status.rawValue)): \(String(cString: curl_easy_strerror(status))).")
     }
 
     static func describe(_ status: CURLcode) -> String { String(cString: curl_easy_strerror(status)) }
@@ -39,7 +40,8 @@ enum Curl {
         func reset() throws {
             curl_easy_reset(handle)
             errorBuffer[0] = 0
-            try Curl.check(distill_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "curl_easy_setopt(ERRORBUFFER)")
+            try Curl.check(
+                distill_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "curl_easy_setopt(ERRORBUFFER)")
         }
 
         /// The detailed message of the last failed transfer, or "" when none.
@@ -56,15 +58,20 @@ enum Curl {
         }
 
         func set(_ option: CURLoption, offset value: Int64) throws {
-            try Curl.check(distill_curl_setopt_off(handle, option, curl_off_t(value)), "curl_easy_setopt(\(option.rawValue))")
+            try Curl.check(
+                distill_curl_setopt_off(handle, option, curl_off_t(value)), "curl_easy_setopt(\(option.rawValue))")
         }
 
         func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws {
             try Curl.check(distill_curl_setopt_pointer(handle, option, value), "curl_easy_setopt(\(option.rawValue))")
         }
 
-        func setWriteFunction(_ function: @escaping @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int) throws {
-            try Curl.check(distill_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, function), "curl_easy_setopt(WRITEFUNCTION)")
+        func setWriteFunction(
+            _ function:
+                @escaping @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
+        ) throws {
+            try Curl.check(
+                distill_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, function), "curl_easy_setopt(WRITEFUNCTION)")
         }
 
         func long(_ info: CURLINFO) -> Int? {
@@ -93,7 +100,8 @@ enum Curl {
 
         private func check(_ status: CURLMcode, _ function: String) throws {
             guard status != CURLM_OK else { return }
-            throw DataError(.library, "\(function) failed (\(status.rawValue)): \(String(cString: curl_multi_strerror(status))).")
+            throw DataError(
+                .library, "\(function) failed (\(status.rawValue)): \(String(cString: curl_multi_strerror(status))).")
         }
 
         func set(_ option: CURLMoption, _ value: Int) throws {
@@ -146,7 +154,8 @@ enum Curl {
         defer { curl_url_cleanup(parser) }
         let status = url.withCString { curl_url_set(parser, CURLUPART_URL, $0, UInt32(1 << 3)) }  // NON_SUPPORT_SCHEME
         guard status == CURLUE_OK else {
-            throw DataError(.invalidArgument, "'\(url)' is not a valid URL: \(String(cString: curl_url_strerror(status))).")
+            throw DataError(
+                .invalidArgument, "'\(url)' is not a valid URL: \(String(cString: curl_url_strerror(status))).")
         }
         func part(_ which: CURLUPart, _ flags: UInt32 = 0) -> String {
             var value: UnsafeMutablePointer<CChar>? = nil
@@ -164,11 +173,14 @@ enum Curl {
         guard let builder = curl_url() else { throw DataError(.library, "curl_url returned NULL.") }
         defer { curl_url_cleanup(builder) }
         var status = "file".withCString { curl_url_set(builder, CURLUPART_SCHEME, $0, 0) }
-        if status == CURLUE_OK { status = path.withCString { curl_url_set(builder, CURLUPART_PATH, $0, UInt32(1 << 7)) } }
+        if status == CURLUE_OK {
+            status = path.withCString { curl_url_set(builder, CURLUPART_PATH, $0, UInt32(1 << 7)) }
+        }
         var value: UnsafeMutablePointer<CChar>? = nil
         if status == CURLUE_OK { status = curl_url_get(builder, CURLUPART_URL, &value, 0) }
         guard status == CURLUE_OK, let value else {
-            throw DataError(.invalidArgument, "Cannot make a file URL of '\(path)': \(String(cString: curl_url_strerror(status))).")
+            throw DataError(
+                .invalidArgument, "Cannot make a file URL of '\(path)': \(String(cString: curl_url_strerror(status))).")
         }
         defer { curl_free(value) }
         return String(cString: value)

@@ -77,7 +77,8 @@ public enum FashionMNIST {
         for part in split.parts {
             let images = try load(source, "\(part.prefix)-images-idx3-ubyte.gz")
             let labels = try load(source, "\(part.prefix)-labels-idx1-ubyte.gz")
-            guard images.dimensions.count == 3, labels.dimensions.count == 1, images.dimensions[0] == labels.dimensions[0]
+            guard images.dimensions.count == 3, labels.dimensions.count == 1,
+                images.dimensions[0] == labels.dimensions[0]
             else {
                 throw DataError(
                     .corruptImage,
@@ -96,7 +97,9 @@ public enum FashionMNIST {
             for index in 0..<count {
                 let label = Int(labels.bytes[index])
                 guard label < classNames.count else {
-                    throw DataError(.corruptImage, "\(part.prefix) label \(index) is \(label), not 0…9; reinstall dataset-fashion-mnist.")
+                    throw DataError(
+                        .corruptImage,
+                        "\(part.prefix) label \(index) is \(label), not 0…9; reinstall dataset-fashion-mnist.")
                 }
                 let start = index * height * width
                 let png = try PNGCodec.encode(

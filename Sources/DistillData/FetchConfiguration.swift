@@ -35,12 +35,16 @@ public struct FetchConfiguration: Sendable, Equatable {
             if !condition { throw DataError(.invalidArgument, message) }
         }
         try require((1...1024).contains(concurrency), "Concurrency \(concurrency) is outside 1…1024.")
-        try require((1...1024).contains(perHostConnections), "Per-host connections \(perHostConnections) is outside 1…1024.")
-        try require(connectTimeout > 0 && totalTimeout > 0, "Timeouts must be positive (connect \(connectTimeout) s, total \(totalTimeout) s).")
+        try require(
+            (1...1024).contains(perHostConnections), "Per-host connections \(perHostConnections) is outside 1…1024.")
+        try require(
+            connectTimeout > 0 && totalTimeout > 0,
+            "Timeouts must be positive (connect \(connectTimeout) s, total \(totalTimeout) s).")
         try require(maximumBodyBytes > 0, "The maximum body size \(maximumBodyBytes) must be positive.")
         try require((0...20).contains(maximumRedirects), "Maximum redirects \(maximumRedirects) is outside 0…20.")
         try require((1...20).contains(maximumAttempts), "Maximum attempts \(maximumAttempts) is outside 1…20.")
-        try require(retryBaseDelay >= 0 && retryMaximumDelay >= retryBaseDelay, "Retry delays must satisfy 0 ≤ base ≤ maximum.")
+        try require(
+            retryBaseDelay >= 0 && retryMaximumDelay >= retryBaseDelay, "Retry delays must satisfy 0 ≤ base ≤ maximum.")
     }
 
     /// The backoff before attempt `attempt + 1`: `min(maximum, base · 2^(attempt − 1))` scaled by a random
@@ -49,7 +53,9 @@ public struct FetchConfiguration: Sendable, Equatable {
     ///   - attempt: The attempt that just failed (1-based).
     ///   - random: The jitter source.
     /// - Returns: Seconds to wait.
-    public func backoff<Generator: RandomNumberGenerator>(afterAttempt attempt: Int, using random: inout Generator) -> Double {
+    public func backoff<Generator: RandomNumberGenerator>(afterAttempt attempt: Int, using random: inout Generator)
+        -> Double
+    {
         let exponential = min(retryMaximumDelay, retryBaseDelay * Double(1 << min(max(attempt - 1, 0), 30)))
         return exponential * Double.random(in: 0.5...1, using: &random)
     }

@@ -1,7 +1,8 @@
 // Copyright 2026 The Distill authors.
 
-/// Why an image could not be fetched or used. The raw value is what the images table stores in
-/// `failure_reason`.
+/// Why an image could not be fetched or used.
+///
+/// The raw value is the category the images table stores at the start of `failure_reason`.
 public enum FetchFailureReason: String, Sendable, Equatable, Codable, CaseIterable {
     /// The URL does not parse.
     case invalidURL = "invalid-url"

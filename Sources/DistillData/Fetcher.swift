@@ -105,7 +105,8 @@ public final class Fetcher {
                 waiting.removeAll { $0.time <= now }
                 for item in due {
                     if ready[item.permission.hostKey] == nil { hostOrder.append(item.permission.hostKey) }
-                    ready[item.permission.hostKey, default: []].insert((item.index, item.attempt, item.permission), at: 0)
+                    ready[item.permission.hostKey, default: []].insert(
+                        (item.index, item.attempt, item.permission), at: 0)
                     readyCount += 1
                 }
             }
@@ -141,13 +142,19 @@ public final class Fetcher {
                 idleHandles.append(easy)
                 switch outcome {
                 case .success(let body):
-                    onOutcome(FetchOutcome(index: state.index, url: urls[state.index], result: .success(body), attempts: state.attempt))
+                    onOutcome(
+                        FetchOutcome(
+                            index: state.index, url: urls[state.index], result: .success(body), attempts: state.attempt)
+                    )
                 case .failure(let failure):
                     if failure.reason.isTransient, state.attempt < configuration.maximumAttempts {
                         let delay = configuration.backoff(afterAttempt: state.attempt, using: &random)
                         waiting.append((Self.now() + delay, state.index, state.attempt + 1, state.permission))
                     } else {
-                        onOutcome(FetchOutcome(index: state.index, url: urls[state.index], result: .failure(failure), attempts: state.attempt))
+                        onOutcome(
+                            FetchOutcome(
+                                index: state.index, url: urls[state.index], result: .failure(failure),
+                                attempts: state.attempt))
                     }
                 }
             }
@@ -179,7 +186,9 @@ public final class Fetcher {
         try easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(state).toOpaque())
     }
 
-    private func classify(_ easy: Curl.Easy, _ state: TransferState, _ result: CURLcode) -> Result<FetchedBody, FetchFailure> {
+    private func classify(_ easy: Curl.Easy, _ state: TransferState, _ result: CURLcode) -> Result<
+        FetchedBody, FetchFailure
+    > {
         let url = state.permission.url
         let status = easy.long(CURLINFO_RESPONSE_CODE).flatMap { $0 > 0 ? $0 : nil }
         let detail = easy.errorText.isEmpty ? Curl.describe(result) : easy.errorText
@@ -191,7 +200,8 @@ public final class Fetcher {
         case CURLE_OK:
             break
         case CURLE_WRITE_ERROR where state.exceededLimit, CURLE_FILESIZE_EXCEEDED:
-            return failure(.tooLarge, "\(url): the body is larger than the limit of \(configuration.maximumBodyBytes) bytes.")
+            return failure(
+                .tooLarge, "\(url): the body is larger than the limit of \(configuration.maximumBodyBytes) bytes.")
         case CURLE_OPERATION_TIMEDOUT:
             return failure(.timeout, "\(url): timed out \(attempts) (\(detail)).")
         case CURLE_PARTIAL_FILE:
@@ -204,7 +214,8 @@ public final class Fetcher {
         case CURLE_UNSUPPORTED_PROTOCOL:
             let target = easy.string(CURLINFO_REDIRECT_URL).map { " to \($0)" } ?? " to a disallowed scheme"
             return failure(
-                .disallowedScheme, "\(url): refused a redirect\(target); only http and https redirects are followed (\(detail)).")
+                .disallowedScheme,
+                "\(url): refused a redirect\(target); only http and https redirects are followed (\(detail)).")
         case CURLE_FILE_COULDNT_READ_FILE, CURLE_READ_ERROR:
             return failure(.fileNotFound, "\(url): \(detail).")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
@@ -217,7 +228,9 @@ public final class Fetcher {
         if !state.permission.isFile, let status {
             switch status {
             case 200..<300: break
-            case 429: return failure(.rateLimited, "\(url): HTTP 429 Too Many Requests \(attempts); try a lower --concurrency.")
+            case 429:
+                return failure(
+                    .rateLimited, "\(url): HTTP 429 Too Many Requests \(attempts); try a lower --concurrency.")
             case 500..<600: return failure(.httpServerError, "\(url): HTTP \(status) \(attempts).")
             case 400..<500: return failure(.httpClientError, "\(url): HTTP \(status); check the URL.")
             default: return failure(.unexpectedStatus, "\(url): HTTP \(status) is not a success.")
@@ -226,7 +239,8 @@ public final class Fetcher {
         return .success(
             FetchedBody(
                 bytes: state.body, httpStatus: state.permission.isFile ? nil : status,
-                contentType: easy.string(CURLINFO_CONTENT_TYPE), effectiveURL: easy.string(CURLINFO_EFFECTIVE_URL) ?? url))
+                contentType: easy.string(CURLINFO_CONTENT_TYPE),
+                effectiveURL: easy.string(CURLINFO_EFFECTIVE_URL) ?? url))
     }
 
     private static func now() -> Double {

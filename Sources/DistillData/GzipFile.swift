@@ -44,7 +44,8 @@ public enum GzipFile {
         let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
         let closed = gzclose(file)
         guard Int(written) == bytes.count || bytes.isEmpty, closed == Z_OK else {
-            throw DataError(.io, "gzwrite(\(path)) failed (wrote \(written) of \(bytes.count) bytes, gzclose \(closed)).")
+            throw DataError(
+                .io, "gzwrite(\(path)) failed (wrote \(written) of \(bytes.count) bytes, gzclose \(closed)).")
         }
     }
 }

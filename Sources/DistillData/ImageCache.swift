@@ -12,7 +12,9 @@ import Foundation
     import Darwin
 #endif
 
-/// The on-disk, content-addressed store of fetched image bytes. Safe to share between threads and processes.
+/// The on-disk, content-addressed store of fetched image bytes.
+///
+/// Safe to share between threads and processes.
 public struct ImageCache: Sendable {
     /// The cache directory, `<data dir>/cache`.
     public let directory: String
@@ -108,7 +110,8 @@ public struct ImageCache: Sendable {
             let actual = try SHA256.hex(bytes)
             guard actual == digest else {
                 throw DataError(
-                    .corruptImage, "The cached image \(path) has SHA-256 \(actual); delete it and run `distill fetch` again.")
+                    .corruptImage,
+                    "The cached image \(path) has SHA-256 \(actual); delete it and run `distill fetch` again.")
             }
         }
         return bytes
@@ -157,6 +160,7 @@ public struct ImageCache: Sendable {
     }
 
     private func ioError(_ function: String, _ path: String) -> DataError {
-        DataError(.io, "\(function)(\(path)) failed: \(String(cString: strerror(errno))); check the disk and permissions.")
+        DataError(
+            .io, "\(function)(\(path)) failed: \(String(cString: strerror(errno))); check the disk and permissions.")
     }
 }

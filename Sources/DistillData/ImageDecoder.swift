@@ -30,7 +30,9 @@ public final class ImageDecoder {
         return info
     }
 
-    /// Decodes to RGB. JPEGs are scaled down by the DCT while decoding, to the smallest size that is
+    /// Decodes to RGB.
+    ///
+    /// JPEGs are scaled down by the DCT while decoding, to the smallest size that is
     /// still at least `minimumWidth` x `minimumHeight`; PNGs are always decoded at full size.
     /// - Parameters:
     ///   - bytes: The file.

@@ -1,6 +1,8 @@
 // Copyright 2026 The Distill authors.
 
-/// The image formats Distill decodes. The format is always detected from the leading bytes
+/// The image formats Distill decodes.
+///
+/// The format is always detected from the leading bytes
 /// (the "magic" signature), never from a URL's extension or a Content-Type header.
 public enum ImageFormat: String, Sendable, Equatable, Codable, CaseIterable {
     case jpeg

@@ -21,7 +21,10 @@ public struct ImageLimits: Sendable, Equatable {
     /// - Throws: `DataError.imageTooLarge` or `.corruptImage` (zero dimensions).
     public func check(_ info: ImageInfo) throws {
         guard info.width > 0, info.height > 0 else {
-            throw DataError(.corruptImage, "The \(info.format.rawValue) header declares \(info.width)x\(info.height) pixels; the file is damaged or truncated.")
+            throw DataError(
+                .corruptImage,
+                "The \(info.format.rawValue) header declares \(info.width)x\(info.height) pixels; the file is damaged or truncated."
+            )
         }
         guard info.width <= maxSide, info.height <= maxSide, info.width * info.height <= maxPixels else {
             throw DataError(

@@ -103,7 +103,9 @@ extension AxisFilter {
     }
 }
 
-/// Resizes RGB images to a fixed output size. Reuses its scratch buffer: one resizer per thread.
+/// Resizes RGB images to a fixed output size.
+///
+/// Reuses its scratch buffers: use one resizer per thread.
 public final class ImageResizer {
     private var scratch: [Float] = []
     private var accumulator: [Float] = []

@@ -17,7 +17,8 @@ public struct Normalization: Sendable, Equatable, Codable {
         guard mean.count == 3, standardDeviation.count == 3, standardDeviation.allSatisfy({ $0 > 0 }) else {
             throw DataError(
                 .invalidArgument,
-                "A normalisation needs 3 means and 3 positive standard deviations, got \(mean) and \(standardDeviation).")
+                "A normalisation needs 3 means and 3 positive standard deviations, got \(mean) and \(standardDeviation)."
+            )
         }
         self.mean = mean
         self.standardDeviation = standardDeviation
@@ -28,7 +29,9 @@ public struct Normalization: Sendable, Equatable, Codable {
         self.standardDeviation = standardDeviation
     }
 
-    /// MobileNet's (Keras `preprocess_input`) scaling to [-1, 1]: `pixel / 127.5 − 1`. The default for students.
+    /// MobileNet's scaling to [-1, 1], the default for students.
+    ///
+    /// `pixel / 127.5 − 1`, as Keras' `mobilenet.preprocess_input` does.
     public static let mobileNet = Normalization(
         uncheckedMean: [127.5, 127.5, 127.5], standardDeviation: [127.5, 127.5, 127.5])
 

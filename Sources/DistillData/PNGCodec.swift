@@ -29,7 +29,9 @@ public enum PNGColorType: UInt8, Sendable {
     }
 }
 
-/// PNG decoding and encoding through libspng. Stateless: safe to use from any thread.
+/// PNG decoding and encoding through libspng.
+///
+/// Stateless: safe to use from any thread.
 ///
 /// Decoding always produces 8-bit RGB: grayscale is replicated into R, G and B, palettes are expanded,
 /// 16-bit samples are reduced to 8 bits by libspng (the high byte), and alpha is dropped (the colour
@@ -58,7 +60,8 @@ public enum PNGCodec {
             var size = 0
             try check(spng_decoded_image_size(context, Int32(SPNG_FMT_RGB8.rawValue), &size), "spng_decoded_image_size")
             guard size == info.width * info.height * 3 else {
-                throw DataError(.corruptImage, "spng_decoded_image_size gave \(size) bytes for \(info.width)x\(info.height).")
+                throw DataError(
+                    .corruptImage, "spng_decoded_image_size gave \(size) bytes for \(info.width)x\(info.height).")
             }
             var pixels = [UInt8](repeating: 0, count: size)
             let status = pixels.withUnsafeMutableBytes { destination in
@@ -122,7 +125,8 @@ public enum PNGCodec {
         var length = 0
         var error: Int32 = 0
         guard let buffer = spng_get_png_buffer(context, &length, &error) else {
-            throw DataError(.library, "spng_get_png_buffer failed (\(error)): \(String(cString: spng_strerror(error))).")
+            throw DataError(
+                .library, "spng_get_png_buffer failed (\(error)): \(String(cString: spng_strerror(error))).")
         }
         defer { free(buffer) }
         return Array(UnsafeRawBufferPointer(start: buffer, count: length))

@@ -27,7 +27,8 @@ struct URLPolicy {
         var resolved: [String] = []
         for root in allowedFileRoots {
             guard let real = Self.realPath(root) else {
-                throw DataError(.invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
+                throw DataError(
+                    .invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
             }
             resolved.append(real)
         }
@@ -47,10 +48,12 @@ struct URLPolicy {
             guard !roots.isEmpty else {
                 throw FetchFailure(
                     .fileOutsideRoots,
-                    "\(url) is a file:// URL but no file root is allowed; pass --allow-file-root DIR for its directory.")
+                    "\(url) is a file:// URL but no file root is allowed; pass --allow-file-root DIR for its directory."
+                )
             }
             guard parsed.host.isEmpty || parsed.host == "localhost" else {
-                throw FetchFailure(.invalidURL, "\(url) names host '\(parsed.host)'; file:// URLs must be local (file:///path).")
+                throw FetchFailure(
+                    .invalidURL, "\(url) names host '\(parsed.host)'; file:// URLs must be local (file:///path).")
             }
             guard let real = Self.realPath(parsed.path) else {
                 throw FetchFailure(.fileNotFound, "\(url): no such file \(parsed.path).")
@@ -69,7 +72,8 @@ struct URLPolicy {
         default:
             throw FetchFailure(
                 .disallowedScheme,
-                "\(url) uses scheme '\(parsed.scheme)'; only http, https and file (under --allow-file-root) are fetched.")
+                "\(url) uses scheme '\(parsed.scheme)'; only http, https and file (under --allow-file-root) are fetched."
+            )
         }
     }
 

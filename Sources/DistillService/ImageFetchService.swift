@@ -106,6 +106,7 @@ public final class ImageFetchService: Sendable {
     /// The URLs of `urls` that still need fetching: not `fetched`, or whose cache file is missing or short.
     /// - Parameter urls: Unique URLs.
     /// - Returns: The URLs to fetch, in the given order.
+    /// - Throws: `StoreError.database` when the images table cannot be read.
     public func pendingURLs(_ urls: [String]) throws -> [String] {
         var records: [String: ImageRecord] = [:]
         for record in try store.imageRecords() { records[record.url] = record }
@@ -211,7 +212,8 @@ public final class ImageFetchService: Sendable {
         do {
             let digest = try cache.store(body.bytes)
             return ImageRecordUpdate(
-                url: outcome.url, status: .fetched, sha256: digest, bytes: body.bytes.count, format: info.format.rawValue,
+                url: outcome.url, status: .fetched, sha256: digest, bytes: body.bytes.count,
+                format: info.format.rawValue,
                 width: info.width, height: info.height, httpStatus: body.httpStatus, attempts: outcome.attempts)
         } catch {
             return failed(FetchFailure(.cacheWrite, "\(outcome.url): \(error)", httpStatus: body.httpStatus))

@@ -84,6 +84,7 @@ extension Store {
     /// Adds URLs as `pending` rows; URLs already present keep their row.
     /// - Parameter urls: The URLs.
     /// - Returns: How many rows were added.
+    /// - Throws: `StoreError.database` when the write fails.
     @discardableResult
     public func addImageURLs(_ urls: [String]) throws -> Int {
         try write { db in
@@ -102,6 +103,7 @@ extension Store {
     ///   - status: Only rows with this status (nil = all).
     ///   - limit: At most this many rows (nil = all).
     /// - Returns: The rows.
+    /// - Throws: `StoreError.database` when the read fails.
     public func imageRecords(status: ImageStatus? = nil, limit: Int? = nil) throws -> [ImageRecord] {
         try read { db in
             let rows: [Row]
@@ -118,6 +120,7 @@ extension Store {
 
     /// Writes fetch results to their rows in one transaction.
     /// - Parameter updates: One update per URL (rows are added when missing).
+    /// - Throws: `StoreError.database` when the write fails (then none of the updates is stored).
     public func recordImageUpdates(_ updates: [ImageRecordUpdate]) throws {
         guard !updates.isEmpty else { return }
         try write { db in

@@ -44,7 +44,11 @@ final class CLIFetchServer {
     func counts() throws -> [String: Int] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", url("/counts")]
+        process.arguments = [
+            "python3", "-c",
+            "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+            url("/counts"),
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -122,7 +126,9 @@ struct FetchCommandTests {
                 files[name] = (attributes[.size] as? Int) ?? -1
             }
         }
-        let digests = Dictionary(rows.compactMap { row in (row["sha256"] as? String).map { ($0, row["bytes"] as? Int ?? -2) } }) { a, _ in a }
+        let digests = Dictionary(
+            rows.compactMap { row in (row["sha256"] as? String).map { ($0, row["bytes"] as? Int ?? -2) } }
+        ) { a, _ in a }
         #expect(files == digests)
     }
 
@@ -136,7 +142,9 @@ struct FetchCommandTests {
         #expect(missing.stderr == "error: Cannot read the URL list nope.txt; check the path.\n")
         let teacher = try sandbox.run(["fetch", "--teacher", "ghost"])
         #expect(teacher.status == 2)
-        #expect(teacher.stderr == "error: No teacher named 'ghost' in this database; run `distill teacher list` to see them.\n")
+        #expect(
+            teacher.stderr
+                == "error: No teacher named 'ghost' in this database; run `distill teacher list` to see them.\n")
     }
 
     @Test("fetch --teacher fetches the teacher's URLs; images --failed lists the failures")

@@ -11,10 +11,14 @@ struct FashionMNISTTests {
         var random = TestRandom(seed: 21)
         let train = random.bytes(3 * 6)
         let test = random.bytes(2 * 6)
-        try GzipFile.write(IDXFile.encode(dimensions: [3, 2, 3], bytes: train), to: directory + "/train-images-idx3-ubyte.gz")
-        try GzipFile.write(IDXFile.encode(dimensions: [3], bytes: [9, 0, 8]), to: directory + "/train-labels-idx1-ubyte.gz")
-        try GzipFile.write(IDXFile.encode(dimensions: [2, 2, 3], bytes: test), to: directory + "/t10k-images-idx3-ubyte.gz")
-        try GzipFile.write(IDXFile.encode(dimensions: [2], bytes: [3, 5]), to: directory + "/t10k-labels-idx1-ubyte.gz")
+        try GzipFile.write(
+            IDXFile.encode(dimensions: [3, 2, 3], bytes: train), to: directory + "/train-images-idx3-ubyte.gz")
+        try GzipFile.write(
+            IDXFile.encode(dimensions: [3], bytes: [9, 0, 8]), to: directory + "/train-labels-idx1-ubyte.gz")
+        try GzipFile.write(
+            IDXFile.encode(dimensions: [2, 2, 3], bytes: test), to: directory + "/t10k-images-idx3-ubyte.gz")
+        try GzipFile.write(
+            IDXFile.encode(dimensions: [2], bytes: [3, 5]), to: directory + "/t10k-labels-idx1-ubyte.gz")
         return (train, test)
     }
 
@@ -46,7 +50,8 @@ struct FashionMNISTTests {
         let urls = try String(contentsOfFile: summary.urlsPath, encoding: .utf8).split(separator: "\n")
         #expect(urls.count == 5)
         #expect(urls[2] == "file://\(output.path)/train/00002.png")
-        let decoded = try TestImages.decode(Array(try Data(contentsOf: URL(fileURLWithPath: output.path + "/test/00001.png"))))
+        let decoded = try TestImages.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: output.path + "/test/00001.png"))))
         #expect(decoded.width == 3 && decoded.height == 2)
         #expect(decoded.pixels == pixels.test[6..<12].flatMap { [$0, $0, $0] })
     }
@@ -92,14 +97,17 @@ struct FashionMNISTTests {
         let output = try TemporaryDirectory()
         let summary = try FashionMNIST.export(to: output.path, split: .test, limit: 4)
         #expect(summary.counts == ["test": 4])
-        let labels = try IDXFile(try GzipFile.read(FashionMNIST.debianDirectory + "/t10k-labels-idx1-ubyte.gz"), name: "labels")
-        let images = try IDXFile(try GzipFile.read(FashionMNIST.debianDirectory + "/t10k-images-idx3-ubyte.gz"), name: "images")
+        let labels = try IDXFile(
+            try GzipFile.read(FashionMNIST.debianDirectory + "/t10k-labels-idx1-ubyte.gz"), name: "labels")
+        let images = try IDXFile(
+            try GzipFile.read(FashionMNIST.debianDirectory + "/t10k-images-idx3-ubyte.gz"), name: "images")
         #expect(labels.dimensions == [10_000] && images.dimensions == [10_000, 28, 28])
         let rows = try String(contentsOfFile: summary.labelsPath, encoding: .utf8).split(separator: "\n").dropFirst()
         for (index, row) in rows.enumerated() {
             #expect(row.split(separator: ",")[2] == Substring(String(labels.bytes[index])))
         }
-        let decoded = try TestImages.decode(Array(try Data(contentsOf: URL(fileURLWithPath: output.path + "/test/00003.png"))))
+        let decoded = try TestImages.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: output.path + "/test/00003.png"))))
         #expect(decoded.pixels == images.bytes[(3 * 784)..<(4 * 784)].flatMap { [$0, $0, $0] })
     }
 }

@@ -32,7 +32,8 @@ struct FetchFixture {
     }
 
     /// Fetches and returns the outcomes in request order.
-    static func fetch(_ urls: [String], _ configuration: FetchConfiguration = configuration()) throws -> [FetchOutcome] {
+    static func fetch(_ urls: [String], _ configuration: FetchConfiguration = configuration()) throws -> [FetchOutcome]
+    {
         var outcomes: [FetchOutcome] = []
         try Fetcher(configuration: configuration).fetch(urls) { outcomes.append($0) }
         return outcomes.sorted { $0.index < $1.index }
@@ -116,7 +117,10 @@ struct FetcherTests {
         let fixture = try FetchFixture()
         let configuration = FetchFixture.configuration { $0.maximumBodyBytes = 100_000 }
         let outcomes = try FetchFixture.fetch(
-            [fixture.server.url("/big/1000000"), fixture.server.url("/stream/1000000"), fixture.server.url("/big/100000")],
+            [
+                fixture.server.url("/big/1000000"), fixture.server.url("/stream/1000000"),
+                fixture.server.url("/big/100000"),
+            ],
             configuration)
         #expect(FetchFixture.failure(outcomes[0])?.reason == .tooLarge)
         #expect(FetchFixture.failure(outcomes[1])?.reason == .tooLarge)
@@ -152,8 +156,10 @@ struct FetcherTests {
         let failure = FetchFixture.failure(outcome)
         #expect(failure?.reason == .disallowedScheme)
         #expect(
-            failure?.message == fixture.server.url("/redirect-to-file") + ": refused a redirect to a disallowed scheme; "
-                + "only http and https redirects are followed (Protocol \"file\" not supported or disabled in libcurl).")
+            failure?.message == fixture.server.url("/redirect-to-file")
+                + ": refused a redirect to a disallowed scheme; "
+                + "only http and https redirects are followed (Protocol \"file\" not supported or disabled in libcurl)."
+        )
         #expect(outcome.attempts == 1)
     }
 
@@ -193,7 +199,8 @@ struct FetcherTests {
         let outcome = try FetchFixture.fetch(["ftp://example.com/a.png"])[0]
         #expect(
             FetchFixture.failure(outcome)?.message
-                == "ftp://example.com/a.png uses scheme 'ftp'; only http, https and file (under --allow-file-root) are fetched.")
+                == "ftp://example.com/a.png uses scheme 'ftp'; only http, https and file (under --allow-file-root) are fetched."
+        )
     }
 
     @Test("file:// URLs are read only under the allowed roots")
@@ -202,9 +209,11 @@ struct FetcherTests {
         let outside = try TemporaryDirectory()
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: allowed.path + "/in.png"))
         try Data([4, 5]).write(to: URL(fileURLWithPath: outside.path + "/out.png"))
-        try FileManager.default.createSymbolicLink(atPath: allowed.path + "/link.png", withDestinationPath: outside.path + "/out.png")
+        try FileManager.default.createSymbolicLink(
+            atPath: allowed.path + "/link.png", withDestinationPath: outside.path + "/out.png")
         let urls = [
-            "file://" + allowed.path + "/in.png", "file://" + outside.path + "/out.png", "file://" + allowed.path + "/link.png",
+            "file://" + allowed.path + "/in.png", "file://" + outside.path + "/out.png",
+            "file://" + allowed.path + "/link.png",
             "file://" + allowed.path + "/../" + (outside.path as NSString).lastPathComponent + "/out.png",
             "file://" + allowed.path + "/missing.png",
         ]
@@ -224,7 +233,8 @@ struct FetcherTests {
     @Test("a refused connection is a transient connection failure")
     func connectionRefused() throws {
         // Port 9 (discard) is closed on the loopback interface of the test machine.
-        let outcome = try FetchFixture.fetch(["http://127.0.0.1:9/a.png"], FetchFixture.configuration { $0.maximumAttempts = 2 })[0]
+        let outcome = try FetchFixture.fetch(
+            ["http://127.0.0.1:9/a.png"], FetchFixture.configuration { $0.maximumAttempts = 2 })[0]
         #expect(FetchFixture.failure(outcome)?.reason == .connection)
         #expect(outcome.attempts == 2)
     }
@@ -237,7 +247,9 @@ struct FetcherTests {
         var successes = 0
         try Fetcher(configuration: FetchFixture.configuration { $0.perHostConnections = 32 }).fetch(urls) { outcome in
             seen[outcome.index] += 1
-            if let body = FetchFixture.body(outcome), body.bytes == (outcome.index % 2 == 0 ? fixture.png : fixture.jpeg) {
+            if let body = FetchFixture.body(outcome),
+                body.bytes == (outcome.index % 2 == 0 ? fixture.png : fixture.jpeg)
+            {
                 successes += 1
             }
         }
@@ -247,7 +259,9 @@ struct FetcherTests {
 
     @Test("bad settings are refused")
     func badConfiguration() {
-        #expect(throws: DataError.self) { _ = try Fetcher(configuration: FetchFixture.configuration { $0.concurrency = 0 }) }
+        #expect(throws: DataError.self) {
+            _ = try Fetcher(configuration: FetchFixture.configuration { $0.concurrency = 0 })
+        }
         #expect(throws: DataError.self) {
             _ = try Fetcher(configuration: FetchFixture.configuration { $0.allowedFileRoots = ["/no/such/root"] })
         }

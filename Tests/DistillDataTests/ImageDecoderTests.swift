@@ -69,7 +69,8 @@ struct ImageDecoderTests {
         let png = try PNGCodec.encode(
             samples: indices, width: 3, height: 2, colorType: .indexed, palette: palette)
         let decoded = try TestImages.decode(png)
-        #expect(decoded.pixels == indices.flatMap { [palette[Int($0)].red, palette[Int($0)].green, palette[Int($0)].blue] })
+        #expect(
+            decoded.pixels == indices.flatMap { [palette[Int($0)].red, palette[Int($0)].green, palette[Int($0)].blue] })
     }
 
     @Test("a quality-100 4:4:4 JPEG decodes within 5 levels (mean under 1) of the original")
@@ -88,7 +89,8 @@ struct ImageDecoderTests {
     @Test("a uniform-colour JPEG decodes to that colour within 1 level")
     func jpegUniform() throws {
         let codec = try JPEGCodec()
-        let image = try RGBImage(width: 16, height: 16, pixels: Array(repeating: [200, 100, 50], count: 256).flatMap { $0 })
+        let image = try RGBImage(
+            width: 16, height: 16, pixels: Array(repeating: [200, 100, 50], count: 256).flatMap { $0 })
         let decoded = try TestImages.decode(try codec.encode(image, quality: 100))
         #expect(zip(decoded.pixels, image.pixels).allSatisfy { abs(Int($0) - Int($1)) <= 1 })
     }
@@ -98,7 +100,8 @@ struct ImageDecoderTests {
         let codec = try JPEGCodec()
         var pixels = [UInt8]()
         for index in 0..<(16 * 16) { let value = UInt8(index % 256); pixels += [value, value, value] }
-        let decoded = try TestImages.decode(try codec.encode(try RGBImage(width: 16, height: 16, pixels: pixels), quality: 100))
+        let decoded = try TestImages.decode(
+            try codec.encode(try RGBImage(width: 16, height: 16, pixels: pixels), quality: 100))
         for pixel in 0..<256 {
             #expect(decoded.pixels[pixel * 3] == decoded.pixels[pixel * 3 + 1])
             #expect(decoded.pixels[pixel * 3] == decoded.pixels[pixel * 3 + 2])
@@ -120,13 +123,23 @@ struct ImageDecoderTests {
         #expect(scaled.value(x: 239, y: 0, channel: 0) > 240 && scaled.value(x: 0, y: 179, channel: 1) > 240)
     }
 
-    @Test("unsupported bytes are refused with what they are", arguments: [
-        ([UInt8](), "The bytes are an empty body, not a JPEG or PNG image; only JPEG and PNG are supported."),
-        (Array("GIF89a......".utf8), "The bytes are a GIF image, not a JPEG or PNG image; only JPEG and PNG are supported."),
-        (Array("<!DOCTYPE html><html>".utf8),
-         "The bytes are an HTML/XML page, not a JPEG or PNG image; only JPEG and PNG are supported."),
-        ([0, 1, 2, 3, 4], "The bytes are unknown bytes starting 0x00 0x01 0x02 0x03, not a JPEG or PNG image; only JPEG and PNG are supported."),
-    ])
+    @Test(
+        "unsupported bytes are refused with what they are",
+        arguments: [
+            ([UInt8](), "The bytes are an empty body, not a JPEG or PNG image; only JPEG and PNG are supported."),
+            (
+                Array("GIF89a......".utf8),
+                "The bytes are a GIF image, not a JPEG or PNG image; only JPEG and PNG are supported."
+            ),
+            (
+                Array("<!DOCTYPE html><html>".utf8),
+                "The bytes are an HTML/XML page, not a JPEG or PNG image; only JPEG and PNG are supported."
+            ),
+            (
+                [0, 1, 2, 3, 4],
+                "The bytes are unknown bytes starting 0x00 0x01 0x02 0x03, not a JPEG or PNG image; only JPEG and PNG are supported."
+            ),
+        ])
     func unsupported(bytes: [UInt8], message: String) throws {
         let error = #expect(throws: DataError.self) { try TestImages.decode(bytes) }
         #expect(error?.code == .unsupportedFormat)
@@ -149,14 +162,19 @@ struct ImageDecoderTests {
         let codec = try JPEGCodec()
         let good = try codec.encode(try TestImages.smoothRGB(width: 64, height: 48), quality: 90)
         var corrupt = good
-        for index in (corrupt.count / 3)..<(corrupt.count - 2) { corrupt[index] = UInt8(truncatingIfNeeded: index * 7919) }
+        for index in (corrupt.count / 3)..<(corrupt.count - 2) {
+            corrupt[index] = UInt8(truncatingIfNeeded: index * 7919)
+        }
         let decoder = try ImageDecoder()
         for _ in 0..<3 {
             #expect(throws: DataError.self) { _ = try corrupt.withUnsafeBytes { try decoder.decode($0) } }
-            #expect(throws: DataError.self) { _ = try Array(good.prefix(good.count / 2)).withUnsafeBytes { try decoder.decode($0) } }
+            #expect(throws: DataError.self) {
+                _ = try Array(good.prefix(good.count / 2)).withUnsafeBytes { try decoder.decode($0) }
+            }
             let image = try good.withUnsafeBytes { try decoder.decode($0) }
             #expect(image.width == 64 && image.height == 48)
-            #expect(try good.withUnsafeBytes { try decoder.info($0) } == ImageInfo(format: .jpeg, width: 64, height: 48))
+            #expect(
+                try good.withUnsafeBytes { try decoder.info($0) } == ImageInfo(format: .jpeg, width: 64, height: 48))
         }
     }
 
@@ -221,7 +239,8 @@ struct ImageDecoderTests {
 
     @Test("the pixel-count limit is configurable")
     func customLimits() throws {
-        let png = try PNGCodec.encode(samples: [UInt8](repeating: 9, count: 300), width: 10, height: 10, colorType: .truecolor)
+        let png = try PNGCodec.encode(
+            samples: [UInt8](repeating: 9, count: 300), width: 10, height: 10, colorType: .truecolor)
         #expect(throws: DataError.self) { try TestImages.decode(png, limits: ImageLimits(maxSide: 100, maxPixels: 99)) }
         #expect(try TestImages.decode(png, limits: ImageLimits(maxSide: 10, maxPixels: 100)).width == 10)
     }
@@ -229,7 +248,8 @@ struct ImageDecoderTests {
     @Test("info reads format and size without decoding")
     func info() throws {
         let decoder = try ImageDecoder()
-        let png = try PNGCodec.encode(samples: [UInt8](repeating: 0, count: 7 * 3), width: 7, height: 3, colorType: .grayscale)
+        let png = try PNGCodec.encode(
+            samples: [UInt8](repeating: 0, count: 7 * 3), width: 7, height: 3, colorType: .grayscale)
         #expect(try png.withUnsafeBytes { try decoder.info($0) } == ImageInfo(format: .png, width: 7, height: 3))
         let jpeg = try JPEGCodec().encode(try TestImages.smoothRGB(width: 33, height: 17))
         #expect(try jpeg.withUnsafeBytes { try decoder.info($0) } == ImageInfo(format: .jpeg, width: 33, height: 17))

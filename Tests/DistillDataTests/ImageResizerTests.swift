@@ -61,7 +61,8 @@ struct ImageResizerTests {
             (64, 48, 13, 9), (5, 3, 7, 2),
         ])
     func matchesReference(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) throws {
-        let image = try TestImages.randomRGB(width: sourceWidth, height: sourceHeight, seed: UInt64(sourceWidth * 100 + width))
+        let image = try TestImages.randomRGB(
+            width: sourceWidth, height: sourceHeight, seed: UInt64(sourceWidth * 100 + width))
         let region = CropRegion(x: 0, y: 0, width: sourceWidth, height: sourceHeight)
         let actual = try resize(image, region: region, width: width, height: height)
         let expected = ReferenceResize.resize(image, region: region, width: width, height: height)
@@ -81,8 +82,10 @@ struct ImageResizerTests {
 
     @Test("halving averages 2x2 blocks exactly")
     func halving() throws {
-        let pixels: [UInt8] = [0, 0, 0, 4, 8, 12, 100, 0, 0, 200, 0, 0,
-                               8, 16, 24, 12, 0, 0, 0, 0, 0, 0, 0, 0]
+        let pixels: [UInt8] = [
+            0, 0, 0, 4, 8, 12, 100, 0, 0, 200, 0, 0,
+            8, 16, 24, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]
         let image = try RGBImage(width: 4, height: 2, pixels: pixels)
         let output = try resize(image, region: CropRegion(x: 0, y: 0, width: 4, height: 2), width: 2, height: 1)
         // (3, 1, 2): red plane, green plane, blue plane.
@@ -131,7 +134,8 @@ struct ImageResizerTests {
         let png = try PNGCodec.encode(samples: gray, width: 28, height: 28, colorType: .grayscale)
         let tensor = try ImagePreprocessor(resolution: 32, normalization: .identity).tensor(png)
         let rgb = try RGBImage(width: 28, height: 28, pixels: gray.flatMap { [$0, $0, $0] })
-        let expected = ReferenceResize.resize(rgb, region: CropRegion(x: 0, y: 0, width: 28, height: 28), width: 32, height: 32)
+        let expected = ReferenceResize.resize(
+            rgb, region: CropRegion(x: 0, y: 0, width: 28, height: 28), width: 32, height: 32)
         #expect(tensor.count == 3 * 32 * 32)
         #expect(zip(tensor, expected).allSatisfy { abs(Double($0) - $1) < 1e-3 })
     }

@@ -35,7 +35,8 @@ final class LoopbackServer {
             let port = Int(text)
         else {
             process.terminate()
-            throw DataError(.io, "The loopback server did not print its port (got '\(String(decoding: line, as: UTF8.self))').")
+            throw DataError(
+                .io, "The loopback server did not print its port (got '\(String(decoding: line, as: UTF8.self))').")
         }
         self.port = port
     }

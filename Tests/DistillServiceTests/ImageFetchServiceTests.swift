@@ -23,7 +23,9 @@ struct ImageFetchServiceTests {
         png = try PNGCodec.encode(samples: pixels, width: 40, height: 30, colorType: .truecolor)
         jpeg = try JPEGCodec().encode(image, quality: 90)
         var corrupt = jpeg
-        for index in (corrupt.count / 3)..<(corrupt.count - 2) { corrupt[index] = UInt8(truncatingIfNeeded: index * 7919) }
+        for index in (corrupt.count / 3)..<(corrupt.count - 2) {
+            corrupt[index] = UInt8(truncatingIfNeeded: index * 7919)
+        }
         var bomb = try PNGCodec.encode(samples: [1, 2, 3], width: 1, height: 1, colorType: .truecolor)
         // IHDR width/height → 100000 x 100000, CRC recomputed.
         for (offset, value) in [(16, UInt32(100_000)), (20, UInt32(100_000))] {
@@ -36,7 +38,9 @@ struct ImageFetchServiceTests {
         }
         crc = ~crc
         for byte in 0..<4 { bomb[29 + byte] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(byte))) }
-        let files: [(String, [UInt8])] = [("a.png", png), ("b.jpg", jpeg), ("corrupt.jpg", corrupt), ("bomb.png", bomb), ("empty.png", [])]
+        let files: [(String, [UInt8])] = [
+            ("a.png", png), ("b.jpg", jpeg), ("corrupt.jpg", corrupt), ("bomb.png", bomb), ("empty.png", []),
+        ]
         for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: directory + "/www/" + name)) }
     }
 
@@ -85,7 +89,9 @@ struct ImageFetchServiceTests {
         for item in cases {
             let row = try #require(rows[server.url(item.path)], "\(item.path)")
             #expect(row.status == item.status, "\(item.path)")
-            #expect(row.failureReason?.prefix { $0 != ":" }.description == item.reason, "\(item.path): \(row.failureReason ?? "")")
+            #expect(
+                row.failureReason?.prefix { $0 != ":" }.description == item.reason,
+                "\(item.path): \(row.failureReason ?? "")")
             if item.path != "/hang" && item.path != "/halfway/a.png" {
                 #expect(row.httpStatus == item.http, "\(item.path)")
             }
