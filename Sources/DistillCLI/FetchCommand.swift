@@ -128,7 +128,8 @@ final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
     private let terminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
-    private var lastLine = Date.distantPast
+    private var lastLine = Date()
+    private var lastDone = -1
     private var shown = false
 
     init(enabled: Bool) { self.enabled = enabled }
@@ -138,8 +139,10 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
+        guard progress.done != lastDone else { return }
         guard terminal || now.timeIntervalSince(lastLine) >= 2 || progress.done == progress.total else { return }
         lastLine = now
+        lastDone = progress.done
         let eta = progress.etaSeconds.map { "ETA \(Int($0.rounded(.up))) s" } ?? "ETA -"
         let text =
             "fetch: \(progress.done)/\(progress.total) done, \(progress.failed) failed, "
