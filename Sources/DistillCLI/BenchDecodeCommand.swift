@@ -143,7 +143,7 @@ struct BenchDecodeCommand: ParsableCommand {
 }
 
 /// The first error raised by any worker thread.
-final class Failures: @unchecked Sendable {
+private final class Failures: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [any Error] = []
 

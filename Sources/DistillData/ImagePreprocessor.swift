@@ -3,14 +3,6 @@
 // channels R, G, B; value = (pixel − mean[c]) / std[c] with pixel in 0…255 (default: MobileNet's
 // [-1, 1] scaling, pixel / 127.5 − 1).
 
-/// How the decoded image is mapped onto the square student input.
-public enum CropMode: String, Sendable, Equatable, Codable, CaseIterable {
-    /// The largest centred square is resized (keeps the aspect ratio; the default).
-    case centerSquare = "center-square"
-    /// The whole image is resized to the square (distorts non-square images).
-    case stretch
-}
-
 /// Decodes, crops, resizes and normalises images into student input tensors.
 ///
 /// Not thread-safe (it owns a decoder and scratch memory): create one per thread and reuse it.

@@ -4,6 +4,10 @@ import DistillData
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Files served by the loopback server, made by the test.
 struct FetchFixture {
     let directory: TemporaryDirectory
@@ -37,6 +41,24 @@ struct FetchFixture {
         var outcomes: [FetchOutcome] = []
         try Fetcher(configuration: configuration).fetch(urls) { outcomes.append($0) }
         return outcomes.sorted { $0.index < $1.index }
+    }
+
+    /// A loopback port nobody listens on: bound to find a free one, then closed again.
+    static func closedPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw DataError(.io, "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 ? getsockname(descriptor, pointer, &length) : -1
+            }
+        }
+        guard status == 0 else { throw DataError(.io, "bind() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func failure(_ outcome: FetchOutcome) -> FetchFailure? {
@@ -232,9 +254,9 @@ struct FetcherTests {
 
     @Test("a refused connection is a transient connection failure")
     func connectionRefused() throws {
-        // Port 9 (discard) is closed on the loopback interface of the test machine.
+        let port = try FetchFixture.closedPort()
         let outcome = try FetchFixture.fetch(
-            ["http://127.0.0.1:9/a.png"], FetchFixture.configuration { $0.maximumAttempts = 2 })[0]
+            ["http://127.0.0.1:\(port)/a.png"], FetchFixture.configuration { $0.maximumAttempts = 2 })[0]
         #expect(FetchFixture.failure(outcome)?.reason == .connection)
         #expect(outcome.attempts == 2)
     }
