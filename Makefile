@@ -2,8 +2,8 @@
 # The two commands: `make demo` (install, build, run the main job) and `make test` (install, build, test).
 
 SHELL := /bin/bash
-PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev libssl-dev zlib1g-dev \
-            dataset-fashion-mnist pkg-config python3
+PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
+            libssl-dev zlib1g-dev dataset-fashion-mnist pkg-config python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo

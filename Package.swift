@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
         .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
         .target(
-            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"], swiftSettings: strict + engineFlags),
+            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"],
+            swiftSettings: strict + engineFlags),
         .target(
             name: "DistillStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
