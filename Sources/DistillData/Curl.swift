@@ -79,6 +79,11 @@ enum Curl {
             return distill_curl_getinfo_long(handle, info, &value) == CURLE_OK ? value : nil
         }
 
+        func offset(_ info: CURLINFO) -> Int64? {
+            var value: curl_off_t = 0
+            return distill_curl_getinfo_off(handle, info, &value) == CURLE_OK ? Int64(value) : nil
+        }
+
         func string(_ info: CURLINFO) -> String? {
             var value: UnsafeMutablePointer<CChar>? = nil
             guard distill_curl_getinfo_string(handle, info, &value) == CURLE_OK, let value else { return nil }

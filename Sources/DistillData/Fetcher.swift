@@ -139,6 +139,8 @@ public final class Fetcher {
                 try multi.remove(easy)
                 perHost[state.permission.hostKey, default: 1] -= 1
                 let outcome = classify(easy, state, result)
+                // A server's Retry-After (429/503) is honoured, up to the maximum backoff.
+                let retryAfter = Double(easy.offset(CURLINFO_RETRY_AFTER) ?? 0)
                 idleHandles.append(easy)
                 switch outcome {
                 case .success(let body):
@@ -148,7 +150,9 @@ public final class Fetcher {
                     )
                 case .failure(let failure):
                     if failure.reason.isTransient, state.attempt < configuration.maximumAttempts {
-                        let delay = configuration.backoff(afterAttempt: state.attempt, using: &random)
+                        let delay = max(
+                            configuration.backoff(afterAttempt: state.attempt, using: &random),
+                            min(retryAfter, configuration.retryMaximumDelay))
                         waiting.append((Self.now() + delay, state.index, state.attempt + 1, state.permission))
                     } else {
                         onOutcome(

@@ -114,6 +114,18 @@ struct FetcherTests {
         #expect(try fixture.server.counts()["/status/429"] == 3)
     }
 
+    @Test("a 429 with Retry-After: 1 is retried no sooner than a second later")
+    func retryAfter() throws {
+        let fixture = try FetchFixture()
+        let start = Date()
+        let outcome = try FetchFixture.fetch(
+            [fixture.server.url("/retry-after/1/r1/a.png")], FetchFixture.configuration { $0.retryMaximumDelay = 5 })[0]
+        #expect(FetchFixture.body(outcome)?.bytes == fixture.png)
+        #expect(outcome.attempts == 2)
+        // The configured backoff is at most 0.05 s here, so only the header can explain a one-second wait.
+        #expect(Date().timeIntervalSince(start) >= 1)
+    }
+
     @Test("503 every time ends as http-server-error after the attempts")
     func serverErrorForever() throws {
         let fixture = try FetchFixture()

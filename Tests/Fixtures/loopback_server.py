@@ -9,6 +9,7 @@ passed or its stdin closes (so it never outlives the test that started it). Rout
   /slow/MS/NAME                    the same after MS milliseconds
   /status/CODE                     an empty response with that status
   /flaky/KEY/FAILURES/CODE/NAME    the first FAILURES requests for KEY answer CODE, then NAME is served
+  /retry-after/SECONDS/KEY/NAME    first request for KEY: 429 with Retry-After: SECONDS; then NAME
   /hang                            never answers (sleeps until the server stops)
   /big/BYTES                       BYTES bytes with Content-Length
   /stream/BYTES                    BYTES bytes without Content-Length (closed connection ends the body)
@@ -85,6 +86,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_body(b"try again", int(parts[3]), "text/plain")
             else:
                 self.serve_file(parts[4])
+        elif parts[0] == "retry-after" and len(parts) == 4:
+            key = "/retry-after/" + parts[2]
+            with LOCK:
+                COUNTS[key] += 1
+                seen = COUNTS[key]
+            if seen == 1:
+                self.send_body(b"slow down", 429, "text/plain", {"Retry-After": parts[1]})
+            else:
+                self.serve_file(parts[3])
         elif parts[0] == "hang":
             time.sleep(3600)
         elif parts[0] == "big" and len(parts) == 2:
