@@ -17,6 +17,7 @@ public struct FetchConfiguration: Sendable, Equatable {
     /// Attempts per URL for transient failures, the first included (default 4).
     public var maximumAttempts: Int = 4
     /// Backoff before the second attempt in seconds; doubles per attempt, with jitter (default 0.5).
+    ///
     /// A `Retry-After` header lengthens the wait (up to `retryMaximumDelay`).
     public var retryBaseDelay: Double = 0.5
     /// Longest backoff in seconds (default 30).
