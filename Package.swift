@@ -73,7 +73,9 @@ let package = Package(
         .testTarget(
             name: "DistillStoreTests",
             dependencies: ["DistillStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "DistillServiceTests", dependencies: ["DistillService", "DistillStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillServiceTests", dependencies: ["DistillService", "DistillStore", "DistillData"],
+            swiftSettings: strict),
         .testTarget(name: "DistillCLITests", dependencies: ["DistillStore"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -90,7 +90,7 @@ struct BenchDecodeCommand: ParsableCommand {
                 let decoder = try ImageDecoder()
                 try bytes.withUnsafeBytes { source in
                     for _ in 0..<perThread {
-                        _ = try decoder.decode(source, minimumWidth: resolution, minimumHeight: resolution)
+                        _ = try decoder.decodeForResize(source, minimumWidth: resolution, minimumHeight: resolution)
                     }
                 }
             } catch {

@@ -51,6 +51,27 @@ public final class ImageDecoder {
         }
     }
 
+    /// Decodes for resizing to at least `minimumWidth` x `minimumHeight`: YCbCr and grayscale JPEGs as
+    /// planes (the fast path: no colour conversion or chroma upsampling at decode size), everything else
+    /// as RGB.
+    /// - Parameters:
+    ///   - bytes: The file.
+    ///   - minimumWidth: Smallest useful decoded width.
+    ///   - minimumHeight: Smallest useful decoded height.
+    /// - Returns: The planes or the RGB image.
+    /// - Throws: `DataError` with `.unsupportedFormat`, `.corruptImage` or `.imageTooLarge`.
+    public func decodeForResize(_ bytes: UnsafeRawBufferPointer, minimumWidth: Int, minimumHeight: Int) throws
+        -> DecodedImage
+    {
+        if try Self.format(bytes) == .jpeg,
+            let planes = try jpeg.decodeYCbCr(
+                bytes, limits: limits, minimumWidth: minimumWidth, minimumHeight: minimumHeight)
+        {
+            return .planes(planes)
+        }
+        return .rgb(try decode(bytes, minimumWidth: minimumWidth, minimumHeight: minimumHeight))
+    }
+
     private static func format(_ bytes: UnsafeRawBufferPointer) throws -> ImageFormat {
         guard let format = ImageFormat.detect(bytes) else {
             throw DataError(

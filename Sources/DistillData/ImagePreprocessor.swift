@@ -45,8 +45,14 @@ public final class ImagePreprocessor {
     ///   - destination: `(3, resolution, resolution)` floats (e.g. one sample of an NCHW batch).
     /// - Throws: `DataError` (`.unsupportedFormat`, `.corruptImage`, `.imageTooLarge`) — never crashes on bad bytes.
     public func process(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        let image = try decoder.decode(bytes, minimumWidth: resolution, minimumHeight: resolution)
-        try process(image, into: destination)
+        switch try decoder.decodeForResize(bytes, minimumWidth: resolution, minimumHeight: resolution) {
+        case .rgb(let image):
+            try process(image, into: destination)
+        case .planes(let image):
+            try resizer.resize(
+                image, region: region(width: image.width, height: image.height), width: resolution, height: resolution,
+                into: destination, normalization: normalization)
+        }
     }
 
     /// Crops, resizes and normalises an already decoded image.
@@ -55,13 +61,16 @@ public final class ImagePreprocessor {
     ///   - destination: `(3, resolution, resolution)` floats.
     /// - Throws: `DataError.invalidArgument` when the destination is too small.
     public func process(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        let region =
-            cropMode == .centerSquare
-            ? CropRegion.centerSquare(width: image.width, height: image.height)
-            : CropRegion(x: 0, y: 0, width: image.width, height: image.height)
         try resizer.resize(
-            image, region: region, width: resolution, height: resolution, into: destination,
+            image, region: region(width: image.width, height: image.height), width: resolution, height: resolution,
+            into: destination,
             normalization: normalization)
+    }
+
+    private func region(width: Int, height: Int) -> CropRegion {
+        cropMode == .centerSquare
+            ? CropRegion.centerSquare(width: width, height: height)
+            : CropRegion(x: 0, y: 0, width: width, height: height)
     }
 
     /// Decodes one image file into a new tensor.

@@ -13,39 +13,58 @@ struct AxisFilter {
 
     /// Builds the filter mapping `sourceLength` samples (starting at `sourceStart`) to `outputLength`.
     init(sourceStart: Int, sourceLength: Int, outputLength: Int) {
+        self.init(
+            sourceStart: Double(sourceStart), sourceLength: Double(sourceLength), outputLength: outputLength,
+            sourceCount: sourceStart + sourceLength)
+    }
+
+    /// Builds the filter for a source interval with fractional ends (a crop seen on a subsampled chroma
+    /// plane), reading only samples `0..<sourceCount` that the interval touches.
+    init(sourceStart: Double, sourceLength: Double, outputLength: Int, sourceCount: Int) {
         offsets = [0]
         sources = []
         weights = []
-        let scale = Double(sourceLength) / Double(outputLength)
+        offsets.reserveCapacity(outputLength + 1)
+        let scale = sourceLength / Double(outputLength)
+        let first = max(0, Int(sourceStart.rounded(.down)))
+        let last = max(first, min(sourceCount - 1, Int((sourceStart + sourceLength).rounded(.up)) - 1))
         for index in 0..<outputLength {
-            if outputLength < sourceLength {
-                // Area averaging: output pixel covers [index*scale, (index+1)*scale) of the source.
-                let low = Double(index) * scale
-                let high = Double(index + 1) * scale
-                var source = Int(low.rounded(.down))
-                while Double(source) < high, source < sourceLength {
+            if scale >= 1 {
+                // Area averaging: output pixel covers [low, low + scale) of the source.
+                let low = sourceStart + Double(index) * scale
+                let high = low + scale
+                var source = max(first, Int(low.rounded(.down)))
+                let tapStart = sources.count
+                var covered = 0.0
+                while Double(source) < high, source <= last {
                     let overlap = min(high, Double(source + 1)) - max(low, Double(source))
                     if overlap > 0 {
-                        sources.append(sourceStart + source)
-                        weights.append(Float(overlap / scale))
+                        sources.append(source)
+                        weights.append(Float(overlap))
+                        covered += overlap
                     }
                     source += 1
                 }
-            } else if outputLength > sourceLength {
-                // Bilinear: pixel centres aligned, clamped at the edges.
-                let position = min(max((Double(index) + 0.5) * scale - 0.5, 0), Double(sourceLength - 1))
+                if sources.count == tapStart {
+                    sources.append(min(max(Int(low), first), last))
+                    weights.append(1)
+                    covered = 1
+                }
+                // Normalise so the taps sum to 1 (the interval may be clipped at the plane's edge).
+                for tap in tapStart..<weights.count { weights[tap] = Float(Double(weights[tap]) / covered) }
+            } else {
+                // Bilinear: pixel centres aligned, clamped to the interval's samples.
+                let position = min(
+                    max(sourceStart + (Double(index) + 0.5) * scale - 0.5, Double(first)), Double(last))
                 let left = Int(position.rounded(.down))
-                let right = min(left + 1, sourceLength - 1)
+                let right = min(left + 1, last)
                 let fraction = position - Double(left)
-                sources.append(sourceStart + left)
+                sources.append(left)
                 weights.append(Float(1 - fraction))
                 if right != left, fraction > 0 {
-                    sources.append(sourceStart + right)
+                    sources.append(right)
                     weights.append(Float(fraction))
                 }
-            } else {
-                sources.append(sourceStart + index)
-                weights.append(1)
             }
             offsets.append(sources.count)
         }
@@ -72,8 +91,28 @@ extension AxisFilter {
 ///
 /// Reuses its scratch buffers: use one resizer per thread.
 public final class ImageResizer {
-    private var scratch: [Float] = []
-    private var accumulator: [Float] = []
+    var scratch: [Float] = []
+    var accumulator: [Float] = []
+    var planes: [Float] = []
+    private var filters: [FilterKey: AxisFilter] = [:]
+
+    private struct FilterKey: Hashable {
+        var start: Double
+        var length: Double
+        var output: Int
+        var count: Int
+    }
+
+    /// The filter for these parameters, built once and reused (a data set usually has few image sizes).
+    func filter(sourceStart: Double, sourceLength: Double, outputLength: Int, sourceCount: Int) -> AxisFilter {
+        let key = FilterKey(start: sourceStart, length: sourceLength, output: outputLength, count: sourceCount)
+        if let filter = filters[key] { return filter }
+        let filter = AxisFilter(
+            sourceStart: sourceStart, sourceLength: sourceLength, outputLength: outputLength, sourceCount: sourceCount)
+        if filters.count >= 256 { filters.removeAll(keepingCapacity: true) }
+        filters[key] = filter
+        return filter
+    }
 
     /// Creates a resizer.
     public init() {}
@@ -100,8 +139,12 @@ public final class ImageResizer {
                 "Cannot resize region \(region) of a \(image.width)x\(image.height) image to \(width)x\(height) "
                     + "into \(destination.count) floats.")
         }
-        let horizontal = AxisFilter(sourceStart: region.x, sourceLength: region.width, outputLength: width)
-        let vertical = AxisFilter(sourceStart: region.y, sourceLength: region.height, outputLength: height)
+        let horizontal = filter(
+            sourceStart: Double(region.x), sourceLength: Double(region.width), outputLength: width,
+            sourceCount: region.x + region.width)
+        let vertical = filter(
+            sourceStart: Double(region.y), sourceLength: Double(region.height), outputLength: height,
+            sourceCount: region.y + region.height)
         // Horizontal pass over the rows the vertical filter needs: scratch is (region.height, width, 3).
         let scratchCount = region.height * width * 3
         if scratch.count < scratchCount { scratch = [Float](repeating: 0, count: scratchCount) }

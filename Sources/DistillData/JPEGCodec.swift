@@ -128,21 +128,97 @@ public final class JPEGCodec {
         return try RGBImage(width: width, height: height, pixels: pixels)
     }
 
+    /// Decodes a JPEG to its Y, Cb and Cr planes (DCT-scaled like `decode`), skipping libjpeg's colour
+    /// conversion and chroma upsampling, which the resizer then does at the (smaller) output size.
+    ///
+    /// - Parameters:
+    ///   - bytes: The JPEG file.
+    ///   - limits: Checked against the header before decoding.
+    ///   - minimumWidth: Smallest acceptable decoded width.
+    ///   - minimumHeight: Smallest acceptable decoded height.
+    /// - Returns: The planes, or `nil` for JPEGs that are not YCbCr or grayscale (RGB, CMYK, YCCK), which
+    ///   `decode` handles.
+    /// - Throws: `DataError` with `.corruptImage` or `.imageTooLarge`.
+    public func decodeYCbCr(
+        _ bytes: UnsafeRawBufferPointer, limits: ImageLimits = ImageLimits(), minimumWidth: Int, minimumHeight: Int
+    ) throws -> YCbCrImage? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
+            throw DataError(.unsupportedFormat, "The JPEG is empty.")
+        }
+        var fullWidth: Int32 = 0
+        var fullHeight: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
+        let headerStatus = tjDecompressHeader3(
+            decompressor, base, UInt(bytes.count), &fullWidth, &fullHeight, &subsampling, &colorspace)
+        guard headerStatus == 0 else {
+            let message = lastError(decompressor)
+            resetDecompressor()
+            throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(headerStatus)): \(message).")
+        }
+        let info = ImageInfo(format: .jpeg, width: Int(fullWidth), height: Int(fullHeight))
+        try limits.check(info)
+        let factors: (Int, Int)
+        switch subsampling {
+        case Int32(TJSAMP_444.rawValue), Int32(TJSAMP_GRAY.rawValue): factors = (1, 1)
+        case Int32(TJSAMP_422.rawValue): factors = (2, 1)
+        case Int32(TJSAMP_420.rawValue): factors = (2, 2)
+        case Int32(TJSAMP_440.rawValue): factors = (1, 2)
+        case Int32(TJSAMP_411.rawValue): factors = (4, 1)
+        default: return nil
+        }
+        let gray = colorspace == Int32(TJCS_GRAY.rawValue)
+        guard gray || colorspace == Int32(TJCS_YCbCr.rawValue) else { return nil }
+        let factor = scalingFactor(for: info, minimumWidth: minimumWidth, minimumHeight: minimumHeight)
+        let width = Self.scaled(info.width, by: factor)
+        let height = Self.scaled(info.height, by: factor)
+        let chromaWidth = gray ? 0 : Int(tjPlaneWidth(1, Int32(width), subsampling))
+        let chromaHeight = gray ? 0 : Int(tjPlaneHeight(1, Int32(height), subsampling))
+        guard chromaWidth >= 0, chromaHeight >= 0 else { return nil }
+        var luma = [UInt8](repeating: 0, count: width * height)
+        var blue = [UInt8](repeating: 0, count: chromaWidth * chromaHeight)
+        var red = [UInt8](repeating: 0, count: chromaWidth * chromaHeight)
+        var strides: [Int32] = [Int32(width), Int32(chromaWidth), Int32(chromaWidth)]
+        let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+        let status = luma.withUnsafeMutableBufferPointer { lumaBuffer in
+            blue.withUnsafeMutableBufferPointer { blueBuffer in
+                red.withUnsafeMutableBufferPointer { redBuffer in
+                    var planes: [UnsafeMutablePointer<UInt8>?] = [
+                        lumaBuffer.baseAddress, blueBuffer.baseAddress, redBuffer.baseAddress,
+                    ]
+                    return tjDecompressToYUVPlanes(
+                        decompressor, base, UInt(bytes.count), &planes, Int32(width), &strides, Int32(height), flags)
+                }
+            }
+        }
+        guard status == 0 else {
+            let message = lastError(decompressor)
+            resetDecompressor()
+            throw DataError(.corruptImage, "tjDecompressToYUVPlanes failed: \(message).")
+        }
+        return YCbCrImage(
+            width: width, height: height, luma: luma, chromaWidth: chromaWidth, chromaHeight: chromaHeight,
+            blue: blue, red: red, horizontalFactor: factors.0, verticalFactor: factors.1)
+    }
+
     /// Encodes an RGB image as a baseline JPEG (used by tests and benchmarks to make inputs).
     /// - Parameters:
     ///   - image: The pixels.
     ///   - quality: 1…100.
     ///   - chromaSubsampling444: `true` for 4:4:4 (no chroma subsampling), `false` for 4:2:0.
+    ///   - grayscale: Write a one-component grayscale JPEG (luma only).
     /// - Returns: The JPEG file bytes.
     /// - Throws: `DataError.library` when `tjCompress2` fails.
-    public func encode(_ image: RGBImage, quality: Int = 90, chromaSubsampling444: Bool = true) throws -> [UInt8] {
+    public func encode(
+        _ image: RGBImage, quality: Int = 90, chromaSubsampling444: Bool = true, grayscale: Bool = false
+    ) throws -> [UInt8] {
         if compressor == nil { compressor = tjInitCompress() }
         guard let compressor else {
             throw DataError(.library, "tjInitCompress failed: \(String(cString: tjGetErrorStr2(nil))).")
         }
         var output: UnsafeMutablePointer<UInt8>? = nil
         var size: UInt = 0
-        let subsampling = chromaSubsampling444 ? TJSAMP_444 : TJSAMP_420
+        let subsampling = grayscale ? TJSAMP_GRAY : chromaSubsampling444 ? TJSAMP_444 : TJSAMP_420
         let status = image.pixels.withUnsafeBufferPointer { source in
             tjCompress2(
                 compressor, source.baseAddress, Int32(image.width), 0, Int32(image.height),
