@@ -60,6 +60,8 @@ public final class ImageFetchService: Sendable {
     public let limits: ImageLimits
     /// Outcomes written per database transaction.
     public let batchSize: Int
+    /// Threads validating and caching fetched bodies.
+    public let workers: Int
 
     /// Creates the service.
     /// - Parameters:
@@ -68,10 +70,11 @@ public final class ImageFetchService: Sendable {
     ///   - configuration: Fetch limits.
     ///   - limits: Image dimension limits.
     ///   - batchSize: Outcomes per database transaction (default 256; also flushed every half second).
+    ///   - workers: Threads validating and caching fetched bodies (default 8; they mostly wait on fsync).
     /// - Throws: `DataError.io` when the cache directory cannot be created, `.invalidArgument` for bad settings.
     public init(
         store: Store, dataDirectory: String? = nil, configuration: FetchConfiguration = FetchConfiguration(),
-        limits: ImageLimits = ImageLimits(), batchSize: Int = 256
+        limits: ImageLimits = ImageLimits(), batchSize: Int = 256, workers: Int = 8
     ) throws {
         try configuration.validate()
         self.store = store
@@ -79,6 +82,7 @@ public final class ImageFetchService: Sendable {
         self.configuration = configuration
         self.limits = limits
         self.batchSize = max(1, batchSize)
+        self.workers = min(max(1, workers), 64)
     }
 
     /// Fetches the URLs that are not yet fetched (on a dedicated thread) and records the outcomes.
@@ -122,7 +126,7 @@ public final class ImageFetchService: Sendable {
     ///   - progress: Called a few times per second, and once at the end.
     /// - Returns: The summary.
     /// - Throws: `StoreError` or `DataError` as `fetch(urls:progress:)`.
-    public func fetchBlocking(urls: [String], progress: ((ImageFetchProgress) -> Void)? = nil) throws
+    public func fetchBlocking(urls: [String], progress: (@Sendable (ImageFetchProgress) -> Void)? = nil) throws
         -> ImageFetchSummary
     {
         let start = Date()
@@ -132,44 +136,35 @@ public final class ImageFetchService: Sendable {
         let todo = try pendingURLs(unique)
         cache.removeStaleTemporaryFiles()
 
-        var state = ImageFetchProgress(done: 0, failed: 0, total: todo.count, bytes: 0, elapsedSeconds: 0)
-        var failures: [String: Int] = [:]
-        var batch: [ImageRecordUpdate] = []
-        var lastFlush = Date()
-        var lastReport = Date.distantPast
-        var storeError: (any Error)?
-        let decoder = try ImageDecoder(limits: limits)
+        let run = try ImageFetchRun(
+            store: store, total: todo.count, batchSize: batchSize, decoders: workers, limits: limits, start: start,
+            progress: progress)
         let fetcher = try Fetcher(configuration: configuration)
-
-        func flush() {
-            guard storeError == nil, !batch.isEmpty else { return }
-            do { try store.recordImageUpdates(batch) } catch { storeError = error }
-            batch.removeAll(keepingCapacity: true)
-            lastFlush = Date()
-        }
-
+        // Validation, hashing and the fsynced cache write run on `workers` threads, so slow disks and decodes
+        // overlap with each other and with the transfers.
+        let slots = DispatchSemaphore(value: workers)
+        let group = DispatchGroup()
+        let queue = DispatchQueue(label: "distill-fetch-workers", attributes: .concurrent)
         try fetcher.fetch(todo) { outcome in
-            let update = record(outcome, decoder: decoder)
-            state.done += 1
-            if update.status == .failed {
-                state.failed += 1
-                let category = update.failureReason.map { String($0.prefix { $0 != ":" }) } ?? "unknown"
-                failures[category, default: 0] += 1
-            }
-            state.bytes += (try? outcome.result.get().bytes.count) ?? 0
-            batch.append(update)
-            let now = Date()
-            if batch.count >= batchSize || now.timeIntervalSince(lastFlush) > 0.5 { flush() }
-            if let progress, now.timeIntervalSince(lastReport) >= 0.2 {
-                state.elapsedSeconds = now.timeIntervalSince(start)
-                progress(state)
-                lastReport = now
+            slots.wait()
+            group.enter()
+            queue.async {
+                let update: ImageRecordUpdate
+                do {
+                    let decoder = try run.takeDecoder()
+                    update = self.record(outcome, decoder: decoder)
+                    run.returnDecoder(decoder)
+                } catch {
+                    update = ImageRecordUpdate(
+                        url: outcome.url, status: .failed, failureReason: "other: \(error)", attempts: outcome.attempts)
+                }
+                run.add(update, bytes: (try? outcome.result.get().bytes.count) ?? 0)
+                slots.signal()
+                group.leave()
             }
         }
-        flush()
-        if let storeError { throw storeError }
-        state.elapsedSeconds = Date().timeIntervalSince(start)
-        progress?(state)
+        group.wait()
+        let (state, failures) = try run.finish()
         return ImageFetchSummary(
             requested: unique.count, alreadyFetched: unique.count - todo.count, fetched: state.done - state.failed,
             failed: state.failed, bytes: state.bytes, seconds: state.elapsedSeconds, failuresByReason: failures)
