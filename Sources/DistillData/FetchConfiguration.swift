@@ -4,7 +4,7 @@
 public struct FetchConfiguration: Sendable, Equatable {
     /// Transfers in flight at once (default 32).
     public var concurrency: Int = 32
-    /// Transfers in flight to one host (scheme + host + port) at once (default 8).
+    /// Transfers in flight to one host (scheme + host + port) at once (default 8); file:// URLs are not capped.
     public var perHostConnections: Int = 8
     /// Seconds allowed to establish a connection (default 10).
     public var connectTimeout: Double = 10

@@ -115,7 +115,10 @@ public final class Fetcher {
             while active.count < configuration.concurrency, readyCount > 0, progress {
                 progress = false
                 for host in hostOrder where active.count < configuration.concurrency {
-                    guard perHost[host, default: 0] < configuration.perHostConnections,
+                    // Local files need no politeness: only the global limit applies to them.
+                    let hostLimit =
+                        host == URLPolicy.fileHostKey ? configuration.concurrency : configuration.perHostConnections
+                    guard perHost[host, default: 0] < hostLimit,
                         let item = ready[host]?.popLast()
                     else { continue }
                     readyCount -= 1

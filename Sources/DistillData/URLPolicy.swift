@@ -20,6 +20,9 @@ struct URLPermission: Equatable {
 
 /// Checks URLs against the allowed schemes and file roots.
 struct URLPolicy {
+    /// The per-host key shared by all file:// URLs.
+    static let fileHostKey = "file://"
+
     /// Resolved absolute root directories.
     let roots: [String]
 
@@ -65,7 +68,7 @@ struct URLPolicy {
                         + "pass --allow-file-root for its directory.")
             }
             do {
-                return URLPermission(url: try Curl.fileURL(path: real), hostKey: "file://", isFile: true)
+                return URLPermission(url: try Curl.fileURL(path: real), hostKey: Self.fileHostKey, isFile: true)
             } catch {
                 throw FetchFailure(.invalidURL, "\(error)")
             }

@@ -160,9 +160,21 @@ struct FetchCommandTests {
         #expect(fetch.status == 0, "\(fetch.stderr)")
         #expect(fetch.stdout.hasPrefix("Fetched 2 of 3 images (0 already cached)"))
         #expect(fetch.stdout.contains("  file-not-found       1\n"))
+        let again = try sandbox.run(["fetch", "--teacher", "t", "--allow-file-root", "fm", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(summary?["requested"] as? Int == 3)
+        #expect(summary?["already_fetched"] as? Int == 2)
+        #expect(summary?["failed"] as? Int == 1)
+        #expect((summary?["failures_by_reason"] as? [String: Int]) == ["file-not-found": 1])
         let failed = try sandbox.run(["images", "--failed"])
         #expect(failed.stdout.contains("file-not-found: file://\(root)/missing.png: no such file \(root)/missing.png."))
         #expect(failed.stdout.hasSuffix("2 fetched, 1 failed, 0 pending.\n"))
+        let row = try sandbox.run(["images", "--failed", "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(row.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.count == 1)
+        #expect(rows?.first?["attempts"] as? Int == 0)
+        #expect((rows?.first?["failure_reason"] as? String)?.hasPrefix("file-not-found: ") == true)
     }
 
     @Test("dataset fashion-mnist names the missing package")
