@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillData
 import DistillEngine
 import DistillModels
 import DistillService
@@ -25,4 +26,8 @@ extension ModelsError: UserFacingError {
 
 extension EngineError: UserFacingError {
     var isUsersToFix: Bool { code == .invalidArgument }
+}
+
+extension DataError: UserFacingError {
+    var isUsersToFix: Bool { code == .invalidArgument || code == .missingInput }
 }
