@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillData
 import DistillStore
 
 /// A validated job file with every default filled in.
@@ -13,12 +14,12 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var urls: String?
         /// Directories file:// URLs may read from (absolute paths).
         public var allowFileRoots: [String] = []
-        /// Concurrent transfers.
-        public var concurrency: Int = 32
-        /// Largest accepted body, bytes.
-        public var maxBytes: Int = 20 << 20
-        /// Total time allowed per transfer, seconds.
-        public var timeoutSeconds: Double = 30
+        /// Concurrent transfers (default: the fetcher's).
+        public var concurrency: Int = FetchConfiguration().concurrency
+        /// Largest accepted body, bytes (default: the fetcher's).
+        public var maxBytes: Int = FetchConfiguration().maximumBodyBytes
+        /// Total time allowed per transfer, seconds (default: the fetcher's).
+        public var timeoutSeconds: Double = FetchConfiguration().totalTimeout
         /// The job fails when fewer than this fraction of the images can be fetched and decoded.
         public var minFetchedFraction: Double = 0.5
 
