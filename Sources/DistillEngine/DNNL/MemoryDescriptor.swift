@@ -38,6 +38,20 @@ public struct MemoryDescriptor {
         return try MemoryDescriptor(dimensions: dimensions, tag: tag)
     }
 
+    /// An f32 activation descriptor (N, C, H, W) in plain NCHW or in oneDNN's 16-channel blocked
+    /// layout nChw16c (channels padded to a multiple of 16).
+    /// - Parameters:
+    ///   - dimensions: (N, C, H, W).
+    ///   - blocked: nChw16c instead of NCHW.
+    /// - Returns: The descriptor.
+    /// - Throws: ``EngineError`` if the dimensions are not 4-D.
+    public static func activation(_ dimensions: [Int], blocked: Bool) throws -> MemoryDescriptor {
+        guard dimensions.count == 4 else {
+            throw EngineError(.invalidArgument, "An activation needs (N, C, H, W), got \(dimensions).")
+        }
+        return try MemoryDescriptor(dimensions: dimensions, tag: blocked ? dnnl_nChw16c : dnnl_nchw)
+    }
+
     /// A descriptor that lets the primitive choose its preferred layout.
     static func any(_ dimensions: [Int]) throws -> MemoryDescriptor {
         try MemoryDescriptor(dimensions: dimensions, tag: dnnl_format_tag_any)
