@@ -56,8 +56,8 @@ public struct SGD: Optimizer, Equatable {
         guard let theta = parameters.baseAddress, let g = gradients.baseAddress else { return }
         let count = parameters.count
         let decay = applyWeightDecay ? weightDecay : 0
-        // At step 1 the old velocity counts as 0, whatever the buffer holds.
-        let keep: Float = step == 1 ? 0 : momentum
+        // At step 1 the old velocity counts as 0, whatever the buffer holds (it is not read).
+        let fresh = step == 1
         let velocity = state.baseAddress
         var index = 0
         while index < count {
@@ -66,7 +66,8 @@ public struct SGD: Optimizer, Equatable {
             let gradient = VectorMath.load(g + index, count: n) + decay * thetaV
             let stepVector: FloatVector
             if momentum != 0, let velocity {
-                let v = keep * VectorMath.load(velocity + index, count: n) + gradient
+                let old = fresh ? FloatVector() : VectorMath.load(velocity + index, count: n)
+                let v = momentum * old + gradient
                 VectorMath.store(v, to: velocity + index, count: n)
                 stepVector = nesterov ? gradient + momentum * v : v
             } else {
