@@ -24,7 +24,10 @@ public struct MemoryDescriptor {
     }
 
     /// The plain row-major layout for these dimensions: `a`, `ab`, `abc`, `abcd` (NCHW/OIHW) or `abcde` (GOIHW).
-    static func plain(_ dimensions: [Int]) throws -> MemoryDescriptor {
+    /// - Parameter dimensions: 1 to 5 dimensions, outermost first.
+    /// - Returns: The descriptor.
+    /// - Throws: ``EngineError`` for another number of dimensions.
+    public static func plain(_ dimensions: [Int]) throws -> MemoryDescriptor {
         let tag: dnnl_format_tag_t
         switch dimensions.count {
         case 1: tag = dnnl_a

@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 // oneDNN inner product with bias: input (N, C, H, W) (flattened in NCHW order), output (N, O).
-// Parameters: weights (O, C·H·W) row-major, then bias (O), adjacent in the parameter buffer.
+// Parameters: weights (O, C·H·W) row-major and bias (O), in the parameter buffer (bias right after the
+// weights unless another offset is given).
 
 import CDNNL
 
@@ -35,12 +36,13 @@ public final class FullyConnectedLayer: EngineLayer {
     ///   - inputDimensions: (N, C, H, W) (H = W = 1 after global pooling).
     ///   - outputs: O.
     ///   - inputDescriptor: The layout inputs arrive in, or `nil` for plain NCHW.
-    ///   - parameters: Weights (O·C·H·W floats) then bias (O floats), and their gradients.
+    ///   - parameters: Weights (O·C·H·W floats) and their gradients.
+    ///   - biasOffset: Where the bias (O floats) lives in the same buffers; `nil` for right after the weights.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
     public init(
         inputDimensions: [Int], outputs: Int, inputDescriptor: MemoryDescriptor?, parameters: ParameterBinding,
-        context: ComputeContext
+        biasOffset: Int? = nil, context: ComputeContext
     ) throws {
         guard inputDimensions.count == 4, inputDimensions.allSatisfy({ $0 >= 1 }), outputs >= 1 else {
             throw EngineError(
@@ -91,8 +93,9 @@ public final class FullyConnectedLayer: EngineLayer {
         weights = try Memory(plainWeights, context: context, viewing: parameters.values, offset: parameters.offset)
         weightGradients = try Memory(
             plainWeights, context: context, viewing: parameters.gradients, offset: parameters.offset)
-        bias = try Memory(biasPlain, context: context, viewing: parameters.values, offset: parameters.offset + weightCount)
-        biasOffset = parameters.offset + weightCount
+        let biasStart = biasOffset ?? parameters.offset + weightCount
+        bias = try Memory(biasPlain, context: context, viewing: parameters.values, offset: biasStart)
+        self.biasOffset = biasStart
         gradients = parameters.gradients
         let scratch = try backwardWeightsPrimitive.memoryDescriptor(dnnl_query_diff_weights_md)
         weightGradientScratch = try Memory(scratch, context: context)
