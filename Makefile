@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
 
-.PHONY: all deps build release test demo clean
+.PHONY: all deps build release test demo clean schema lint
 
 all: build
 
@@ -30,11 +30,20 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps
+	@./scripts/loc.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# swift-format with the checked-in .swift-format (STYLE.md's rules).
+lint:
+	$(SWIFT) format lint -r Sources Tests
 
 demo: release
 	./scripts/demo.sh "$(DEMO_DIR)"
 
 clean:
 	rm -rf .build
+
+# Re-embeds schema.sql into the store module after an edit (a test checks they agree).
+schema:
+	./scripts/embed-schema.sh

@@ -2,7 +2,9 @@
 
 import ArgumentParser
 
-/// `distill bench …`: measurements of this machine. Benchmarks print figures and never fail on speed;
+/// `distill bench …`: measurements of this machine.
+///
+/// Benchmarks print figures and never fail on speed;
 /// the last line of each is one JSON object for scripts.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

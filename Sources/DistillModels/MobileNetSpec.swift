@@ -35,8 +35,10 @@ public struct LayerSpec: Sendable, Equatable, Codable {
         case fullyConnected
     }
 
-    /// The layer's name: "conv1", "block1.dw", "block1.pw" (or "block1.conv" in the full-convolution
-    /// variant), …, "pool", "fc". Blocks are numbered consecutively from 1 in every variant.
+    /// The layer's name.
+    ///
+    /// "conv1", "block1.dw", "block1.pw" (or "block1.conv" in the full-convolution variant), …, "pool",
+    /// "fc". Blocks are numbered consecutively from 1 in every variant.
     public var name: String
     /// The kind of computation.
     public var kind: Kind

@@ -10,6 +10,8 @@ public struct ModelsError: Error, CustomStringConvertible, Sendable, Equatable {
         /// Bad user input (a width multiplier, resolution or output count out of range). The CLI maps
         /// it to exit code 2.
         case invalidArgument
+        /// A report could not be encoded (a bug, not bad input). The CLI maps it to exit code 1.
+        case encodingFailed
     }
 
     /// What kind of failure this is.

@@ -1,0 +1,97 @@
+// Copyright 2026 The Distill authors.
+
+import ArgumentParser
+import DistillModels
+import Foundation
+
+/// `distill cost`: parameters, Mult-Adds, FLOPs, memory access and an energy estimate of a MobileNet
+/// student, per layer and in total; `--paper` recomputes the MobileNets paper's cost tables.
+///
+/// Exit codes: 0 success; 2 a bad value (alpha, resolution, classes, variant, format, or `--paper`
+/// combined with a model option).
+struct CostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost",
+        abstract: "Print a MobileNet's parameters, Mult-Adds, FLOPs, memory access and energy estimate.",
+        discussion: """
+            Counts follow the MobileNets paper (arXiv 1704.04861): Mult-Adds of convolution, depthwise and \
+            fully connected layers with batch norm folded and pooling ignored; parameters as the paper \
+            counts them (weights only) and as stored or deployed (with biases and batch norm). Energy is \
+            estimated from Horowitz's 45 nm per-operation energies (ISSCC 2014). `--paper` prints the \
+            paper's Tables 2-9 recomputed beside the published numbers.
+            Exit codes: 0 success, 2 bad value.
+            """
+    )
+
+    @Option(help: "Width multiplier α in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25.")
+    var alpha: Double?
+
+    @Option(help: "Input resolution in pixels (height = width), 32...4096, e.g. 224, 192, 160, 128.")
+    var resolution: Int?
+
+    @Option(help: "Outputs of the last layer (classes, attributes or embedding width).")
+    var classes: Int = 1000
+
+    @Option(help: "Body: separable (the paper's Table 1), full-convolution (Table 4) or shallow (Table 5).")
+    var variant: String = MobileNetVariant.separable.rawValue
+
+    @Option(help: "Output format: table or json.")
+    var format: String = "table"
+
+    @Flag(help: "Print the paper's Tables 2-9 recomputed beside the published numbers.")
+    var paper = false
+
+    func validate() throws {
+        guard format == "table" || format == "json" else {
+            throw ValidationError("--format \(format) is not supported; use table or json.")
+        }
+        guard MobileNetVariant(rawValue: variant) != nil else {
+            let names = MobileNetVariant.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--variant \(variant) is unknown; use one of \(names).")
+        }
+        if paper {
+            guard alpha == nil, resolution == nil, classes == 1000, variant == MobileNetVariant.separable.rawValue
+            else {
+                throw ValidationError(
+                    "--paper prints fixed tables and takes no model options; drop --alpha, --resolution, "
+                        + "--classes and --variant, or drop --paper.")
+            }
+            return
+        }
+        guard classes >= 1 else {
+            throw ValidationError(
+                "--classes \(classes) is less than 1; give the number of classes, attributes or the embedding width.")
+        }
+        guard alpha != nil, resolution != nil else {
+            throw ValidationError(
+                "give both --alpha and --resolution (e.g. --alpha 0.5 --resolution 160), or --paper.")
+        }
+        do {
+            _ = try makeSpec()
+        } catch let error as ModelsError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() throws {
+        if paper {
+            let tables = try CostPaperTables.tables()
+            print(
+                format == "json" ? try CostPaperTables.jsonText(tables) : CostPaperTables.text(tables), terminator: "")
+            if format == "json" { print() }
+            return
+        }
+        let report = CostReport(spec: try makeSpec())
+        if format == "json" {
+            print(try report.jsonText())
+        } else {
+            print(report.tableText(), terminator: "")
+        }
+    }
+
+    private func makeSpec() throws -> MobileNetSpec {
+        try MobileNetSpec(
+            alpha: alpha ?? 1, resolution: resolution ?? 224, outputs: classes,
+            variant: MobileNetVariant(rawValue: variant) ?? .separable)
+    }
+}

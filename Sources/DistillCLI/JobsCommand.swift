@@ -1,0 +1,120 @@
+// Copyright 2026 The Distill authors.
+
+import ArgumentParser
+import DistillStore
+
+extension JobState: ExpressibleByArgument {}
+
+/// `distill jobs`: list jobs, newest first.
+struct JobsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs", abstract: "List jobs, newest first.",
+        discussion: "Example: distill jobs --state queued --state running")
+
+    @Option(help: "Only jobs in this state (repeatable): queued, running, paused, succeeded, failed, cancelled.")
+    var state: [JobState] = []
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let jobs = try store.open().jobs(states: state)
+        if json {
+            print(try Output.json(jobs))
+        } else if jobs.isEmpty {
+            print("No jobs; submit one with `distill submit JOBFILE`.")
+        } else {
+            print(
+                Output.table(
+                    ["ID", "NAME", "TEACHER", "STATE", "RUNS", "PRIORITY", "SCHEDULE", "SUBMITTED"],
+                    jobs.map { job in
+                        [
+                            "\(job.id)", job.name, job.teacher, job.state.rawValue,
+                            "\(job.runsSucceeded)/\(job.runCount)",
+                            "\(job.priority)", JobsCommand.schedule(job), job.submittedAt,
+                        ]
+                    }))
+        }
+    }
+
+    static func schedule(_ job: Job) -> String {
+        var parts: [String] = []
+        if let at = job.notBefore { parts.append("at \(at)") }
+        if let start = job.windowStart, let end = job.windowEnd { parts.append("window \(start)-\(end)") }
+        return parts.isEmpty ? "now" : parts.joined(separator: ", ")
+    }
+}
+
+/// `distill show ID`: one job with its runs and latest log lines.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a job: its state, schedule, runs and latest log lines.",
+        discussion: "Example: distill show 7")
+
+    @Argument(help: "The job id.")
+    var id: Int64
+
+    @Flag(help: "Print JSON (job, runs, spec).")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let database = try store.open()
+        let job = try database.job(id: id)
+        let runs = try database.runs(jobID: id)
+        if json {
+            struct Shown: Encodable {
+                var job: Job
+                var runs: [Run]
+                var spec: String
+            }
+            print(try Output.json(Shown(job: job, runs: runs, spec: try database.jobSpecJSON(id: id))))
+            return
+        }
+        print("Job:       \(job.id) '\(job.name)'")
+        print("Teacher:   \(job.teacher)")
+        print("State:     \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "")")
+        print("Priority:  \(job.priority)")
+        print("Schedule:  \(JobsCommand.schedule(job))")
+        print("Submitted: \(job.submittedAt)")
+        if let started = job.startedAt { print("Started:   \(started)") }
+        if let finished = job.finishedAt { print("Finished:  \(finished)") }
+        print("")
+        print(
+            Output.table(
+                ["RUN", "NAME", "ARCHITECTURE", "ALPHA", "RESOLUTION", "STATE", "EPOCH", "PROGRESS"],
+                runs.map { run in
+                    [
+                        "\(run.id)", run.name, run.architecture, "\(run.alpha)", "\(run.resolution)",
+                        run.state.rawValue,
+                        "\(run.epoch)", "\(Int((run.progress * 100).rounded()))%",
+                    ]
+                }))
+        let events = try database.events(jobID: id).suffix(5)
+        if !events.isEmpty {
+            print("")
+            for event in events { print(LogsCommand.line(event)) }
+        }
+    }
+}
+
+/// `distill cancel ID`.
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a job that has not finished; a daemon running it stops at its next heartbeat.",
+        discussion: "Example: distill cancel 7")
+
+    @Argument(help: "The job id.")
+    var id: Int64
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let job = try store.open().cancelJob(id: id)
+        print("Cancelled job \(job.id) '\(job.name)'.")
+    }
+}

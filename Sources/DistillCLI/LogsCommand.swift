@@ -1,0 +1,74 @@
+// Copyright 2026 The Distill authors.
+
+import ArgumentParser
+import DistillStore
+import Foundation
+
+/// `distill logs ID [--follow]`: a job's log lines.
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print a job's log lines; --follow keeps printing until the job finishes.",
+        discussion: "Example: distill logs 7 --follow")
+
+    @Argument(help: "The job id.")
+    var id: Int64
+
+    @Flag(help: "Keep printing new lines until the job reaches a final state.")
+    var follow = false
+
+    @Flag(help: "Print JSON lines (one object per event).")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let database = try store.open()
+        var last: Int64 = 0
+        while true {
+            for event in try database.events(jobID: id, after: last) {
+                print(json ? try LogsCommand.jsonLine(event) : LogsCommand.line(event))
+                last = event.id
+            }
+            guard follow, !(try database.job(id: id).state.isFinal) else { break }
+            fflush(nil)
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+
+    static func line(_ event: Event) -> String {
+        "\(event.at)  \(event.level.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0))"
+            + (event.runID.map { "run \($0): " } ?? "") + event.message
+    }
+
+    static func jsonLine(_ event: Event) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(event), as: UTF8.self)
+    }
+}
+
+/// `distill results`: rows of the sweep_results view.
+struct ResultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results",
+        abstract: "Print results (one row per run: grid point, state, metrics, costs) from the sweep_results view.",
+        discussion: "Example: distill results --job 7 --format csv > job7.csv")
+
+    @Option(help: "Only this job's runs.")
+    var job: Int64?
+
+    @Option(help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let table = try store.open().sweepResults(jobID: job)
+        if table.rows.isEmpty && format == .table {
+            print("No runs yet\(job.map { " for job \($0)" } ?? ""); submit a job with `distill submit JOBFILE`.")
+            return
+        }
+        print(try Output.render(table, as: format))
+    }
+}

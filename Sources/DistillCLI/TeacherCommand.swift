@@ -1,0 +1,148 @@
+// Copyright 2026 The Distill authors.
+
+import ArgumentParser
+import DistillService
+import DistillStore
+import Foundation
+
+extension TeacherKind: ExpressibleByArgument {}
+extension TeacherFileFormat: ExpressibleByArgument {}
+
+/// `distill teacher …`: import, list and inspect teachers.
+struct TeacherCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "teacher",
+        abstract: "Import, list and inspect teachers (precomputed teacher outputs keyed by image URL).",
+        subcommands: [TeacherImportCommand.self, TeacherListCommand.self, TeacherShowCommand.self]
+    )
+}
+
+struct TeacherImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a teacher's outputs from CSV, JSONL or NumPy .npy (all rows or none).",
+        discussion: """
+            CSV:   url,v1,...,vn per line (an optional first line starting with 'url' is a header).
+            JSONL: {"url": "...", "vector": [v1, ..., vn]} per line.
+            NPY:   a 2-D float32/float64 array (C or Fortran order) plus --urls, one URL per row.
+            Every row needs a unique, non-empty URL and the same number of finite values.
+            Example: distill teacher import face-attr-v3 --kind attributes --file outputs.npy --urls urls.txt
+            """
+    )
+
+    @Argument(help: "The teacher's name (unique in the database).")
+    var name: String
+
+    @Option(help: "What the vectors are: logits (softmax classes), attributes (per-attribute logits) or embedding.")
+    var kind: TeacherKind
+
+    @Option(help: "The outputs file: .csv, .jsonl or .npy.")
+    var file: String
+
+    @Option(help: "URL list for a .npy file: one URL per line, line i for row i.")
+    var urls: String?
+
+    @Option(help: "The file format, when the extension does not tell: csv, jsonl or npy.")
+    var format: TeacherFileFormat?
+
+    @Flag(help: "Replace an existing teacher of the same name (refused while jobs use it).")
+    var replace = false
+
+    @Flag(help: "Print the stored teacher as JSON.")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("The teacher name is empty; give a name such as face-attr-v3.")
+        }
+    }
+
+    func run() throws {
+        let importer = TeacherImporter(store: try store.open())
+        let teacher = try importer.importTeacher(
+            .init(name: name, kind: kind, file: file, urlsFile: urls, format: format, replace: replace))
+        if json {
+            print(try Output.json(teacher))
+        } else {
+            print(
+                "Imported teacher '\(teacher.name)': \(teacher.outputCount) \(teacher.kind.rawValue) vectors "
+                    + "of dimension \(teacher.dimension).")
+        }
+    }
+}
+
+struct TeacherListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the teachers in the database.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let teachers = try store.open().teachers()
+        if json {
+            print(try Output.json(teachers))
+        } else if teachers.isEmpty {
+            print("No teachers yet; import one with `distill teacher import NAME --kind KIND --file FILE`.")
+        } else {
+            print(
+                Output.table(
+                    ["NAME", "KIND", "DIMENSION", "OUTPUTS", "IMPORTED"],
+                    teachers.map { [$0.name, $0.kind.rawValue, "\($0.dimension)", "\($0.outputCount)", $0.createdAt] }))
+        }
+    }
+}
+
+struct TeacherShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a teacher: kind, dimension, count and its first rows.")
+
+    @Argument(help: "The teacher's name.")
+    var name: String
+
+    @Option(help: "How many rows to show.")
+    var rows = 5
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard rows >= 0 else { throw ValidationError("--rows must be 0 or more, got \(rows).") }
+    }
+
+    func run() throws {
+        let database = try store.open()
+        let teacher = try database.teacher(named: name)
+        let sample = try database.teacherOutputs(teacherID: teacher.id, limit: rows)
+        if json {
+            struct Shown: Encodable {
+                var teacher: Teacher
+                var rows: [TeacherOutput]
+            }
+            print(try Output.json(Shown(teacher: teacher, rows: sample)))
+            return
+        }
+        print("Teacher:   \(teacher.name)")
+        print("Kind:      \(teacher.kind.rawValue)")
+        print("Dimension: \(teacher.dimension)")
+        print("Outputs:   \(teacher.outputCount)")
+        print("Source:    \(teacher.sourceFile ?? "-")")
+        print("Imported:  \(teacher.createdAt)")
+        if !sample.isEmpty {
+            print("")
+            print(
+                Output.table(
+                    ["URL", "VECTOR"],
+                    sample.map { output in
+                        let shown = output.vector.prefix(6).map { String(format: "%.4g", $0) }.joined(separator: ", ")
+                        return [output.url, "[" + shown + (output.vector.count > 6 ? ", …]" : "]")]
+                    }))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+// Copyright 2026 The Distill authors.
+
+import DistillStore
+
+/// A validated job file with every default filled in.
+///
+/// Stored as JSON with the job and read back by
+/// the daemon. `README.md` documents each key; `JobFileParser` is the one place that reads them.
+public struct JobSpec: Sendable, Codable, Equatable {
+    /// Where the unlabeled training images come from and how they are fetched.
+    public struct Images: Sendable, Codable, Equatable {
+        /// A URL list file (absolute path); nil means the teacher's URLs.
+        public var urls: String?
+        /// Directories file:// URLs may read from (absolute paths).
+        public var allowFileRoots: [String] = []
+        /// Concurrent transfers.
+        public var concurrency: Int = 32
+        /// Largest accepted body, bytes.
+        public var maxBytes: Int = 20 << 20
+        /// Total time allowed per transfer, seconds.
+        public var timeoutSeconds: Double = 30
+        /// The job fails when fewer than this fraction of the images can be fetched and decoded.
+        public var minFetchedFraction: Double = 0.5
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The labelled evaluation set.
+    public struct Evaluation: Sendable, Codable, Equatable {
+        /// A labels CSV (absolute path): `url,class` or the `distill dataset` format; nil: agreement only.
+        public var labels: String?
+        /// Fraction of the teacher's images held out for evaluation when no labels file is given.
+        public var holdoutFraction: Double = 0.1
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The student grid: one run per (α, resolution).
+    public struct Students: Sendable, Codable, Equatable {
+        /// Student architecture; `mobilenet_v1` today.
+        public var architecture: String = "mobilenet_v1"
+        /// Width multipliers, each in (0, 1].
+        public var alpha: [Double]
+        /// Input resolutions, each in 32...1024.
+        public var resolution: [Int]
+        /// `relu` or `relu6`.
+        public var activation: String = "relu"
+    }
+
+    /// Optimisation settings, shared by every run of the job.
+    public struct Training: Sendable, Codable, Equatable {
+        public var epochs: Int = 10
+        public var batchSize: Int = 32
+        /// `rmsprop`, `sgd` or `adam`.
+        public var optimizer: String = "rmsprop"
+        public var learningRate: Double = 0.01
+        public var momentum: Double = 0.9
+        /// L2 weight decay; never applied to depthwise filters.
+        public var weightDecay: Double = 0.00004
+        /// `constant`, `step` or `cosine`.
+        public var schedule: String = "cosine"
+        /// For `step`: multiply the rate by `stepGamma` every this many epochs.
+        public var stepEpochs: Double = 2.5
+        public var stepGamma: Double = 0.94
+        /// Linear warm-up length, epochs.
+        public var warmupEpochs: Double = 0
+        /// Softmax / sigmoid temperature T.
+        public var temperature: Double = 4
+        /// Weight of the soft (teacher) term.
+        public var softWeight: Double = 1
+        /// Weight of the hard-label term (logits teachers with labels only).
+        public var hardWeight: Double = 0
+        public var seed: Int = 1
+        /// OpenMP threads; 0 means all cores.
+        public var threads: Int = 0
+        /// Checkpoint every this many steps (and at every epoch end and pause).
+        public var checkpointEverySteps: Int = 500
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// When the job may run.
+    public struct Schedule: Sendable, Codable, Equatable {
+        /// Not before this time, ISO-8601 UTC.
+        public var at: String?
+        /// Daily window `HH:MM-HH:MM` (local time; may wrap midnight).
+        public var window: String?
+        /// Higher runs first.
+        public var priority: Int = 0
+
+        /// The defaults.
+        public init() {}
+    }
+
+    public var name: String
+    public var teacher: String
+    public var description: String?
+    public var images: Images
+    public var evaluation: Evaluation
+    public var students: Students
+    public var training: Training
+    public var schedule: Schedule
+
+    /// The runs the grid makes, α-major, in file order.
+    public var runPoints: [NewJob.RunPoint] {
+        students.alpha.flatMap { alpha in
+            students.resolution.map { resolution in
+                NewJob.RunPoint(
+                    name: "alpha\(alpha)-res\(resolution)", architecture: students.architecture,
+                    alpha: alpha, resolution: resolution)
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// Copyright 2026 The Distill authors.
+
+/// The one error type of the service layer (teacher import, job files, scheduling, runs).
+public struct ServiceError: Error, CustomStringConvertible, Sendable {
+    /// The class of failure; `invalidArgument` is the user's to fix (exit code 2).
+    public enum Code: Sendable, Equatable {
+        /// A file, option or value the user gave is not acceptable.
+        case invalidArgument
+        /// Reading or writing a file failed.
+        case io
+        /// Anything else that went wrong while working.
+        case runtime
+    }
+
+    /// The class of failure.
+    public var code: Code
+    /// A sentence for people: the failure, the bad value, what to do.
+    public var message: String
+    /// The underlying error, when there is one.
+    public var cause: (any Error & Sendable)?
+    /// Where the error was raised.
+    public var location: String
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: The class of failure.
+    ///   - message: The sentence shown to the user.
+    ///   - cause: The underlying error, if any.
+    ///   - file: The source file raising it (defaults to the caller's).
+    ///   - line: The source line raising it (defaults to the caller's).
+    public init(
+        _ code: Code, _ message: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+        self.location = "\(file):\(line)"
+    }
+
+    public var description: String { message }
+
+    static func invalid(_ message: String, file: String = #fileID, line: Int = #line) -> ServiceError {
+        ServiceError(.invalidArgument, message, file: file, line: line)
+    }
+}

@@ -1,0 +1,25 @@
+// Copyright 2026 The Distill authors.
+
+internal import GRDB
+
+/// The database schema: named migrations, each the SQL text of one step.
+///
+/// schema.sql at the top of the
+/// repository is migration v1; shipped migrations are never edited, later changes are new ones.
+public enum Schema {
+    /// Every migration in order, as (name, SQL).
+    public static let migrations: [(name: String, sql: String)] = [
+        ("v1", version1)
+    ]
+
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            let sql = migration.sql
+            migrator.registerMigration(migration.name) { db in
+                try db.execute(sql: sql)
+            }
+        }
+        return migrator
+    }
+}

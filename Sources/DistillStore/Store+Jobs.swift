@@ -1,0 +1,175 @@
+// Copyright 2026 The Distill authors.
+
+import Foundation
+internal import GRDB
+
+extension Store {
+    private static let jobSelect = """
+        SELECT j.*, t.name AS teacher_name,
+               (SELECT count(*) FROM runs r WHERE r.job_id = j.id) AS run_count,
+               (SELECT count(*) FROM runs r WHERE r.job_id = j.id AND r.state = 'succeeded') AS runs_succeeded
+        FROM jobs j JOIN teachers t ON t.id = j.teacher_id
+        """
+
+    /// Stores a job and one run per grid point in one transaction, and logs its submission.
+    /// - Parameter job: The validated job.
+    /// - Returns: The stored job.
+    /// - Throws: `StoreError.notFound` when the teacher does not exist.
+    public func submit(_ job: NewJob) throws -> Job {
+        try write { db in
+            guard
+                let teacherID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [job.teacher])
+            else {
+                throw StoreError(
+                    .notFound,
+                    "The job names teacher '\(job.teacher)', which is not in this database; "
+                        + "import it with `distill teacher import` first.")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (name, teacher_id, spec_yaml, spec_json, priority, not_before, window_start, window_end)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    job.name, teacherID, job.specYAML, job.specJSON, job.priority, job.notBefore,
+                    job.window?.start, job.window?.end,
+                ])
+            let id = db.lastInsertedRowID
+            let insertRun = try db.makeStatement(
+                sql: "INSERT INTO runs (job_id, name, architecture, alpha, resolution) VALUES (?, ?, ?, ?, ?)")
+            for run in job.runs {
+                try insertRun.execute(arguments: [id, run.name, run.architecture, run.alpha, run.resolution])
+            }
+            try Store.insertEvent(
+                db, jobID: id, runID: nil, level: "info",
+                message: "submitted '\(job.name)' with \(job.runs.count) run(s) for teacher '\(job.teacher)'")
+            return try Store.fetchJob(db, id: id)
+        }
+    }
+
+    /// Jobs, newest first.
+    /// - Parameter states: Only jobs in these states; all when empty.
+    /// - Returns: The jobs with their run counts.
+    /// - Throws: `StoreError` when the database cannot be read.
+    public func jobs(states: [JobState] = []) throws -> [Job] {
+        try read { db in
+            var sql = Store.jobSelect
+            var arguments = StatementArguments()
+            if !states.isEmpty {
+                sql += " WHERE j.state IN (\(states.map { _ in "?" }.joined(separator: ", ")))"
+                arguments = StatementArguments(states.map(\.rawValue))
+            }
+            sql += " ORDER BY j.id DESC"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Store.job(from:))
+        }
+    }
+
+    /// The job with this id.
+    /// - Throws: `StoreError.notFound` naming the id.
+    public func job(id: Int64) throws -> Job {
+        try read { db in try Store.fetchJob(db, id: id) }
+    }
+
+    /// The validated spec (JSON) the job was stored with.
+    public func jobSpecJSON(id: Int64) throws -> String {
+        try read { db in
+            guard let json = try String.fetchOne(db, sql: "SELECT spec_json FROM jobs WHERE id = ?", arguments: [id])
+            else { throw Store.jobNotFound(id) }
+            return json
+        }
+    }
+
+    /// The runs of a job, in grid order.
+    public func runs(jobID: Int64) throws -> [Run] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE job_id = ? ORDER BY id", arguments: [jobID])
+                .map(Store.run(from:))
+        }
+    }
+
+    /// Cancels a job that has not finished: the job and its unfinished runs become `cancelled`, a
+    /// daemon holding it lets go at its next heartbeat.
+    /// - Returns: The cancelled job.
+    /// - Throws: `StoreError.invalidArgument` when the job already finished, `.notFound` when it does not exist.
+    @discardableResult
+    public func cancelJob(id: Int64) throws -> Job {
+        try write { db in
+            let job = try Store.fetchJob(db, id: id)
+            guard !job.state.isFinal else {
+                throw StoreError(
+                    .invalidArgument,
+                    "Job \(id) is already \(job.state.rawValue); only unfinished jobs can be cancelled.")
+            }
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires = NULL,
+                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
+                    """, arguments: [id])
+            try db.execute(
+                sql: """
+                    UPDATE runs SET state = 'cancelled', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    WHERE job_id = ? AND state IN ('queued', 'running', 'paused')
+                    """, arguments: [id])
+            try Store.insertEvent(db, jobID: id, runID: nil, level: "info", message: "cancelled by user")
+            return try Store.fetchJob(db, id: id)
+        }
+    }
+
+    // MARK: - Events
+
+    /// Appends a log line to a job (and optionally one of its runs).
+    public func addEvent(jobID: Int64, runID: Int64? = nil, level: String = "info", message: String) throws {
+        try write { db in try Store.insertEvent(db, jobID: jobID, runID: runID, level: level, message: message) }
+    }
+
+    /// A job's log lines after `afterID`, oldest first.
+    public func events(jobID: Int64, after afterID: Int64 = 0) throws -> [Event] {
+        try read { db in
+            _ = try Store.fetchJob(db, id: jobID)
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id", arguments: [jobID, afterID]
+            ).map { row in
+                Event(
+                    id: row["id"], jobID: row["job_id"], runID: row["run_id"], level: row["level"],
+                    message: row["message"], at: row["at"])
+            }
+        }
+    }
+
+    // MARK: - Rows
+
+    static func insertEvent(_ db: Database, jobID: Int64?, runID: Int64?, level: String, message: String) throws {
+        try db.execute(
+            sql: "INSERT INTO events (job_id, run_id, level, message) VALUES (?, ?, ?, ?)",
+            arguments: [jobID, runID, level, message])
+    }
+
+    static func jobNotFound(_ id: Int64) -> StoreError {
+        StoreError(.notFound, "No job with id \(id); run `distill jobs` to list them.")
+    }
+
+    static func fetchJob(_ db: Database, id: Int64) throws -> Job {
+        guard let row = try Row.fetchOne(db, sql: jobSelect + " WHERE j.id = ?", arguments: [id]) else {
+            throw jobNotFound(id)
+        }
+        return job(from: row)
+    }
+
+    static func job(from row: Row) -> Job {
+        Job(
+            id: row["id"], name: row["name"], teacher: row["teacher_name"],
+            state: JobState(rawValue: row["state"]) ?? .failed, priority: row["priority"], notBefore: row["not_before"],
+            windowStart: row["window_start"], windowEnd: row["window_end"], attempts: row["attempts"],
+            runCount: row["run_count"], runsSucceeded: row["runs_succeeded"], error: row["error"],
+            submittedAt: row["submitted_at"], startedAt: row["started_at"], finishedAt: row["finished_at"])
+    }
+
+    static func run(from row: Row) -> Run {
+        Run(
+            id: row["id"], jobID: row["job_id"], name: row["name"], architecture: row["architecture"],
+            alpha: row["alpha"], resolution: row["resolution"], state: JobState(rawValue: row["state"]) ?? .failed,
+            epoch: row["epoch"], step: row["step"], totalSteps: row["total_steps"], progress: row["progress"],
+            error: row["error"])
+    }
+}

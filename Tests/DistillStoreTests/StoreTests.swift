@@ -1,0 +1,169 @@
+// Copyright 2026 The Distill authors.
+
+import DistillStore
+import Foundation
+import GRDB
+import Testing
+
+/// A fresh database file in its own temporary directory.
+func temporaryStore() throws -> (Store, String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("test.db").path
+    return (try Store(path: path), path)
+}
+
+func table(_ rows: [(String, [Float])]) -> TeacherTable {
+    TeacherTable(urls: rows.map(\.0), values: rows.flatMap(\.1), dimension: rows.first?.1.count ?? 0)
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("schema.sql applies from scratch as migration v1 and reopening is idempotent")
+    func schemaAppliesAndIsIdempotent() throws {
+        let (store, path) = try temporaryStore()
+        #expect(try store.appliedMigrations() == ["v1"])
+        let again = try Store(path: path)
+        #expect(try again.appliedMigrations() == ["v1"])
+        let queue = try DatabaseQueue(path: path)
+        let tables = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+        }
+        for expected in [
+            "checkpoints", "events", "images", "jobs", "labels", "metrics", "results", "runs", "sweep_results",
+            "teacher_outputs", "teachers",
+        ] {
+            #expect(tables.contains(expected), "missing \(expected)")
+        }
+        let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
+    @Test("the embedded migration is exactly schema.sql (run `make schema` after editing it)")
+    func embeddedSchemaMatchesFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("schema.sql"), encoding: .utf8)
+        let embedded = Schema.version1
+        let normalise = { (text: String) in
+            text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(normalise(file) == normalise(embedded))
+    }
+
+    @Test("vectors round-trip as float32 little-endian blobs")
+    func vectorsRoundTrip() throws {
+        let (store, path) = try temporaryStore()
+        let teacher = try store.importTeacher(
+            name: "t", kind: .embedding, table: table([("a", [1.5, -2, 3e-8]), ("b", [0, .pi, -0.0])]),
+            sourceFile: nil, replace: false)
+        #expect(teacher.outputCount == 2 && teacher.dimension == 3)
+        let outputs = try store.teacherOutputs(teacherID: teacher.id)
+        #expect(
+            outputs == [
+                TeacherOutput(url: "a", vector: [1.5, -2, 3e-8]), TeacherOutput(url: "b", vector: [0, .pi, -0.0]),
+            ])
+        let blob = try DatabaseQueue(path: path).read { db in
+            try Data.fetchOne(db, sql: "SELECT vector FROM teacher_outputs WHERE url = 'a'")
+        }
+        #expect(
+            blob.map(Array.init) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0]
+                + Array(withUnsafeBytes(of: Float(3e-8).bitPattern.littleEndian, Array.init)))
+    }
+
+    @Test("an import that fails halfway stores nothing and leaves earlier teachers intact")
+    func failedImportLosesNothing() throws {
+        let (store, _) = try temporaryStore()
+        try store.importTeacher(
+            name: "first", kind: .logits, table: table([("u1", [1, 2]), ("u2", [3, 4])]), sourceFile: nil,
+            replace: false)
+        // The duplicate URL violates the primary key on the third insert, inside the transaction.
+        let broken = table([("v1", [1, 2]), ("v2", [3, 4]), ("v1", [5, 6])])
+        #expect(throws: StoreError.self) {
+            try store.importTeacher(name: "second", kind: .logits, table: broken, sourceFile: nil, replace: false)
+        }
+        #expect(try store.teachers().map(\.name) == ["first"])
+        #expect(try store.teacherOutputs(teacherID: store.teacher(named: "first").id).count == 2)
+        // A failed replace keeps the old version too.
+        #expect(throws: StoreError.self) {
+            try store.importTeacher(name: "first", kind: .logits, table: broken, sourceFile: nil, replace: true)
+        }
+        #expect(try store.teacherOutputs(teacherID: store.teacher(named: "first").id).map(\.url) == ["u1", "u2"])
+    }
+
+    @Test("an existing name is refused without replace, replaced with it")
+    func existingNameNeedsReplace() throws {
+        let (store, _) = try temporaryStore()
+        try store.importTeacher(
+            name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+        let error = #expect(throws: StoreError.self) {
+            try store.importTeacher(
+                name: "t", kind: .logits, table: table([("b", [1, 2])]), sourceFile: nil, replace: false)
+        }
+        #expect(
+            error?.message
+                == "A teacher named 't' already exists; pass --replace to overwrite it or choose another name.")
+        try store.importTeacher(
+            name: "t", kind: .attributes, table: table([("b", [1, 2, 3])]), sourceFile: nil, replace: true)
+        let replaced = try store.teacher(named: "t")
+        #expect(replaced.kind == .attributes && replaced.dimension == 3)
+    }
+
+    @Test("a job stores one run per grid point; cancelling it cancels its unfinished runs")
+    func submitAndCancel() throws {
+        let (store, _) = try temporaryStore()
+        try store.importTeacher(
+            name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+        let points = [0.5, 0.25].flatMap { alpha in
+            [128, 160].map {
+                NewJob.RunPoint(
+                    name: "alpha\(alpha)-res\($0)", architecture: "mobilenet_v1", alpha: alpha, resolution: $0)
+            }
+        }
+        let job = try store.submit(
+            NewJob(
+                name: "j", teacher: "t", specYAML: "", specJSON: "{}", priority: 3, notBefore: nil,
+                window: ("22:00", "06:00"), runs: points))
+        #expect(job.state == .queued && job.runCount == 4 && job.windowStart == "22:00")
+        #expect(
+            try store.runs(jobID: job.id).map(\.name) == [
+                "alpha0.5-res128", "alpha0.5-res160", "alpha0.25-res128", "alpha0.25-res160",
+            ])
+        #expect(try store.sweepResults(jobID: job.id).rows.count == 4)
+        try store.cancelJob(id: job.id)
+        #expect(try store.job(id: job.id).state == .cancelled)
+        #expect(try store.runs(jobID: job.id).allSatisfy { $0.state == .cancelled })
+        let again = #expect(throws: StoreError.self) { try store.cancelJob(id: job.id) }
+        #expect(again?.message == "Job \(job.id) is already cancelled; only unfinished jobs can be cancelled.")
+        #expect(try store.events(jobID: job.id).map(\.message).last == "cancelled by user")
+        let missing = #expect(throws: StoreError.self) { try store.job(id: 999) }
+        #expect(
+            missing?.code == .notFound && missing?.message == "No job with id 999; run `distill jobs` to list them.")
+    }
+
+    @Test("a job naming an unknown teacher is refused")
+    func unknownTeacher() throws {
+        let (store, _) = try temporaryStore()
+        let error = #expect(throws: StoreError.self) {
+            try store.submit(
+                NewJob(
+                    name: "j", teacher: "nope", specYAML: "", specJSON: "{}", priority: 0, notBefore: nil, window: nil,
+                    runs: []))
+        }
+        #expect(
+            error?.message
+                == "The job names teacher 'nope', which is not in this database; import it with `distill teacher import` first."
+        )
+    }
+
+    @Test("database location: --db, then $DISTILL_DB, then ./distill.db; data directory next to it")
+    func locationResolution() {
+        #expect(StoreLocation(database: "/a/x.db", environment: ["DISTILL_DB": "/b/y.db"]).databasePath == "/a/x.db")
+        #expect(StoreLocation(environment: ["DISTILL_DB": "/b/y.db"]).databasePath == "/b/y.db")
+        #expect(StoreLocation(environment: ["DISTILL_DB": "/b/y.db"]).dataDirectory == "/b/y.db.data")
+        #expect(StoreLocation(environment: ["DISTILL_DATA": "/d"]).dataDirectory == "/d")
+        #expect(StoreLocation(environment: [:]).databasePath.hasSuffix("/distill.db"))
+    }
+}

@@ -1,0 +1,189 @@
+-- Copyright 2026 The Distill authors.
+-- Distill's data model: migration v1. This file is the one description of the database; users query
+-- it directly with sqlite3, so names are for people. Times are ISO-8601 UTC text. Vectors are float32
+-- little-endian BLOBs. Large binaries (checkpoints, cached images) live in files next to the database,
+-- referenced by SHA-256.
+
+-- A teacher: a named set of output vectors, one per image URL.
+CREATE TABLE teachers (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL CHECK (kind IN ('logits', 'attributes', 'embedding')),
+    dimension    INTEGER NOT NULL CHECK (dimension > 0),
+    output_count INTEGER NOT NULL DEFAULT 0,
+    source_file  TEXT,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE teacher_outputs (
+    teacher_id INTEGER NOT NULL REFERENCES teachers(id) ON DELETE CASCADE,
+    url        TEXT NOT NULL,
+    vector     BLOB NOT NULL,            -- dimension × float32, little-endian
+    PRIMARY KEY (teacher_id, url)
+) WITHOUT ROWID;
+
+-- Every image URL Distill knows of, with its fetch outcome. The body lives in the cache by sha256.
+CREATE TABLE images (
+    id             INTEGER PRIMARY KEY,
+    url            TEXT NOT NULL UNIQUE,
+    status         TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'fetched', 'failed')),
+    sha256         TEXT,
+    bytes          INTEGER,
+    format         TEXT,
+    width          INTEGER,
+    height         INTEGER,
+    http_status    INTEGER,
+    failure_reason TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    fetched_at     TEXT,
+    updated_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX images_by_status ON images(status);
+
+-- Labels of evaluation sets: one row per (set, url). `class` for classification, `attributes` as
+-- a JSON array of 0/1 for attribute tasks, `identity` for embedding verification.
+CREATE TABLE labels (
+    dataset    TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    class      INTEGER,
+    class_name TEXT,
+    attributes TEXT,
+    identity   TEXT,
+    PRIMARY KEY (dataset, url)
+) WITHOUT ROWID;
+
+-- A submitted job file. A job with a grid becomes one run per (alpha, resolution).
+CREATE TABLE jobs (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    teacher_id     INTEGER NOT NULL REFERENCES teachers(id),
+    spec_yaml      TEXT NOT NULL,        -- the job file as submitted
+    spec_json      TEXT NOT NULL,        -- the validated spec with every default filled in
+    state          TEXT NOT NULL DEFAULT 'queued'
+                   CHECK (state IN ('queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled')),
+    priority       INTEGER NOT NULL DEFAULT 0,
+    not_before     TEXT,                 -- --at: not started before this time
+    window_start   TEXT,                 -- --window: HH:MM local time, runs only inside the window
+    window_end     TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    lease_owner    TEXT,                 -- daemon id holding the job
+    lease_expires  TEXT,
+    error          TEXT,
+    submitted_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    started_at     TEXT,
+    finished_at    TEXT
+);
+CREATE INDEX jobs_by_state ON jobs(state, priority DESC, id);
+
+CREATE TABLE runs (
+    id             INTEGER PRIMARY KEY,
+    job_id         INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,        -- e.g. 'alpha0.5-res160'
+    architecture   TEXT NOT NULL,        -- e.g. 'mobilenet_v1'
+    alpha          REAL NOT NULL,
+    resolution     INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'queued'
+                   CHECK (state IN ('queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled')),
+    epoch          INTEGER NOT NULL DEFAULT 0,
+    step           INTEGER NOT NULL DEFAULT 0,
+    total_steps    INTEGER,
+    progress       REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+    error          TEXT,
+    started_at     TEXT,
+    finished_at    TEXT,
+    UNIQUE (job_id, name)
+);
+
+-- Per-epoch training and evaluation figures of a run.
+CREATE TABLE metrics (
+    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch           INTEGER NOT NULL,
+    step            INTEGER NOT NULL,
+    train_loss      REAL,
+    eval_loss       REAL,
+    mean_ap         REAL,
+    top1            REAL,
+    agreement       REAL,
+    images_per_sec  REAL,
+    learning_rate   REAL,
+    recorded_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, epoch)
+);
+
+-- One row per finished run, with every metric and cost.
+CREATE TABLE results (
+    run_id                INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    mean_ap               REAL,          -- mean average precision across attributes
+    top1                  REAL,          -- top-1 accuracy against labels
+    teacher_agreement     REAL,          -- top-1 match with the teacher
+    teacher_kl            REAL,          -- mean KL(teacher ‖ student)
+    verification_accuracy REAL,          -- embedding: validation rate at FAR 1e-4
+    embedding_distance    REAL,          -- embedding: mean squared distance to the teacher
+    parameters            INTEGER,       -- as the paper counts them (weights only)
+    parameters_deployed   INTEGER,       -- with biases and batch norm
+    mult_adds             INTEGER,
+    flops                 INTEGER,
+    memory_access_bytes   INTEGER,
+    latency_ms_batch1     REAL,
+    latency_ms_batchN     REAL,
+    latency_batch         INTEGER,
+    latency_threads       INTEGER,
+    energy_mj             REAL,          -- estimated energy per image, millijoules
+    train_seconds         REAL,
+    recorded_at           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE checkpoints (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL,
+    epoch      INTEGER NOT NULL,
+    path       TEXT NOT NULL,            -- relative to the data directory
+    sha256     TEXT NOT NULL,
+    bytes      INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX checkpoints_by_run ON checkpoints(run_id, step);
+
+-- Log lines of jobs and runs (what `distill logs` shows).
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY,
+    job_id   INTEGER REFERENCES jobs(id) ON DELETE CASCADE,
+    run_id   INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+    level    TEXT NOT NULL DEFAULT 'info' CHECK (level IN ('debug', 'info', 'warning', 'error')),
+    message  TEXT NOT NULL,
+    at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX events_by_job ON events(job_id, id);
+
+-- The table people want: one row per run of a sweep, with its grid point, state, metrics and costs.
+CREATE VIEW sweep_results AS
+SELECT
+    j.id AS job_id,
+    j.name AS job_name,
+    t.name AS teacher,
+    r.id AS run_id,
+    r.name AS run_name,
+    r.architecture,
+    r.alpha,
+    r.resolution,
+    r.state,
+    res.mean_ap,
+    res.top1,
+    res.teacher_agreement,
+    res.teacher_kl,
+    res.verification_accuracy,
+    res.embedding_distance,
+    res.parameters,
+    res.parameters_deployed,
+    res.mult_adds,
+    res.flops,
+    res.memory_access_bytes,
+    res.latency_ms_batch1,
+    res.latency_ms_batchN,
+    res.energy_mj,
+    res.train_seconds
+FROM runs r
+JOIN jobs j ON j.id = r.job_id
+JOIN teachers t ON t.id = j.teacher_id
+LEFT JOIN results res ON res.run_id = r.id;
