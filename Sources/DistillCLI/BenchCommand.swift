@@ -10,6 +10,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, inference, decoding and fetching speed on this machine.",
-        subcommands: []
+        subcommands: [
+            BenchTrainCommand.self,
+            BenchInferCommand.self,
+        ]
     )
 }

@@ -28,6 +28,7 @@ public final class MobileNet {
     /// The layers in order (convolution, batch norm, …, pool, fc).
     public let layers: [any EngineLayer]
     private let input: Memory
+    private let gradientBuffers: [FloatBuffer]
     private let outputGradient: Memory
     private var output: Memory?
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on.
@@ -65,6 +66,44 @@ public final class MobileNet {
             MemoryDescriptor.activation([batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
             context: context)
 
+        // Backward runs in two shared ping-pong buffers: batch norm and activations write dLoss/dInput
+        // in place, every other layer into the buffer it did not read from.
+        let largest = spec.layers.map { layer in
+            let roundUp = { (channels: Int) in (channels + 15) / 16 * 16 }
+            return max(
+                roundUp(layer.inputChannels) * layer.inputHeight * layer.inputWidth,
+                roundUp(layer.outputChannels) * layer.outputHeight * layer.outputWidth)
+        }.max() ?? 0
+        let gradientBuffers = [FloatBuffer(count: batch * largest), FloatBuffer(count: batch * largest)]
+        self.gradientBuffers = gradientBuffers
+        var inPlace: [Bool] = []
+        for layer in spec.layers {
+            switch layer.kind {
+            case .convolution, .depthwise, .pointwise:
+                inPlace.append(false)
+                if layer.hasBatchNorm {
+                    inPlace.append(true)
+                    if options.activation != .relu { inPlace.append(true) }
+                }
+            case .averagePool, .fullyConnected:
+                inPlace.append(false)
+            }
+        }
+        var storageIndex = [Int](repeating: 0, count: inPlace.count)
+        var received = -1
+        for position in inPlace.indices.reversed() {
+            let target = inPlace[position] ? max(received, 0) : (received == 0 ? 1 : 0)
+            storageIndex[position] = target
+            received = target
+        }
+        var storage = storageIndex.map { gradientBuffers[$0] }.makeIterator()
+        func nextStorage() throws -> FloatBuffer {
+            guard let buffer = storage.next() else {
+                throw EngineError(.invalidArgument, "MobileNet gradient buffers do not match the layer list.")
+            }
+            return buffer
+        }
+
         var layers: [any EngineLayer] = []
         var descriptor: MemoryDescriptor? = input.descriptor
         for (index, layer) in spec.layers.enumerated() {
@@ -81,7 +120,8 @@ public final class MobileNet {
                     configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
                     inputDescriptor: descriptor,
                     parameters: ParameterBinding(values: parameters, gradients: gradients, offset: weights.offset),
-                    computeInputGradient: index > 0, context: context, kind: layer.kind.rawValue)
+                    computeInputGradient: index > 0, inputGradientStorage: nextStorage(), context: context,
+                    kind: layer.kind.rawValue)
                 layers.append(convolution)
                 descriptor = convolution.outputDescriptor
                 if layer.hasBatchNorm {
@@ -93,20 +133,23 @@ public final class MobileNet {
                         inputDescriptor: descriptor, epsilon: options.batchNormEpsilon,
                         momentum: options.batchNormMomentum, fuseReLU: options.activation == .relu,
                         parameters: ParameterBinding(values: parameters, gradients: gradients, offset: scale.offset),
-                        statistics: statistics, statisticsOffset: entry.offset, context: context)
+                        statistics: statistics, statisticsOffset: entry.offset, inputGradientStorage: nextStorage(),
+                        context: context)
                     layers.append(normalization)
                     descriptor = normalization.outputDescriptor
                     if options.activation != .relu {
                         let activation = try ActivationLayer(
                             activation: options.activation,
                             dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
-                            inputDescriptor: descriptor, context: context)
+                            inputDescriptor: descriptor, inputGradientStorage: nextStorage(), context: context)
                         layers.append(activation)
                         descriptor = activation.outputDescriptor
                     }
                 }
             case .averagePool:
-                let pool = try GlobalAveragePoolLayer(dimensions: dimensions, inputDescriptor: descriptor, context: context)
+                let pool = try GlobalAveragePoolLayer(
+                    dimensions: dimensions, inputDescriptor: descriptor, inputGradientStorage: nextStorage(),
+                    context: context)
                 layers.append(pool)
                 descriptor = pool.outputDescriptor
             case .fullyConnected:
@@ -117,7 +160,7 @@ public final class MobileNet {
                     inputDimensions: [batch, layer.inputChannels, 1, 1], outputs: layer.outputChannels,
                     inputDescriptor: descriptor,
                     parameters: ParameterBinding(values: parameters, gradients: gradients, offset: weights.offset),
-                    biasOffset: bias.offset, context: context)
+                    biasOffset: bias.offset, inputGradientStorage: nextStorage(), context: context)
                 layers.append(fullyConnected)
                 descriptor = fullyConnected.outputDescriptor
             }

@@ -20,10 +20,13 @@ public final class ActivationLayer: EngineLayer {
     ///   - activation: ReLU or ReLU6.
     ///   - dimensions: (N, C, H, W).
     ///   - inputDescriptor: The layout inputs arrive in (kept for the output), or `nil` for plain NCHW.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
     public init(
-        activation: Activation, dimensions: [Int], inputDescriptor: MemoryDescriptor?, context: ComputeContext
+        activation: Activation, dimensions: [Int], inputDescriptor: MemoryDescriptor?,
+        inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
         kind = activation.rawValue
         self.dimensions = dimensions
@@ -45,7 +48,7 @@ public final class ActivationLayer: EngineLayer {
             operation: backward, context: context, hint: forwardPrimitive, name: "\(kind) backward")
         outputDescriptor = data
         output = try Memory(data, context: context)
-        inputGradient = try Memory(data, context: context)
+        inputGradient = try makeGradientMemory(data, storage: inputGradientStorage, context: context)
     }
 
     public func forward(_ input: Memory, training: Bool) throws -> Memory {

@@ -47,16 +47,17 @@ public final class BatchNormLayer: EngineLayer {
     ///   - parameters: γ (C floats) followed by β (C floats), and their gradients.
     ///   - statistics: A buffer holding running mean (C) then running variance (C) at `statisticsOffset`.
     ///   - statisticsOffset: First float of the running mean in `statistics`.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
     public init(
         dimensions: [Int], inputDescriptor: MemoryDescriptor?, epsilon: Float = 1e-3, momentum: Float = 0.9,
         fuseReLU: Bool, parameters: ParameterBinding, statistics: FloatBuffer, statisticsOffset: Int,
-        context: ComputeContext
+        inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
-        guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }), dimensions[0] * dimensions[2] * dimensions[3] >= 2
-        else {
-            throw EngineError(.invalidArgument, "Batch norm needs (N, C, H, W) with N·H·W ≥ 2, got \(dimensions).")
+        guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }) else {
+            throw EngineError(.invalidArgument, "Batch norm needs (N, C, H, W), got \(dimensions).")
         }
         self.kind = fuseReLU ? "batchnorm+relu" : "batchnorm"
         self.dimensions = dimensions
@@ -95,7 +96,7 @@ public final class BatchNormLayer: EngineLayer {
         inputAdapter = try LayoutAdapter(from: data, to: chosen, context: context)
         inputGradientAdapter = try LayoutAdapter(from: chosen, to: data, context: context)
         output = try Memory(outputDescriptor, context: context)
-        inputGradient = try Memory(chosen, context: context)
+        inputGradient = try makeGradientMemory(chosen, storage: inputGradientStorage, context: context)
         let vector = try MemoryDescriptor.plain([channels])
         mean = try Memory(vector, context: context)
         variance = try Memory(vector, context: context)

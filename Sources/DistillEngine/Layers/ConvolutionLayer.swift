@@ -41,13 +41,15 @@ public final class ConvolutionLayer: EngineLayer {
     ///     `nil` for plain NCHW.
     ///   - parameters: Where the (O, I/groups, K, K) weights and their gradients live.
     ///   - computeInputGradient: Whether ``backward(_:)`` returns dLoss/dInput (false for the first layer).
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
     ///   - kind: A label for profiles ("convolution", "depthwise", "pointwise").
     /// - Throws: ``EngineError`` if oneDNN rejects the shapes.
     public init(
         configuration: ConvolutionConfiguration, batch: Int, height: Int, width: Int,
         inputDescriptor: MemoryDescriptor?, parameters: ParameterBinding, computeInputGradient: Bool,
-        context: ComputeContext, kind: String = "convolution"
+        inputGradientStorage: FloatBuffer? = nil, context: ComputeContext, kind: String = "convolution"
     ) throws {
         self.configuration = configuration
         self.kind = kind
@@ -127,7 +129,7 @@ public final class ConvolutionLayer: EngineLayer {
             let dataWeights = try primitive.memoryDescriptor(dnnl_query_weights_md)
             backwardUsesForwardWeights = dataWeights.sameLayout(as: chosenWeights)
             backwardWeights = try LayoutAdapter(from: plainWeights, to: dataWeights, context: context)
-            inputGradient = try Memory(chosenSource, context: context)
+            inputGradient = try makeGradientMemory(chosenSource, storage: inputGradientStorage, context: context)
             inputGradientAdapter = try LayoutAdapter(from: chosenSource, to: given, context: context)
         } else {
             backwardDataPrimitive = nil

@@ -83,3 +83,12 @@ func checkDimensions(_ memory: Memory, expected: [Int], operation: String) throw
             "\(operation) got an input of shape \(got) but was built for \(expected); rebuild the layer for this shape.")
     }
 }
+
+/// The memory a layer writes dLoss/dInput into: a view of shared storage (so a network can run its
+/// backward pass in two ping-pong buffers, batch norm and activations in place) or memory of its own.
+func makeGradientMemory(
+    _ descriptor: MemoryDescriptor, storage: FloatBuffer?, context: ComputeContext
+) throws -> Memory {
+    guard let storage else { return try Memory(descriptor, context: context) }
+    return try Memory(descriptor, context: context, viewing: storage, offset: 0)
+}

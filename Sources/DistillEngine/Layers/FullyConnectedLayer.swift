@@ -38,11 +38,13 @@ public final class FullyConnectedLayer: EngineLayer {
     ///   - inputDescriptor: The layout inputs arrive in, or `nil` for plain NCHW.
     ///   - parameters: Weights (O·C·H·W floats) and their gradients.
     ///   - biasOffset: Where the bias (O floats) lives in the same buffers; `nil` for right after the weights.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
     public init(
         inputDimensions: [Int], outputs: Int, inputDescriptor: MemoryDescriptor?, parameters: ParameterBinding,
-        biasOffset: Int? = nil, context: ComputeContext
+        biasOffset: Int? = nil, inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
         guard inputDimensions.count == 4, inputDimensions.allSatisfy({ $0 >= 1 }), outputs >= 1 else {
             throw EngineError(
@@ -108,7 +110,7 @@ public final class FullyConnectedLayer: EngineLayer {
         inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
         inputGradientAdapter = try LayoutAdapter(from: chosenSource, to: given, context: context)
         output = try Memory(outputDescriptor, context: context)
-        inputGradient = try Memory(chosenSource, context: context)
+        inputGradient = try makeGradientMemory(chosenSource, storage: inputGradientStorage, context: context)
     }
 
     public func forward(_ input: Memory, training: Bool) throws -> Memory {

@@ -19,9 +19,14 @@ public final class GlobalAveragePoolLayer: EngineLayer {
     /// - Parameters:
     ///   - dimensions: Input (N, C, H, W).
     ///   - inputDescriptor: The layout inputs arrive in, or `nil` for plain NCHW.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
-    public init(dimensions: [Int], inputDescriptor: MemoryDescriptor?, context: ComputeContext) throws {
+    public init(
+        dimensions: [Int], inputDescriptor: MemoryDescriptor?, inputGradientStorage: FloatBuffer? = nil,
+        context: ComputeContext
+    ) throws {
         guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }) else {
             throw EngineError(.invalidArgument, "Global average pooling needs (N, C, H, W), got \(dimensions).")
         }
@@ -54,7 +59,7 @@ public final class GlobalAveragePoolLayer: EngineLayer {
         inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
         inputGradientAdapter = try LayoutAdapter(from: chosenSource, to: given, context: context)
         output = try Memory(outputDescriptor, context: context)
-        inputGradient = try Memory(chosenSource, context: context)
+        inputGradient = try makeGradientMemory(chosenSource, storage: inputGradientStorage, context: context)
     }
 
     public func forward(_ input: Memory, training: Bool) throws -> Memory {
