@@ -121,7 +121,7 @@ public final class MobileNet {
                     inputDescriptor: descriptor,
                     parameters: ParameterBinding(values: parameters, gradients: gradients, offset: weights.offset),
                     computeInputGradient: index > 0, inputGradientStorage: nextStorage(), context: context,
-                    kind: layer.kind.rawValue)
+                    kind: layer.kind.rawValue, narrowBlocking: true)
                 layers.append(convolution)
                 descriptor = convolution.outputDescriptor
                 if layer.hasBatchNorm {

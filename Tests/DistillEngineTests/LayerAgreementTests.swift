@@ -21,6 +21,7 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     var stride: Int
     var groups: Int
     var blockedInput: Bool
+    var narrowBlocking = false
     var testDescription: String { name }
 }
 
@@ -32,6 +33,8 @@ struct LayerAgreementTests {
         ConvolutionCase(name: "depthwise 3x3 s1 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 1, groups: 19, blockedInput: true),
         ConvolutionCase(name: "depthwise 3x3 s2 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 2, groups: 19, blockedInput: true),
         ConvolutionCase(name: "pointwise 19→21", inputChannels: 19, outputChannels: 21, kernel: 1, stride: 1, groups: 1, blockedInput: true),
+        ConvolutionCase(name: "depthwise 3x3 s2 7 in 8-channel blocks", inputChannels: 7, outputChannels: 7, kernel: 3, stride: 2, groups: 7, blockedInput: true, narrowBlocking: true),
+        ConvolutionCase(name: "3x3 s2 3→6 in 8-channel blocks", inputChannels: 3, outputChannels: 6, kernel: 3, stride: 2, groups: 1, blockedInput: false, narrowBlocking: true),
     ]
 
     @Test("convolution forward, input gradient and accumulated weight gradient match", arguments: convolutionCases)
@@ -54,7 +57,7 @@ struct LayerAgreementTests {
             configuration: configuration, batch: batch, height: height, width: width,
             inputDescriptor: inputDescriptor,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
-            computeInputGradient: true, context: context)
+            computeInputGradient: true, context: context, narrowBlocking: testCase.narrowBlocking)
         let inputMemory = try Memory(inputDescriptor, context: context)
         try inputMemory.write(input, context: context)
         let output = try layer.forward(inputMemory, training: true).read(context: context)
