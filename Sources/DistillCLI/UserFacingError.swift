@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillEngine
 import DistillModels
 import DistillService
 import DistillStore
@@ -19,5 +20,9 @@ extension ServiceError: UserFacingError {
 }
 
 extension ModelsError: UserFacingError {
+    var isUsersToFix: Bool { code == .invalidArgument }
+}
+
+extension EngineError: UserFacingError {
     var isUsersToFix: Bool { code == .invalidArgument }
 }

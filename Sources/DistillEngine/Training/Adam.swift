@@ -43,7 +43,8 @@ public struct Adam: Optimizer, Equatable {
     public func validate() throws {
         try validateSetting(beta1, "beta1", of: "Adam", in: 0...0.999_999)
         try validateSetting(beta2, "beta2", of: "Adam", in: 0...0.999_999_9)
-        try validateSetting(epsilon, "epsilon", of: "Adam", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
+        try validateSetting(
+            epsilon, "epsilon", of: "Adam", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
         try validateSetting(weightDecay, "weight decay", of: "Adam", in: 0...1)
     }
 
@@ -83,7 +84,9 @@ public struct Adam: Optimizer, Equatable {
             VectorMath.store(m, to: first + index, count: n)
             VectorMath.store(v, to: second + index, count: n)
             let thetaV = VectorMath.load(theta + index, count: n)
-            let updated = shrink * thetaV - stepSize * m / ((v * inverseCorrection2).squareRoot() + epsilon)
+            let corrected = v * inverseCorrection2
+            let root = corrected * VectorMath.reciprocalSquareRoot(corrected)  // sqrt, 0 at 0
+            let updated = shrink * thetaV - stepSize * m / (root + epsilon)
             VectorMath.store(updated, to: theta + index, count: n)
             index += VectorMath.lanes
         }

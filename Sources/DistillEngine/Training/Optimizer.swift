@@ -55,6 +55,7 @@ func validateSetting(_ value: Float, _ name: String, of optimizer: String, in ra
     guard value.isFinite, range.contains(value) else {
         throw EngineError(
             .invalidArgument,
-            "\(optimizer): \(name) \(value) is outside \(range.lowerBound)…\(range.upperBound); fix the job's optimizer settings")
+            "\(optimizer): \(name) \(value) is outside \(range.lowerBound)…\(range.upperBound); fix the job's optimizer settings"
+        )
     }
 }

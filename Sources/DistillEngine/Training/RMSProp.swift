@@ -45,7 +45,8 @@ public struct RMSProp: Optimizer, Equatable {
     public func validate() throws {
         try validateSetting(decay, "decay", of: "RMSprop", in: 0...0.999_999)
         try validateSetting(momentum, "momentum", of: "RMSprop", in: 0...0.999_999)
-        try validateSetting(epsilon, "epsilon", of: "RMSprop", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
+        try validateSetting(
+            epsilon, "epsilon", of: "RMSprop", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude)
         try validateSetting(weightDecay, "weight decay", of: "RMSprop", in: 0...1)
     }
 
@@ -78,7 +79,7 @@ public struct RMSProp: Optimizer, Equatable {
             let oldMS = first ? FloatVector(repeating: 1) : VectorMath.load(meanSquare + index, count: n)
             let oldMom = first ? FloatVector() : VectorMath.load(moment + index, count: n)
             let ms = decay * oldMS + (1 - decay) * gradient * gradient
-            let mom = momentum * oldMom + learningRate * gradient / (ms + epsilon).squareRoot()
+            let mom = momentum * oldMom + learningRate * gradient * VectorMath.reciprocalSquareRoot(ms + epsilon)
             VectorMath.store(ms, to: meanSquare + index, count: n)
             VectorMath.store(mom, to: moment + index, count: n)
             VectorMath.store(thetaV - mom, to: theta + index, count: n)

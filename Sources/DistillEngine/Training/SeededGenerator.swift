@@ -39,7 +39,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hasha
     public init(state: SIMD4<UInt64>) throws {
         guard state != SIMD4<UInt64>() else {
             throw EngineError(
-                .corruptData, "random-generator state is all zeros, which no generator reaches; the saved state is damaged")
+                .corruptData,
+                "random-generator state is all zeros, which no generator reaches; the saved state is damaged")
         }
         s0 = state[0]
         s1 = state[1]
@@ -97,7 +98,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hasha
     ///   - buffer: The destination, `(count)`.
     ///   - mean: The distribution's mean.
     ///   - standardDeviation: The distribution's standard deviation.
-    public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, standardDeviation: Float = 1) {
+    public mutating func fillNormal(
+        _ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, standardDeviation: Float = 1
+    ) {
         var index = 0
         while index < buffer.count {
             // u1 in (0, 1] so the logarithm is finite; u2 in [0, 1).
@@ -133,7 +136,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hasha
         }
     }
 
-    /// A random permutation of `0..<count` (Fisher–Yates), e.g. one epoch's data order.
+    /// A random permutation of `0..<count` (Fisher–Yates), such as one epoch's data order.
     /// - Parameter count: The number of indices.
     /// - Returns: The shuffled indices.
     /// - Complexity: O(count).

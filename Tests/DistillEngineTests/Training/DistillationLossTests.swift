@@ -69,6 +69,23 @@ struct DistillationLossTests {
         #expect(VectorMath.exp(FloatVector(repeating: 1000)).max().isFinite)
     }
 
+    @Test("vector reciprocal square root is within 4e-7 relative from 1e-30 to 1e30")
+    func vectorReciprocalSquareRoot() {
+        var worst = 0.0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            var lanes = FloatVector()
+            for lane in 0..<16 { lanes[lane] = x * (1 + Float(lane) * 0.061) }
+            let result = VectorMath.reciprocalSquareRoot(lanes)
+            for lane in 0..<16 {
+                let expected = 1 / Double(lanes[lane]).squareRoot()
+                worst = max(worst, abs(Double(result[lane]) - expected) / expected)
+            }
+            x *= 3.7
+        }
+        #expect(worst < 4e-7)
+    }
+
     @Test("vector softplus is accurate for tiny and huge arguments")
     func vectorSoftplus() {
         let inputs: [Float] = [-1000, -80, -20, -5, -1e-3, 0, 1e-3, 0.5, 5, 20, 80, 1000, -0.7, 2, 3, 9]
@@ -90,7 +107,8 @@ struct DistillationLossTests {
         // KL = 0.75·ln 1.5 + 0.25·ln 0.5 = 0.1308120359; CE(y=0) = ln 2.
         let teacher: [Float] = [Foundation.log(3), 0]
         let student: [Float] = [0, 0]
-        let soft = evaluate(SoftmaxDistillationLoss(temperature: 1), student: student, teacher: teacher, batch: 1, width: 2)
+        let soft = evaluate(
+            SoftmaxDistillationLoss(temperature: 1), student: student, teacher: teacher, batch: 1, width: 2)
         #expect(abs(soft.loss - 0.130_812_04) < 1e-6)
         #expect(maxDifference(soft.gradient, [-0.25, 0.25]) < 1e-6)
 
@@ -121,7 +139,8 @@ struct DistillationLossTests {
     func softmaxZeroWhenEqual() {
         var values = TestValues(seed: 3)
         let logits = values.array(4 * 33)
-        let result = evaluate(SoftmaxDistillationLoss(temperature: 4), student: logits, teacher: logits, batch: 4, width: 33)
+        let result = evaluate(
+            SoftmaxDistillationLoss(temperature: 4), student: logits, teacher: logits, batch: 4, width: 33)
         #expect(result.loss == 0)
         #expect(result.gradient.allSatisfy { $0 == 0 })
     }
@@ -143,9 +162,11 @@ struct DistillationLossTests {
     func softmaxHardTermSkipped() {
         var values = TestValues(seed: 11)
         let student = values.array(2 * 5), teacher = values.array(2 * 5)
-        let softOnly = evaluate(SoftmaxDistillationLoss(temperature: 2), student: student, teacher: teacher, batch: 2, width: 5)
+        let softOnly = evaluate(
+            SoftmaxDistillationLoss(temperature: 2), student: student, teacher: teacher, batch: 2, width: 5)
         let noLabels = evaluate(
-            SoftmaxDistillationLoss(temperature: 2, hardWeight: 1), student: student, teacher: teacher, batch: 2, width: 5)
+            SoftmaxDistillationLoss(temperature: 2, hardWeight: 1), student: student, teacher: teacher, batch: 2,
+            width: 5)
         let unlabelled = evaluate(
             SoftmaxDistillationLoss(temperature: 2, hardWeight: 1), student: student, teacher: teacher,
             labels: [-1, -1], batch: 2, width: 5)
@@ -173,7 +194,8 @@ struct DistillationLossTests {
             #expect(error.code == .invalidArgument)
             #expect(
                 error.message
-                    == "softmax distillation loss: temperature -2.0 is not a positive finite number; use e.g. 1–20 (4 is common)")
+                    == "softmax distillation loss: temperature -2.0 is not a positive finite number; use e.g. 1–20 (4 is common)"
+            )
         } catch {
             Issue.record("unexpected error \(error)")
         }
@@ -220,12 +242,14 @@ struct DistillationLossTests {
     @Test("attribute KD has zero gradient and the teacher's entropy as loss when student equals teacher")
     func attributeEqual() {
         let logits: [Float] = [0, 3, -2, 1]
-        let result = evaluate(AttributeDistillationLoss(temperature: 1), student: logits, teacher: logits, batch: 1, width: 4)
+        let result = evaluate(
+            AttributeDistillationLoss(temperature: 1), student: logits, teacher: logits, batch: 1, width: 4)
         #expect(result.gradient.allSatisfy { abs($0) < 1e-7 })
-        let entropy = logits.map { x -> Double in
-            let p = 1 / (1 + Foundation.exp(-Double(x)))
-            return -(p * Foundation.log(p) + (1 - p) * Foundation.log(1 - p))
-        }.reduce(0, +) / 4
+        let entropy =
+            logits.map { x -> Double in
+                let p = 1 / (1 + Foundation.exp(-Double(x)))
+                return -(p * Foundation.log(p) + (1 - p) * Foundation.log(1 - p))
+            }.reduce(0, +) / 4
         #expect(abs(Double(result.loss) - entropy) < 1e-6)
     }
 
@@ -233,7 +257,8 @@ struct DistillationLossTests {
     func attributeExtremeLogits() {
         // s = 1000, t = −1000: p = 0, BCE = softplus(1000) = 1000; and symmetrically.
         let result = evaluate(
-            AttributeDistillationLoss(temperature: 1), student: [1000, -1000], teacher: [-1000, 1000], batch: 1, width: 2)
+            AttributeDistillationLoss(temperature: 1), student: [1000, -1000], teacher: [-1000, 1000], batch: 1,
+            width: 2)
         #expect(abs(result.loss - 1000) < 1e-3)
         #expect(maxDifference(result.gradient, [0.5, -0.5]) < 1e-6)
     }

@@ -40,7 +40,9 @@ struct LearningRateScheduleTests {
     func validation() throws {
         try LearningRateSchedule.warmup(steps: 5, then: .cosine(initial: 0.1, floor: 0, totalSteps: 100)).validate()
         #expect(throws: EngineError.self) { try LearningRateSchedule.constant(-1).validate() }
-        #expect(throws: EngineError.self) { try LearningRateSchedule.cosine(initial: 1, floor: 0, totalSteps: 0).validate() }
+        #expect(throws: EngineError.self) {
+            try LearningRateSchedule.cosine(initial: 1, floor: 0, totalSteps: 0).validate()
+        }
         #expect(throws: EngineError.self) { try LearningRateSchedule.warmup(steps: 0, then: .constant(1)).validate() }
         do {
             try LearningRateSchedule.step(initial: 0.1, every: 10, factor: 2).validate()

@@ -34,12 +34,16 @@ struct OptimizerTests {
         #expect(abs(state[0] - 0.95) < 1e-6)
         // Nesterov step 1: v = 0.5, θ = 1 − 0.1·(0.5 + 0.9·0.5) = 0.905.
         parameters = [1]
-        run(SGD(momentum: 0.9, nesterov: true), parameters: &parameters, state: &state, gradients: [[0.5]], learningRate: 0.1)
+        run(
+            SGD(momentum: 0.9, nesterov: true), parameters: &parameters, state: &state, gradients: [[0.5]],
+            learningRate: 0.1)
         #expect(abs(parameters[0] - 0.905) < 1e-6)
         // Plain SGD has no state: θ = 1 − 0.1·(0.5 + 0.1·1) = 0.94 with weight decay 0.1.
         parameters = [1]
         var none: [Float] = []
-        run(SGD(momentum: 0, weightDecay: 0.1), parameters: &parameters, state: &none, gradients: [[0.5]], learningRate: 0.1)
+        run(
+            SGD(momentum: 0, weightDecay: 0.1), parameters: &parameters, state: &none, gradients: [[0.5]],
+            learningRate: 0.1)
         #expect(SGD(momentum: 0).stateFloatsPerParameter == 0)
         #expect(abs(parameters[0] - 0.94) < 1e-6)
     }
@@ -79,9 +83,13 @@ struct OptimizerTests {
         let zero: [Float] = [0, 0, 0]
         var parameters = start
         var state = [Float](repeating: 0, count: 3 * optimizer.stateFloatsPerParameter)
-        run(optimizer, parameters: &parameters, state: &state, gradients: [zero, zero], learningRate: 0.1, applyWeightDecay: false)
+        run(
+            optimizer, parameters: &parameters, state: &state, gradients: [zero, zero], learningRate: 0.1,
+            applyWeightDecay: false)
         #expect(parameters == start)
-        run(optimizer, parameters: &parameters, state: &state, gradients: [zero, zero], learningRate: 0.1, applyWeightDecay: true)
+        run(
+            optimizer, parameters: &parameters, state: &state, gradients: [zero, zero], learningRate: 0.1,
+            applyWeightDecay: true)
         // Decay shrinks every parameter towards zero.
         for (after, before) in zip(parameters, start) {
             #expect(abs(after) < abs(before))
@@ -142,7 +150,8 @@ struct OptimizerTests {
         let optimizer: any Optimizer = [
             SGD(momentum: 0.9) as any Optimizer, SGD(momentum: 0.9, nesterov: true), RMSProp(), Adam(),
         ][kind]
-        let schedule: LearningRateSchedule = kind == 3 ? .cosine(initial: 0.1, floor: 0, totalSteps: 600) : .constant(0.05)
+        let schedule: LearningRateSchedule =
+            kind == 3 ? .cosine(initial: 0.1, floor: 0, totalSteps: 600) : .constant(0.05)
         var state = [Float](repeating: 0, count: count * optimizer.stateFloatsPerParameter)
         let result = optimize(
             optimizer, start: [Float](repeating: 0, count: count), steps: 600, learningRate: { schedule.rate(at: $0) },

@@ -10,7 +10,9 @@ struct SeededGeneratorTests {
     func knownValues() {
         var generator = SeededGenerator(seed: 0)
         // SplitMix64(0)'s first four outputs (0xe220a8397b1dcdaf is its well-known first value).
-        #expect(generator.state == SIMD4(0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F, 0xF88B_B8A8_724C_81EC))
+        #expect(
+            generator.state
+                == SIMD4(0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F, 0xF88B_B8A8_724C_81EC))
         // Expected outputs from an independent Python transcription of the published algorithms.
         let expected: [UInt64] = [
             0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0, 0x6AA5_94F1_262D_2D2C,
@@ -18,7 +20,8 @@ struct SeededGeneratorTests {
         ]
         #expect((0..<5).map { _ in generator.next() } == expected)
         var other = SeededGenerator(seed: 42)
-        #expect((0..<3).map { _ in other.next() } == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
+        #expect(
+            (0..<3).map { _ in other.next() } == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
     }
 
     @Test("equal seeds give equal sequences and different seeds different ones")

@@ -19,7 +19,8 @@ func evaluate(
                         loss.lossAndGradient(student: s, teacher: t, labels: l, batch: batch, width: width, gradient: g)
                     }
                 }
-                return loss.lossAndGradient(student: s, teacher: t, labels: nil, batch: batch, width: width, gradient: g)
+                return loss.lossAndGradient(
+                    student: s, teacher: t, labels: nil, batch: batch, width: width, gradient: g)
             }
         }
     }
