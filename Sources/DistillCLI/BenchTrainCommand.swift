@@ -5,10 +5,6 @@ import DistillEngine
 import DistillModels
 import Foundation
 
-extension EngineError: UserFacingError {
-    var isUsersToFix: Bool { code == .invalidArgument }
-}
-
 /// One line of key-sorted, snake_case JSON: the last line of every benchmark.
 func benchJSONLine(_ value: some Encodable) throws -> String {
     let encoder = JSONEncoder()
