@@ -75,7 +75,8 @@ struct BenchTrainCommand: AsyncParsableCommand {
         print(String(format: "  %.1f images/s, %.2f ms/step", result.imagesPerSecond, result.millisecondsPerStep))
         print(
             String(
-                format: "  %.1f GFLOP/s achieved (%.1f MFLOP forward per image x3), %.0f%% of the %.0f GFLOP/s GEMM peak",
+                format:
+                    "  %.1f GFLOP/s achieved (%.1f MFLOP forward per image x3), %.0f%% of the %.0f GFLOP/s GEMM peak",
                 result.achievedGFLOPs, result.forwardFLOPsPerImage / 1e6, result.shareOfPeak * 100,
                 result.gemmPeakGFLOPs))
         if let profile = result.profile {

@@ -63,17 +63,19 @@ public final class MobileNet {
             for c in 0..<entry.channels { statistics[entry.offset + entry.channels + c] = 1 }
         }
         input = try Memory(
-            MemoryDescriptor.activation([batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
+            MemoryDescriptor.activation(
+                [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
             context: context)
 
         // Backward runs in two shared ping-pong buffers: batch norm and activations write dLoss/dInput
         // in place, every other layer into the buffer it did not read from.
-        let largest = spec.layers.map { layer in
-            let roundUp = { (channels: Int) in (channels + 15) / 16 * 16 }
-            return max(
-                roundUp(layer.inputChannels) * layer.inputHeight * layer.inputWidth,
-                roundUp(layer.outputChannels) * layer.outputHeight * layer.outputWidth)
-        }.max() ?? 0
+        let largest =
+            spec.layers.map { layer in
+                let roundUp = { (channels: Int) in (channels + 15) / 16 * 16 }
+                return max(
+                    roundUp(layer.inputChannels) * layer.inputHeight * layer.inputWidth,
+                    roundUp(layer.outputChannels) * layer.outputHeight * layer.outputWidth)
+            }.max() ?? 0
         let gradientBuffers = [FloatBuffer(count: batch * largest), FloatBuffer(count: batch * largest)]
         self.gradientBuffers = gradientBuffers
         var inPlace: [Bool] = []
@@ -110,7 +112,9 @@ public final class MobileNet {
             let dimensions = [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth]
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
-                guard let weights = layout.parameter(layer: layer.name, role: layer.kind == .depthwise ? .depthwiseWeights : .weights)
+                guard
+                    let weights = layout.parameter(
+                        layer: layer.name, role: layer.kind == .depthwise ? .depthwiseWeights : .weights)
                 else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
                 let configuration = try ConvolutionConfiguration(
                     inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernel: layer.kernel,

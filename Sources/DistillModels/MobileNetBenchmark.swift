@@ -71,10 +71,14 @@ public enum MobileNetBenchmark {
         spec.layers.reduce(0) { total, layer in
             switch layer.kind {
             case .convolution, .pointwise:
-                total + 2 * Double(layer.kernel * layer.kernel * layer.inputChannels * layer.outputChannels
-                    * layer.outputHeight * layer.outputWidth)
+                total + 2
+                    * Double(
+                        layer.kernel * layer.kernel * layer.inputChannels * layer.outputChannels
+                            * layer.outputHeight * layer.outputWidth)
             case .depthwise:
-                total + 2 * Double(layer.kernel * layer.kernel * layer.outputChannels * layer.outputHeight * layer.outputWidth)
+                total + 2
+                    * Double(
+                        layer.kernel * layer.kernel * layer.outputChannels * layer.outputHeight * layer.outputWidth)
             case .fullyConnected:
                 total + 2 * Double(layer.inputChannels * layer.outputChannels)
             case .averagePool:

@@ -92,7 +92,8 @@ public struct MobileNetParameterLayout: Sendable, Equatable {
                             name: "\(layer.name).shift", layer: layer.name, role: .shift,
                             shape: [layer.outputChannels], offset: 0))
                     statistics.append(
-                        BatchNormStatistics(layer: layer.name, offset: statisticsOffset, channels: layer.outputChannels))
+                        BatchNormStatistics(layer: layer.name, offset: statisticsOffset, channels: layer.outputChannels)
+                    )
                     statisticsOffset += 2 * layer.outputChannels
                 }
             case .fullyConnected:
@@ -149,7 +150,8 @@ public struct MobileNetParameterLayout: Sendable, Equatable {
         generator: inout SeededGenerator
     ) {
         for parameter in self.parameters {
-            let slice = UnsafeMutableBufferPointer(rebasing: parameters[parameter.offset..<(parameter.offset + parameter.count)])
+            let slice = UnsafeMutableBufferPointer(
+                rebasing: parameters[parameter.offset..<(parameter.offset + parameter.count)])
             switch parameter.role {
             case .weights where parameter.shape.count == 2:
                 generator.fillGlorotUniform(slice, fanIn: parameter.shape[1], fanOut: parameter.shape[0])

@@ -73,7 +73,8 @@ public struct MobileNetReference: Sendable {
             case .convolution, .depthwise, .pointwise:
                 guard let convolution = convolution(layer) else { break }
                 current = convolution.forward(
-                    input: current, weights: slice(parameters, layout.parameter(layer: layer.name, role: weightRole(layer))),
+                    input: current,
+                    weights: slice(parameters, layout.parameter(layer: layer.name, role: weightRole(layer))),
                     batch: batch, height: layer.inputHeight, width: layer.inputWidth)
                 if layer.hasBatchNorm, let entry = layout.statistics(layer: layer.name) {
                     let normalization = ReferenceBatchNorm(

@@ -102,7 +102,9 @@ public final class MobileNetTrainer {
     private func applyUpdate(learningRate: Float) {
         let layout = network.layout
         let stateWidth = optimizer.stateFloatsPerParameter
-        let regions = [(0, layout.decayedCount, true), (layout.decayedCount, layout.parameterCount - layout.decayedCount, false)]
+        let regions = [
+            (0, layout.decayedCount, true), (layout.decayedCount, layout.parameterCount - layout.decayedCount, false),
+        ]
         for (start, count, decay) in regions where count > 0 {
             network.parameters.withMutableFloats(offset: start, count: count) { values in
                 network.gradients.withMutableFloats(offset: start, count: count) { gradients in

@@ -28,13 +28,27 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
 @Suite("oneDNN layers agree with their reference twins")
 struct LayerAgreementTests {
     static let convolutionCases: [ConvolutionCase] = [
-        ConvolutionCase(name: "3x3 s1 5→7", inputChannels: 5, outputChannels: 7, kernel: 3, stride: 1, groups: 1, blockedInput: false),
-        ConvolutionCase(name: "3x3 s2 3→10 (first layer)", inputChannels: 3, outputChannels: 10, kernel: 3, stride: 2, groups: 1, blockedInput: false),
-        ConvolutionCase(name: "depthwise 3x3 s1 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 1, groups: 19, blockedInput: true),
-        ConvolutionCase(name: "depthwise 3x3 s2 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 2, groups: 19, blockedInput: true),
-        ConvolutionCase(name: "pointwise 19→21", inputChannels: 19, outputChannels: 21, kernel: 1, stride: 1, groups: 1, blockedInput: true),
-        ConvolutionCase(name: "depthwise 3x3 s2 7 in 8-channel blocks", inputChannels: 7, outputChannels: 7, kernel: 3, stride: 2, groups: 7, blockedInput: true, narrowBlocking: true),
-        ConvolutionCase(name: "3x3 s2 3→6 in 8-channel blocks", inputChannels: 3, outputChannels: 6, kernel: 3, stride: 2, groups: 1, blockedInput: false, narrowBlocking: true),
+        ConvolutionCase(
+            name: "3x3 s1 5→7", inputChannels: 5, outputChannels: 7, kernel: 3, stride: 1, groups: 1,
+            blockedInput: false),
+        ConvolutionCase(
+            name: "3x3 s2 3→10 (first layer)", inputChannels: 3, outputChannels: 10, kernel: 3, stride: 2, groups: 1,
+            blockedInput: false),
+        ConvolutionCase(
+            name: "depthwise 3x3 s1 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 1, groups: 19,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "depthwise 3x3 s2 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 2, groups: 19,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "pointwise 19→21", inputChannels: 19, outputChannels: 21, kernel: 1, stride: 1, groups: 1,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "depthwise 3x3 s2 7 in 8-channel blocks", inputChannels: 7, outputChannels: 7, kernel: 3, stride: 2,
+            groups: 7, blockedInput: true, narrowBlocking: true),
+        ConvolutionCase(
+            name: "3x3 s2 3→6 in 8-channel blocks", inputChannels: 3, outputChannels: 6, kernel: 3, stride: 2,
+            groups: 1, blockedInput: false, narrowBlocking: true),
     ]
 
     @Test("convolution forward, input gradient and accumulated weight gradient match", arguments: convolutionCases)
@@ -144,7 +158,9 @@ struct LayerAgreementTests {
         let inputMemory = try Memory(descriptor, context: context)
         try inputMemory.write(input, context: context)
         let reference = ReferenceActivation(activation: activation)
-        close(try layer.forward(inputMemory, training: true).read(context: context), reference.forward(input: input), "forward")
+        close(
+            try layer.forward(inputMemory, training: true).read(context: context), reference.forward(input: input),
+            "forward")
         let outputGradient = values.array(input.count, in: -1...1)
         let gradientMemory = try Memory(layer.outputDescriptor, context: context)
         try gradientMemory.write(outputGradient, context: context)
@@ -173,8 +189,9 @@ struct LayerAgreementTests {
         close(inputGradient, reference.backward(outputGradient: outputGradient, spatial: 63), "input gradient")
     }
 
-    @Test("fully connected forward, input gradient and accumulated weight and bias gradients match",
-          arguments: [[3, 19, 1, 1], [3, 5, 2, 3]])
+    @Test(
+        "fully connected forward, input gradient and accumulated weight and bias gradients match",
+        arguments: [[3, 19, 1, 1], [3, 5, 2, 3]])
     func fullyConnected(inputDimensions: [Int]) throws {
         let outputs = 10
         let inputs = inputDimensions[1...].reduce(1, *)

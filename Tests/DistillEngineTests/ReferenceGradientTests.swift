@@ -21,7 +21,9 @@ func expectFiniteDifferences(
         minus[index] -= step
         let numeric = Float((loss(plus) - loss(minus)) / Double(2 * step))
         let tolerance = 2e-2 * max(1, abs(numeric))
-        #expect(abs(numeric - analytic[index]) <= tolerance, "\(what)[\(index)]: numeric \(numeric), analytic \(analytic[index])")
+        #expect(
+            abs(numeric - analytic[index]) <= tolerance,
+            "\(what)[\(index)]: numeric \(numeric), analytic \(analytic[index])")
     }
 }
 
@@ -32,7 +34,9 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
 
 @Suite("reference layers pass finite-difference gradient checks")
 struct ReferenceGradientTests {
-    @Test("convolution gradients (full s2, depthwise s1, pointwise)", arguments: [(4, 6, 3, 2, 1), (5, 5, 3, 1, 5), (4, 7, 1, 1, 1)])
+    @Test(
+        "convolution gradients (full s2, depthwise s1, pointwise)",
+        arguments: [(4, 6, 3, 2, 1), (5, 5, 3, 1, 5), (4, 7, 1, 1, 1)])
     func convolution(inputChannels: Int, outputChannels: Int, kernel: Int, stride: Int, groups: Int) throws {
         let configuration = try ConvolutionConfiguration(
             inputChannels: inputChannels, outputChannels: outputChannels, kernel: kernel, stride: stride,
@@ -42,7 +46,8 @@ struct ReferenceGradientTests {
         var values = TestValues(seed: 3)
         let input = values.array(batch * inputChannels * height * width)
         let weights = values.array(configuration.weightCount, in: -1...1)
-        let probe = values.array(batch * outputChannels * configuration.outputSize(height) * configuration.outputSize(width))
+        let probe = values.array(
+            batch * outputChannels * configuration.outputSize(height) * configuration.outputSize(width))
         var weightGradient = [Float](repeating: 0, count: weights.count)
         let inputGradient = layer.backward(
             outputGradient: probe, input: input, weights: weights, weightGradient: &weightGradient, batch: batch,

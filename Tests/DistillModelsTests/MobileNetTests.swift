@@ -20,7 +20,9 @@ func largestMagnitude(_ a: [Float]) -> Float { a.map { abs($0) }.max() ?? 0 }
 
 @Suite("MobileNet on oneDNN and its reference twin")
 struct MobileNetTests {
-    @Test("oneDNN network matches the reference network: outputs, statistics, every gradient", arguments: Activation.allCases)
+    @Test(
+        "oneDNN network matches the reference network: outputs, statistics, every gradient",
+        arguments: Activation.allCases)
     func agreement(_ activation: Activation) throws {
         let spec = try MobileNetSpec(alpha: 0.25, resolution: 32, outputs: 5)
         let options = MobileNetOptions(activation: activation, batchNormMomentum: 0.9)
@@ -60,7 +62,8 @@ struct MobileNetTests {
         let expectedEvaluation = reference.forward(
             images: images, batch: batch, parameters: parameters, statistics: &statistics, training: false
         ).output
-        #expect(largestDifference(evaluation, expectedEvaluation) <= 1e-3 * max(1, largestMagnitude(expectedEvaluation)))
+        #expect(
+            largestDifference(evaluation, expectedEvaluation) <= 1e-3 * max(1, largestMagnitude(expectedEvaluation)))
     }
 
     @Test("reference network gradients match finite differences (α 0.25, resolution 32)")
@@ -132,7 +135,8 @@ struct MobileNetTests {
         let images = numbers.array(network.inputCount)
         let teacher = numbers.array(network.outputCount, in: -4...4)
         let trainer = try MobileNetTrainer(
-            network: network, loss: SoftmaxDistillationLoss(temperature: 1), optimizer: Adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0))
+            network: network, loss: SoftmaxDistillationLoss(temperature: 1),
+            optimizer: Adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0))
         var first: Float = 0
         var last: Float = 0
         for step in 0..<120 {

@@ -32,7 +32,9 @@ func dnnlStatusName(_ status: dnnl_status_t) -> String {
     return "\(name) (\(status.rawValue))"
 }
 
-/// A oneDNN CPU engine with one stream. Every primitive and memory of one network uses the same context.
+/// A oneDNN CPU engine with one stream.
+///
+/// Every primitive and memory of one network uses the same context.
 ///
 /// Primitives are executed in order on the stream; call ``wait()`` before reading results on the host.
 public final class ComputeContext {

@@ -15,7 +15,8 @@ public enum MatrixMultiplyPeak {
     /// - Throws: ``EngineError`` if `dnnl_sgemm` fails or the arguments are out of range.
     public static func measure(size: Int = 1024, repeats: Int = 10) throws -> Double {
         guard size >= 16, size <= 8192, repeats >= 1 else {
-            throw EngineError(.invalidArgument, "GEMM peak needs size 16…8192 and repeats ≥ 1, got \(size), \(repeats).")
+            throw EngineError(
+                .invalidArgument, "GEMM peak needs size 16…8192 and repeats ≥ 1, got \(size), \(repeats).")
         }
         let a = FloatBuffer(count: size * size)
         let b = FloatBuffer(count: size * size)

@@ -2,7 +2,9 @@
 
 import CDNNL
 
-/// A oneDNN memory object: a buffer plus its descriptor. Either oneDNN owns the buffer (allocated and
+/// A oneDNN memory object: a buffer plus its descriptor.
+///
+/// Either oneDNN owns the buffer (allocated and
 /// zero-filled here) or it views caller-owned storage such as a slice of a ``FloatBuffer``.
 public final class Memory {
     let handle: dnnl_memory_t
@@ -38,7 +40,8 @@ public final class Memory {
                 .invalidArgument,
                 "A view of \(needed) floats at offset \(offset) does not fit a buffer of \(buffer.count) floats.")
         }
-        try self.init(descriptor, context: context, handle: UnsafeMutableRawPointer(buffer.base + offset), owner: buffer)
+        try self.init(
+            descriptor, context: context, handle: UnsafeMutableRawPointer(buffer.base + offset), owner: buffer)
     }
 
     private init(

@@ -7,7 +7,7 @@ public final class Primitive {
     let descriptor: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
     private let context: ComputeContext
-    /// Which operation this is, for error messages (e.g. "convolution forward").
+    /// Which operation this is, for error messages, such as "convolution forward".
     let name: String
 
     /// Creates a primitive from an operation descriptor (`dnnl_convolution_desc_t`, …).
@@ -91,7 +91,7 @@ public final class Primitive {
         return MemoryDescriptor(raw: pointer.pointee)
     }
 
-    /// The implementation oneDNN picked (e.g. `jit:avx512_core`).
+    /// The implementation oneDNN picked, such as `jit:avx512_core`.
     public var implementation: String {
         var text: UnsafePointer<CChar>?
         let status = withUnsafeMutablePointer(to: &text) { pointer in

@@ -81,7 +81,8 @@ public final class BatchNormLayer: EngineLayer {
                 &inferenceDescriptor, dnnl_forward_inference, &raw, epsilon,
                 affine | reluFlag | dnnl_use_global_stats.rawValue),
             "dnnl_batch_normalization_forward_desc_init(inference, \(dimensions))")
-        inferencePrimitive = try Primitive(operation: inferenceDescriptor, context: context, name: "batchnorm inference")
+        inferencePrimitive = try Primitive(
+            operation: inferenceDescriptor, context: context, name: "batchnorm inference")
         var backwardDescriptor = dnnl_batch_normalization_desc_t()
         var diff = data.raw
         try dnnlCheck(

@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
 
-/// Hyperparameters of a 2-D convolution without bias: full (groups 1), depthwise (groups = channels)
-/// or pointwise (kernel 1). Weights are (O, I/groups, K, K) row-major, which for depthwise is (C, 1, K, K).
+/// Hyperparameters of a 2-D convolution without bias.
+///
+/// Full (groups 1), depthwise (groups = channels) or pointwise (kernel 1). Weights are
+/// (O, I/groups, K, K) row-major, which for depthwise is (C, 1, K, K).
 public struct ConvolutionConfiguration: Sendable, Equatable {
     /// Input channels.
     public var inputChannels: Int

@@ -183,7 +183,9 @@ public final class ConvolutionLayer: EngineLayer {
 
     /// The implementations oneDNN picked (forward, backward data, backward weights), for diagnostics.
     public var implementations: [String] {
-        [forwardPrimitive.implementation, backwardDataPrimitive?.implementation ?? "-",
-         backwardWeightsPrimitive.implementation]
+        [
+            forwardPrimitive.implementation, backwardDataPrimitive?.implementation ?? "-",
+            backwardWeightsPrimitive.implementation,
+        ]
     }
 }

@@ -80,7 +80,8 @@ func checkDimensions(_ memory: Memory, expected: [Int], operation: String) throw
     if got != expected {
         throw EngineError(
             .invalidArgument,
-            "\(operation) got an input of shape \(got) but was built for \(expected); rebuild the layer for this shape.")
+            "\(operation) got an input of shape \(got) but was built for \(expected); rebuild the layer for this shape."
+        )
     }
 }
 

@@ -48,7 +48,8 @@ public final class FullyConnectedLayer: EngineLayer {
     ) throws {
         guard inputDimensions.count == 4, inputDimensions.allSatisfy({ $0 >= 1 }), outputs >= 1 else {
             throw EngineError(
-                .invalidArgument, "Fully connected needs (N, C, H, W) input and outputs ≥ 1, got \(inputDimensions), \(outputs).")
+                .invalidArgument,
+                "Fully connected needs (N, C, H, W) input and outputs ≥ 1, got \(inputDimensions), \(outputs).")
         }
         self.inputDimensions = inputDimensions
         self.outputs = outputs

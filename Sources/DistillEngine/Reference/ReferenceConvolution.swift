@@ -41,7 +41,8 @@ public struct ReferenceConvolution: Sendable {
                                 for kx in 0..<k {
                                     let ix = x * cf.stride - cf.padding + kx
                                     if ix < 0 || ix >= width { continue }
-                                    sum += input[((n * cf.inputChannels + c) * height + iy) * width + ix]
+                                    sum +=
+                                        input[((n * cf.inputChannels + c) * height + iy) * width + ix]
                                         * weights[((o * inPerGroup + ci) * k + ky) * k + kx]
                                 }
                             }
