@@ -22,9 +22,12 @@ func largestMagnitude(_ a: [Float]) -> Float { a.map { abs($0) }.max() ?? 0 }
 struct MobileNetTests {
     @Test(
         "oneDNN network matches the reference network: outputs, statistics, every gradient",
-        arguments: Activation.allCases)
-    func agreement(_ activation: Activation) throws {
-        let spec = try MobileNetSpec(alpha: 0.25, resolution: 32, outputs: 5)
+        arguments: [
+            (Activation.relu, MobileNetVariant.separable), (.relu6, .separable), (.relu, .shallow),
+            (.relu, .fullConvolution),
+        ])
+    func agreement(_ activation: Activation, _ variant: MobileNetVariant) throws {
+        let spec = try MobileNetSpec(alpha: 0.25, resolution: 32, outputs: 5, variant: variant)
         let options = MobileNetOptions(activation: activation, batchNormMomentum: 0.9)
         let batch = 3
         let network = try MobileNet(spec: spec, batch: batch, options: options)
