@@ -49,6 +49,14 @@ public final class MobileNet {
         guard batch >= 1 else {
             throw EngineError(.invalidArgument, "Batch size \(batch) is below 1; use a batch of at least 1 image.")
         }
+        let needed = Self.estimatedBytes(spec: spec, batch: batch)
+        let available = ProcessInfo.processInfo.physicalMemory
+        guard needed < available else {
+            throw EngineError(
+                .invalidArgument,
+                "A batch of \(batch) at α\(spec.alpha)/\(spec.resolution) needs about \(needed >> 20) MiB for "
+                    + "activations and gradients but this machine has \(available >> 20) MiB; use a smaller batch.")
+        }
         let context = try context ?? ComputeContext()
         self.spec = spec
         self.batch = batch
@@ -171,6 +179,21 @@ public final class MobileNet {
         }
         self.layers = layers
         outputGradient = try Memory(MemoryDescriptor.plain([batch, spec.outputs]), context: context)
+    }
+
+    /// An upper estimate of the memory a network of this spec and batch size allocates: per layer its
+    /// output and batch-norm output (channels padded to 16), two gradient buffers, and parameters.
+    /// - Parameters:
+    ///   - spec: The network.
+    ///   - batch: N.
+    /// - Returns: Bytes.
+    public static func estimatedBytes(spec: MobileNetSpec, batch: Int) -> UInt64 {
+        let padded = spec.layers.map { layer in
+            UInt64((layer.outputChannels + 15) / 16 * 16 * layer.outputHeight * layer.outputWidth)
+        }
+        let perImage = 2 * padded.reduce(0, +) + 2 * (padded.max() ?? 0)
+        let parameters = UInt64(MobileNetParameterLayout(spec: spec).parameterCount) * 4
+        return (UInt64(max(batch, 0)) * perImage + parameters) * 4
     }
 
     /// Fills parameters and statistics from a seed (He-normal convolutions, Glorot-uniform fc, γ = 1, β = 0).

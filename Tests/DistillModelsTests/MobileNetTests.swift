@@ -153,4 +153,13 @@ struct MobileNetTests {
         #expect(first > 0.3, "initial loss \(first)")
         #expect(last < 0.01, "loss went from \(first) to \(last) in 300 steps")
     }
+
+    @Test("a batch too large for this machine's memory is refused with the size it needs")
+    func batchTooLarge() throws {
+        let spec = try MobileNetSpec(alpha: 1.0, resolution: 224, outputs: 1000)
+        let error = try #require(throws: EngineError.self) { try MobileNet(spec: spec, batch: 100_000_000) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.hasPrefix("A batch of 100000000 at α1.0/224 needs about "))
+        #expect(error.message.hasSuffix(" MiB; use a smaller batch."))
+    }
 }
