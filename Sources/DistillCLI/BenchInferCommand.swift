@@ -4,12 +4,15 @@ import ArgumentParser
 import DistillModels
 import Foundation
 
-/// `distill bench infer`: batch-1 latency and batch-N throughput of evaluation-mode forward passes.
+/// `distill bench infer`: batch-1 latency and batch-N throughput of inference forward passes.
 struct BenchInferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
         abstract: "Time MobileNet inference (batch-1 latency and batch-N throughput) on this machine.",
-        discussion: "Medians over --repeats forward passes in evaluation mode; the last line is one JSON object."
+        discussion: """
+            Batch norm is folded into the convolutions (one oneDNN primitive per layer). Medians over --repeats
+            forward passes; the last line is one JSON object.
+            """
     )
 
     @OptionGroup var network: BenchNetworkOptions
