@@ -26,8 +26,11 @@ struct BenchInferCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try network.prepare()
-        let result = try MobileNetBenchmark.infer(spec: spec, batch: network.batch, repeats: repeats)
-        print("MobileNet α\(result.alpha)/\(result.resolution), \(result.threads) threads, \(repeats) passes each")
+        let result = try MobileNetBenchmark.infer(
+            spec: spec, batch: network.batch, options: network.options, repeats: repeats)
+        print(
+            "MobileNet \(network.variant) α\(result.alpha)/\(result.resolution) \(network.activation), "
+                + "\(result.threads) threads, \(repeats) passes each")
         print(String(format: "  batch 1: %.3f ms median latency", result.batchOneMilliseconds))
         print(
             String(

@@ -30,15 +30,35 @@ struct BenchNetworkOptions: ParsableArguments {
     @Option(help: "Output width (classes of the random soft targets).")
     var outputs: Int = 1000
 
+    @Option(help: "Architecture: separable (Table 1), full-convolution (Table 4) or shallow (Table 5).")
+    var variant: String = MobileNetVariant.separable.rawValue
+
+    @Option(help: "Activation after each batch norm: relu or relu6.")
+    var activation: String = Activation.relu.rawValue
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch \(batch) must be at least 1.") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) must be at least 1.") }
+        guard MobileNetVariant(rawValue: variant) != nil else {
+            let names = MobileNetVariant.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--variant \(variant) is unknown; use one of \(names).")
+        }
+        guard Activation(rawValue: activation) != nil else {
+            throw ValidationError("--activation \(activation) is unknown; use relu or relu6.")
+        }
+    }
+
+    /// The build options the flags select.
+    var options: MobileNetOptions {
+        MobileNetOptions(activation: Activation(rawValue: activation) ?? .relu)
     }
 
     /// Sets the thread count and builds the spec.
     func prepare() throws -> MobileNetSpec {
         try ComputeContext.setThreadCount(threads)
-        return try MobileNetSpec(alpha: alpha, resolution: resolution, outputs: outputs)
+        return try MobileNetSpec(
+            alpha: alpha, resolution: resolution, outputs: outputs,
+            variant: MobileNetVariant(rawValue: variant) ?? .separable)
     }
 }
 
@@ -68,9 +88,10 @@ struct BenchTrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try network.prepare()
-        let result = try MobileNetBenchmark.train(spec: spec, batch: network.batch, steps: steps, profile: profile)
+        let result = try MobileNetBenchmark.train(
+            spec: spec, batch: network.batch, options: network.options, steps: steps, profile: profile)
         print(
-            "MobileNet α\(result.alpha)/\(result.resolution), batch \(result.batch), \(result.threads) threads, "
+            "MobileNet \(network.variant) α\(result.alpha)/\(result.resolution) \(network.activation), batch \(result.batch), \(result.threads) threads, "
                 + "\(result.steps) steps")
         print(String(format: "  %.1f images/s, %.2f ms/step", result.imagesPerSecond, result.millisecondsPerStep))
         print(

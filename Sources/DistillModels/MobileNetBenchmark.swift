@@ -91,18 +91,20 @@ public enum MobileNetBenchmark {
     /// - Parameters:
     ///   - spec: The network (outputs = classes of the random soft targets).
     ///   - batch: Images per step.
+    ///   - options: Activation and batch-norm settings.
     ///   - steps: Timed steps (after `warmup` untimed ones).
     ///   - warmup: Untimed steps first.
     ///   - profile: Record time per layer kind.
     /// - Returns: The figures.
     /// - Throws: ``EngineError`` for bad sizes or oneDNN failures.
     public static func train(
-        spec: MobileNetSpec, batch: Int, steps: Int, warmup: Int = 3, profile: Bool = false
+        spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), steps: Int, warmup: Int = 3,
+        profile: Bool = false
     ) throws -> TrainingBenchmarkResult {
         guard steps >= 1, warmup >= 0 else {
             throw EngineError(.invalidArgument, "Benchmark needs steps ≥ 1 and warm-up ≥ 0, got \(steps), \(warmup).")
         }
-        let network = try MobileNet(spec: spec, batch: batch)
+        let network = try MobileNet(spec: spec, batch: batch, options: options)
         network.initialize(seed: 1)
         var generator = SeededGenerator(seed: 2)
         network.withInput { generator.fillNormal($0) }
@@ -148,16 +150,21 @@ public enum MobileNetBenchmark {
     /// - Parameters:
     ///   - spec: The network.
     ///   - batch: N for the throughput run.
+    ///   - options: Activation and batch-norm settings.
     ///   - repeats: Timed passes of each (after 3 untimed ones).
     /// - Returns: The figures.
     /// - Throws: ``EngineError`` for bad sizes or oneDNN failures.
-    public static func infer(spec: MobileNetSpec, batch: Int, repeats: Int) throws -> InferenceBenchmarkResult {
+    public static func infer(
+        spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int
+    ) throws -> InferenceBenchmarkResult {
         guard repeats >= 1 else {
             throw EngineError(.invalidArgument, "Benchmark needs repeats ≥ 1, got \(repeats).")
         }
         // Running statistics from one training-mode pass (momentum 0), so evaluation-mode activations keep
         // a realistic scale; then batch norm is folded into the convolutions.
-        let trained = try MobileNet(spec: spec, batch: 4, options: MobileNetOptions(batchNormMomentum: 0))
+        var calibration = options
+        calibration.batchNormMomentum = 0
+        let trained = try MobileNet(spec: spec, batch: 4, options: calibration)
         trained.initialize(seed: 1)
         var generator = SeededGenerator(seed: 2)
         trained.withInput { generator.fillNormal($0) }
