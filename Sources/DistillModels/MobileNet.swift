@@ -153,7 +153,8 @@ public final class MobileNet {
                         let activation = try ActivationLayer(
                             activation: options.activation,
                             dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
-                            inputDescriptor: descriptor, inputGradientStorage: nextStorage(), context: context)
+                            inputDescriptor: descriptor, inputGradientStorage: nextStorage(), inPlace: true,
+                            context: context)
                         layers.append(activation)
                         descriptor = activation.outputDescriptor
                     }

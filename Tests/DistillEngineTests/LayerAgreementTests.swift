@@ -146,15 +146,18 @@ struct LayerAgreementTests {
         close(evaluation, fuseReLU ? relu.forward(input: expectedEvaluation) : expectedEvaluation, "evaluation")
     }
 
-    @Test("ReLU and ReLU6 forward and backward match", arguments: Activation.allCases)
-    func activation(_ activation: Activation) throws {
+    @Test(
+        "ReLU and ReLU6 forward and backward match, separate and in place", arguments: Activation.allCases,
+        [false, true])
+    func activation(_ activation: Activation, inPlace: Bool) throws {
         let dimensions = [3, 19, 7, 9]
         var values = TestValues(seed: 9)
         let input = values.array(dimensions.reduce(1, *), in: -3...9)
         let context = try ComputeContext()
         let descriptor = try MemoryDescriptor.activation(dimensions, blocked: true)
         let layer = try ActivationLayer(
-            activation: activation, dimensions: dimensions, inputDescriptor: descriptor, context: context)
+            activation: activation, dimensions: dimensions, inputDescriptor: descriptor, inPlace: inPlace,
+            context: context)
         let inputMemory = try Memory(descriptor, context: context)
         try inputMemory.write(input, context: context)
         let reference = ReferenceActivation(activation: activation)
