@@ -10,6 +10,11 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, inference, decoding and fetching speed on this machine.",
-        subcommands: [BenchDecodeCommand.self, BenchFetchCommand.self]
+        subcommands: [
+            BenchTrainCommand.self,
+            BenchInferCommand.self,
+            BenchDecodeCommand.self,
+            BenchFetchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,31 @@
+// Copyright 2026 The Distill authors.
+
+/// The nonlinearity after each batch norm.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    /// max(0, x).
+    case relu
+    /// min(max(0, x), 6).
+    case relu6
+
+    /// Applies the function to one value.
+    /// - Parameter x: The input.
+    /// - Returns: The activation of `x`.
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .relu: max(0, x)
+        case .relu6: min(max(0, x), 6)
+        }
+    }
+
+    /// The derivative at `x` (taken as 0 at the kinks, as oneDNN does).
+    /// - Parameter x: The input the forward pass saw.
+    /// - Returns: d activation / dx.
+    @inline(__always)
+    public func derivative(_ x: Float) -> Float {
+        switch self {
+        case .relu: x > 0 ? 1 : 0
+        case .relu6: x > 0 && x < 6 ? 1 : 0
+        }
+    }
+}

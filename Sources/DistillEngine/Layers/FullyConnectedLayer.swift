@@ -1,0 +1,149 @@
+// Copyright 2026 The Distill authors.
+// oneDNN inner product with bias: input (N, C, H, W) (flattened in NCHW order), output (N, O).
+// Parameters: weights (O, C·H·W) row-major and bias (O), in the parameter buffer (bias right after the
+// weights unless another offset is given).
+
+import CDNNL
+
+/// A fully connected layer on oneDNN.
+public final class FullyConnectedLayer: EngineLayer {
+    public let kind = "fc"
+    public let outputDescriptor: MemoryDescriptor
+    /// Output width O.
+    public let outputs: Int
+    private let inputDimensions: [Int]
+    private let forwardPrimitive: Primitive
+    private let backwardDataPrimitive: Primitive
+    private let backwardWeightsPrimitive: Primitive
+    private let inputAdapter: LayoutAdapter
+    private let inputGradientAdapter: LayoutAdapter
+    private let forwardWeights: LayoutAdapter
+    private let backwardWeights: LayoutAdapter
+    private let weights: Memory
+    private let bias: Memory
+    private let weightGradients: Memory
+    private let weightGradientScratch: Memory
+    private let biasGradientScratch: Memory
+    private let accumulateWeights: Primitive
+    private let output: Memory
+    private let inputGradient: Memory
+    private let gradients: FloatBuffer
+    private let biasOffset: Int
+    private var cachedInput: Memory?
+
+    /// Builds the primitives for one shape.
+    /// - Parameters:
+    ///   - inputDimensions: (N, C, H, W) (H = W = 1 after global pooling).
+    ///   - outputs: O.
+    ///   - inputDescriptor: The layout inputs arrive in, or `nil` for plain NCHW.
+    ///   - parameters: Weights (O·C·H·W floats) and their gradients.
+    ///   - biasOffset: Where the bias (O floats) lives in the same buffers; `nil` for right after the weights.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
+    ///     `nil` for memory of the layer's own.
+    ///   - context: The engine.
+    /// - Throws: ``EngineError`` if oneDNN rejects the shape.
+    public init(
+        inputDimensions: [Int], outputs: Int, inputDescriptor: MemoryDescriptor?, parameters: ParameterBinding,
+        biasOffset: Int? = nil, inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
+    ) throws {
+        guard inputDimensions.count == 4, inputDimensions.allSatisfy({ $0 >= 1 }), outputs >= 1 else {
+            throw EngineError(
+                .invalidArgument,
+                "Fully connected needs (N, C, H, W) input and outputs ≥ 1, got \(inputDimensions), \(outputs).")
+        }
+        self.inputDimensions = inputDimensions
+        self.outputs = outputs
+        let given = try inputDescriptor ?? MemoryDescriptor.plain(inputDimensions)
+        let weightDimensions = [outputs, inputDimensions[1], inputDimensions[2], inputDimensions[3]]
+        let weightsAny = try MemoryDescriptor.any(weightDimensions)
+        let biasPlain = try MemoryDescriptor.plain([outputs])
+        let outputPlain = try MemoryDescriptor.plain([inputDimensions[0], outputs])
+        var source = given.raw
+        var weightsRaw = weightsAny.raw
+        var biasRaw = biasPlain.raw
+        var destination = outputPlain.raw
+        var forward = dnnl_inner_product_desc_t()
+        try dnnlCheck(
+            dnnl_inner_product_forward_desc_init(
+                &forward, dnnl_forward_training, &source, &weightsRaw, &biasRaw, &destination),
+            "dnnl_inner_product_forward_desc_init(\(inputDimensions)→\(outputs))")
+        forwardPrimitive = try Primitive(operation: forward, context: context, name: "fc forward")
+        let chosenSource = try forwardPrimitive.memoryDescriptor(dnnl_query_src_md)
+        let chosenWeights = try forwardPrimitive.memoryDescriptor(dnnl_query_weights_md)
+        outputDescriptor = try forwardPrimitive.memoryDescriptor(dnnl_query_dst_md)
+
+        var backwardData = dnnl_inner_product_desc_t()
+        source = chosenSource.raw
+        weightsRaw = weightsAny.raw
+        destination = outputDescriptor.raw
+        try dnnlCheck(
+            dnnl_inner_product_backward_data_desc_init(&backwardData, &source, &weightsRaw, &destination),
+            "dnnl_inner_product_backward_data_desc_init")
+        backwardDataPrimitive = try Primitive(
+            operation: backwardData, context: context, hint: forwardPrimitive, name: "fc backward data")
+        var backwardWeightsDescriptor = dnnl_inner_product_desc_t()
+        weightsRaw = weightsAny.raw
+        try dnnlCheck(
+            dnnl_inner_product_backward_weights_desc_init(
+                &backwardWeightsDescriptor, &source, &weightsRaw, &biasRaw, &destination),
+            "dnnl_inner_product_backward_weights_desc_init")
+        backwardWeightsPrimitive = try Primitive(
+            operation: backwardWeightsDescriptor, context: context, hint: forwardPrimitive,
+            name: "fc backward weights")
+
+        let plainWeights = try MemoryDescriptor.plain(weightDimensions)
+        let weightCount = weightDimensions.reduce(1, *)
+        weights = try Memory(plainWeights, context: context, viewing: parameters.values, offset: parameters.offset)
+        weightGradients = try Memory(
+            plainWeights, context: context, viewing: parameters.gradients, offset: parameters.offset)
+        let biasStart = biasOffset ?? parameters.offset + weightCount
+        bias = try Memory(biasPlain, context: context, viewing: parameters.values, offset: biasStart)
+        self.biasOffset = biasStart
+        gradients = parameters.gradients
+        let scratch = try backwardWeightsPrimitive.memoryDescriptor(dnnl_query_diff_weights_md)
+        weightGradientScratch = try Memory(scratch, context: context)
+        biasGradientScratch = try Memory(
+            backwardWeightsPrimitive.memoryDescriptor(dnnl_query_diff_weights_md, index: 1), context: context)
+        accumulateWeights = try Primitive(reorderFrom: scratch, to: plainWeights, accumulate: true, context: context)
+        forwardWeights = try LayoutAdapter(from: plainWeights, to: chosenWeights, context: context)
+        backwardWeights = try LayoutAdapter(
+            from: plainWeights, to: backwardDataPrimitive.memoryDescriptor(dnnl_query_weights_md), context: context)
+        inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
+        inputGradientAdapter = try LayoutAdapter(from: chosenSource, to: given, context: context)
+        output = try Memory(outputDescriptor, context: context)
+        inputGradient = try makeGradientMemory(chosenSource, storage: inputGradientStorage, context: context)
+    }
+
+    public func forward(_ input: Memory, training: Bool) throws -> Memory {
+        try checkDimensions(input, expected: inputDimensions, operation: "fc forward")
+        let source = try inputAdapter.apply(input)
+        try forwardPrimitive.execute([
+            (DNNLArgument.source, source), (DNNLArgument.weights, forwardWeights.apply(weights)),
+            (DNNLArgument.bias, bias), (DNNLArgument.destination, output),
+        ])
+        cachedInput = training ? source : nil
+        return output
+    }
+
+    public func backward(_ outputGradient: Memory) throws -> Memory? {
+        guard let source = cachedInput else {
+            throw EngineError(.invalidArgument, "fc backward called without a training-mode forward first.")
+        }
+        try backwardWeightsPrimitive.execute([
+            (DNNLArgument.source, source), (DNNLArgument.destinationGradient, outputGradient),
+            (DNNLArgument.weightsGradient, weightGradientScratch), (DNNLArgument.biasGradient, biasGradientScratch),
+        ])
+        try accumulateWeights.execute([(DNNLArgument.from, weightGradientScratch), (DNNLArgument.to, weightGradients)])
+        let outputs = outputs
+        gradients.withMutableFloats(offset: biasOffset, count: outputs) { target in
+            biasGradientScratch.withFloats { dBias in
+                for o in 0..<outputs { target[o] += dBias[o] }
+            }
+        }
+        try backwardDataPrimitive.execute([
+            (DNNLArgument.destinationGradient, outputGradient), (DNNLArgument.weights, backwardWeights.apply(weights)),
+            (DNNLArgument.sourceGradient, inputGradient),
+        ])
+        return try inputGradientAdapter.apply(inputGradient)
+    }
+}

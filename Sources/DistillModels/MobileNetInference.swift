@@ -1,0 +1,160 @@
+// Copyright 2026 The Distill authors.
+// An evaluation-only MobileNet with batch norm folded into the convolutions: per layer one oneDNN
+// primitive computing activation(conv(x, W·s) + β − mean·s) with s = γ / sqrt(running variance + ε).
+// Built from a trained MobileNet's parameters and running statistics (a snapshot: rebuild after more
+// training). Images (N, 3, R, R) plain; outputs (N, outputs) row-major.
+
+import DistillEngine
+import Foundation
+
+/// A MobileNet for inference with batch norm folded into the convolutions.
+public final class MobileNetInference {
+    private enum Stage {
+        case convolution(InferenceConvolutionLayer)
+        case layer(any EngineLayer)
+    }
+
+    /// The architecture.
+    public let spec: MobileNetSpec
+    /// Images per forward pass.
+    public let batch: Int
+    private let context: ComputeContext
+    private let input: Memory
+    private let stages: [Stage]
+    private let parameters: FloatBuffer
+    private var output: Memory?
+
+    /// Folds a network's current parameters and running statistics into an inference network.
+    /// - Parameters:
+    ///   - network: The trained network (its spec, options, parameters and statistics are read).
+    ///   - batch: Images per forward pass; the network's batch size if `nil`.
+    /// - Throws: ``EngineError`` for a bad batch size or a oneDNN failure.
+    public init(folding network: MobileNet, batch: Int? = nil) throws {
+        let batch = batch ?? network.batch
+        guard batch >= 1 else {
+            throw EngineError(.invalidArgument, "Batch size \(batch) is below 1; use a batch of at least 1 image.")
+        }
+        let spec = network.spec
+        let layout = network.layout
+        let context = network.context
+        self.spec = spec
+        self.batch = batch
+        self.context = context
+        let values = network.parameters.array
+        let statistics = network.statistics.array
+        parameters = FloatBuffer(values)
+        let unusedGradients = FloatBuffer(count: values.count)
+        input = try Memory(
+            MemoryDescriptor.activation(
+                [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
+            context: context)
+        var stages: [Stage] = []
+        var descriptor: MemoryDescriptor? = input.descriptor
+        for layer in spec.layers {
+            switch layer.kind {
+            case .convolution, .depthwise, .pointwise:
+                let role: MobileNetParameter.Role = layer.kind == .depthwise ? .depthwiseWeights : .weights
+                guard let weights = layout.parameter(layer: layer.name, role: role) else {
+                    throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).")
+                }
+                var folded = Array(values[weights.offset..<(weights.offset + weights.count)])
+                var bias = [Float](repeating: 0, count: layer.outputChannels)
+                if layer.hasBatchNorm, let scale = layout.parameter(layer: layer.name, role: .scale),
+                    let shift = layout.parameter(layer: layer.name, role: .shift),
+                    let entry = layout.statistics(layer: layer.name)
+                {
+                    let perOutput = weights.count / layer.outputChannels
+                    for o in 0..<layer.outputChannels {
+                        let variance = statistics[entry.offset + entry.channels + o]
+                        let factor =
+                            values[scale.offset + o] / (variance + network.options.batchNormEpsilon).squareRoot()
+                        for index in (o * perOutput)..<((o + 1) * perOutput) { folded[index] *= factor }
+                        bias[o] = values[shift.offset + o] - statistics[entry.offset + o] * factor
+                    }
+                }
+                let configuration = try ConvolutionConfiguration(
+                    inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernel: layer.kernel,
+                    stride: layer.stride, padding: layer.kernel / 2,
+                    groups: layer.kind == .depthwise ? layer.inputChannels : 1)
+                let convolution = try InferenceConvolutionLayer(
+                    configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
+                    inputDescriptor: descriptor, weights: folded, bias: bias,
+                    activation: layer.hasBatchNorm ? network.options.activation : nil, context: context)
+                stages.append(.convolution(convolution))
+                descriptor = convolution.outputDescriptor
+            case .averagePool:
+                let pool = try GlobalAveragePoolLayer(
+                    dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
+                    inputDescriptor: descriptor, context: context)
+                stages.append(.layer(pool))
+                descriptor = pool.outputDescriptor
+            case .fullyConnected:
+                guard let weights = layout.parameter(layer: layer.name, role: .weights),
+                    let bias = layout.parameter(layer: layer.name, role: .bias)
+                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
+                let fullyConnected = try FullyConnectedLayer(
+                    inputDimensions: [batch, layer.inputChannels, 1, 1], outputs: layer.outputChannels,
+                    inputDescriptor: descriptor,
+                    parameters: ParameterBinding(
+                        values: parameters, gradients: unusedGradients, offset: weights.offset),
+                    biasOffset: bias.offset, context: context)
+                stages.append(.layer(fullyConnected))
+                descriptor = fullyConnected.outputDescriptor
+            }
+        }
+        self.stages = stages
+    }
+
+    /// Floats in one input batch: N · 3 · R · R.
+    public var inputCount: Int { batch * MobileNetSpec.inputChannels * spec.resolution * spec.resolution }
+    /// Floats in one output batch: N · outputs.
+    public var outputCount: Int { batch * spec.outputs }
+
+    /// Gives write access to the input images, (N, 3, R, R) row-major.
+    /// - Parameter body: Fills the images; the pointer is valid only inside.
+    /// - Returns: What `body` returns.
+    public func withInput<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
+        try input.withFloats { try body(UnsafeMutableBufferPointer(rebasing: $0.prefix(inputCount))) }
+    }
+
+    /// Runs the network on the images in the input buffer.
+    /// - Throws: ``EngineError`` if oneDNN fails.
+    public func forward() throws {
+        var current = input
+        for stage in stages {
+            switch stage {
+            case .convolution(let convolution): current = try convolution.forward(current)
+            case .layer(let layer): current = try layer.forward(current, training: false)
+            }
+        }
+        try context.wait()
+        output = current
+    }
+
+    /// Gives read access to the last forward pass's outputs, (N, outputs) row-major.
+    /// - Parameter body: Reads the outputs; the pointer is valid only inside.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``EngineError`` if no forward pass ran yet.
+    public func withOutput<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
+        guard let output else {
+            throw EngineError(.invalidArgument, "Inference outputs read before any forward pass; call forward first.")
+        }
+        return try output.withFloats { try body(UnsafeBufferPointer(rebasing: $0.prefix(outputCount))) }
+    }
+
+    /// Runs a forward pass on `images` and returns the outputs.
+    /// - Parameter images: (N, 3, R, R) row-major, ``inputCount`` floats.
+    /// - Returns: (N, outputs) row-major.
+    /// - Throws: ``EngineError`` for a wrong image count or a oneDNN failure.
+    public func predict(images: [Float]) throws -> [Float] {
+        guard images.count == inputCount else {
+            throw EngineError(
+                .invalidArgument,
+                "Got \(images.count) input floats; a batch of \(batch) images at \(spec.resolution)x\(spec.resolution) "
+                    + "needs \(inputCount).")
+        }
+        withInput { buffer in _ = buffer.update(fromContentsOf: images) }
+        try forward()
+        return try withOutput { Array($0) }
+    }
+}

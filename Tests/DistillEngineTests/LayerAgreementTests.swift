@@ -1,0 +1,231 @@
+// Copyright 2026 The Distill authors.
+// Every oneDNN layer against its plain-Swift twin on odd shapes: batch 3, 7x9 inputs, strides 1 and 2,
+// channel counts that are not multiples of 16. Tolerance: |oneDNN − reference| ≤ 1e-4 · max(1, max|reference|)
+// (float32 sums reordered by blocked kernels differ in the last bits only).
+
+import DistillEngine
+import Testing
+
+private func close(_ a: [Float], _ b: [Float], _ what: String) {
+    #expect(a.count == b.count, "\(what): \(a.count) vs \(b.count) values")
+    let scale = max(1, b.map { abs($0) }.max() ?? 0)
+    let difference = maxDifference(a, b)
+    #expect(difference <= 1e-4 * scale, "\(what) differs by \(difference) (scale \(scale))")
+}
+
+struct ConvolutionCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var inputChannels: Int
+    var outputChannels: Int
+    var kernel: Int
+    var stride: Int
+    var groups: Int
+    var blockedInput: Bool
+    var narrowBlocking = false
+    var testDescription: String { name }
+}
+
+@Suite("oneDNN layers agree with their reference twins")
+struct LayerAgreementTests {
+    static let convolutionCases: [ConvolutionCase] = [
+        ConvolutionCase(
+            name: "3x3 s1 5→7", inputChannels: 5, outputChannels: 7, kernel: 3, stride: 1, groups: 1,
+            blockedInput: false),
+        ConvolutionCase(
+            name: "3x3 s2 3→10 (first layer)", inputChannels: 3, outputChannels: 10, kernel: 3, stride: 2, groups: 1,
+            blockedInput: false),
+        ConvolutionCase(
+            name: "depthwise 3x3 s1 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 1, groups: 19,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "depthwise 3x3 s2 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 2, groups: 19,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "pointwise 19→21", inputChannels: 19, outputChannels: 21, kernel: 1, stride: 1, groups: 1,
+            blockedInput: true),
+        ConvolutionCase(
+            name: "depthwise 3x3 s2 7 in 8-channel blocks", inputChannels: 7, outputChannels: 7, kernel: 3, stride: 2,
+            groups: 7, blockedInput: true, narrowBlocking: true),
+        ConvolutionCase(
+            name: "3x3 s2 3→6 in 8-channel blocks", inputChannels: 3, outputChannels: 6, kernel: 3, stride: 2,
+            groups: 1, blockedInput: false, narrowBlocking: true),
+    ]
+
+    @Test("convolution forward, input gradient and accumulated weight gradient match", arguments: convolutionCases)
+    func convolution(_ testCase: ConvolutionCase) throws {
+        let (batch, height, width) = (3, 7, 9)
+        let configuration = try ConvolutionConfiguration(
+            inputChannels: testCase.inputChannels, outputChannels: testCase.outputChannels, kernel: testCase.kernel,
+            stride: testCase.stride, padding: testCase.kernel / 2, groups: testCase.groups)
+        var values = TestValues(seed: 11)
+        let input = values.array(batch * testCase.inputChannels * height * width)
+        let weights = values.array(configuration.weightCount, in: -0.5...0.5)
+        let initialGradient = values.array(configuration.weightCount, in: -1...1)
+
+        let context = try ComputeContext()
+        let parameters = FloatBuffer(weights)
+        let gradients = FloatBuffer(initialGradient)
+        let inputDimensions = [batch, testCase.inputChannels, height, width]
+        let inputDescriptor = try MemoryDescriptor.activation(inputDimensions, blocked: testCase.blockedInput)
+        let layer = try ConvolutionLayer(
+            configuration: configuration, batch: batch, height: height, width: width,
+            inputDescriptor: inputDescriptor,
+            parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
+            computeInputGradient: true, context: context, narrowBlocking: testCase.narrowBlocking)
+        let inputMemory = try Memory(inputDescriptor, context: context)
+        try inputMemory.write(input, context: context)
+        let output = try layer.forward(inputMemory, training: true).read(context: context)
+
+        let reference = ReferenceConvolution(configuration: configuration)
+        let expected = reference.forward(input: input, weights: weights, batch: batch, height: height, width: width)
+        close(output, expected, "forward")
+
+        let outputGradient = values.array(expected.count, in: -1...1)
+        let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+        try gradientMemory.write(outputGradient, context: context)
+        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        try context.wait()
+        var expectedWeightGradient = initialGradient
+        let expectedInputGradient = reference.backward(
+            outputGradient: outputGradient, input: input, weights: weights, weightGradient: &expectedWeightGradient,
+            batch: batch, height: height, width: width)
+        close(inputGradient, expectedInputGradient, "input gradient")
+        close(gradients.array, expectedWeightGradient, "weight gradient")
+    }
+
+    @Test("batch norm training, running statistics, evaluation and gradients match", arguments: [false, true])
+    func batchNorm(fuseReLU: Bool) throws {
+        let dimensions = [3, 19, 7, 9]
+        let (batch, channels, spatial) = (3, 19, 63)
+        var values = TestValues(seed: 5)
+        let input = values.array(dimensions.reduce(1, *), in: -2...4)
+        let scale = values.array(channels, in: 0.5...1.5)
+        let shift = values.array(channels, in: -0.5...0.5)
+        let initialGradient = values.array(2 * channels, in: -1...1)
+        var runningMean = values.array(channels, in: -0.1...0.1)
+        var runningVariance = values.array(channels, in: 0.9...1.1)
+
+        let context = try ComputeContext()
+        let parameters = FloatBuffer(scale + shift)
+        let gradients = FloatBuffer(initialGradient)
+        let statistics = FloatBuffer(runningMean + runningVariance)
+        let descriptor = try MemoryDescriptor.activation(dimensions, blocked: true)
+        let layer = try BatchNormLayer(
+            dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, fuseReLU: fuseReLU,
+            parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
+            statistics: statistics, statisticsOffset: 0, context: context)
+        let inputMemory = try Memory(descriptor, context: context)
+        try inputMemory.write(input, context: context)
+        let output = try layer.forward(inputMemory, training: true).read(context: context)
+
+        let reference = ReferenceBatchNorm(channels: channels, epsilon: 1e-3, momentum: 0.9)
+        let relu = ReferenceActivation(activation: .relu)
+        let (normalized, cache) = reference.forwardTraining(
+            input: input, scale: scale, shift: shift, runningMean: &runningMean, runningVariance: &runningVariance,
+            batch: batch, spatial: spatial)
+        close(output, fuseReLU ? relu.forward(input: normalized) : normalized, "forward")
+        close(statistics.array, runningMean + runningVariance, "running statistics")
+
+        let outputGradient = values.array(input.count, in: -1...1)
+        let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+        try gradientMemory.write(outputGradient, context: context)
+        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        var scaleGradient = Array(initialGradient[0..<channels])
+        var shiftGradient = Array(initialGradient[channels...])
+        let throughReLU = fuseReLU ? relu.backward(outputGradient: outputGradient, input: normalized) : outputGradient
+        let expectedInputGradient = reference.backward(
+            outputGradient: throughReLU, cache: cache, scale: scale, scaleGradient: &scaleGradient,
+            shiftGradient: &shiftGradient, batch: batch, spatial: spatial)
+        close(inputGradient, expectedInputGradient, "input gradient")
+        close(gradients.array, scaleGradient + shiftGradient, "scale and shift gradients")
+
+        let evaluation = try layer.forward(inputMemory, training: false).read(context: context)
+        let expectedEvaluation = reference.forwardInference(
+            input: input, scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
+            batch: batch, spatial: spatial)
+        close(evaluation, fuseReLU ? relu.forward(input: expectedEvaluation) : expectedEvaluation, "evaluation")
+    }
+
+    @Test(
+        "ReLU and ReLU6 forward and backward match, separate and in place", arguments: Activation.allCases,
+        [false, true])
+    func activation(_ activation: Activation, inPlace: Bool) throws {
+        let dimensions = [3, 19, 7, 9]
+        var values = TestValues(seed: 9)
+        let input = values.array(dimensions.reduce(1, *), in: -3...9)
+        let context = try ComputeContext()
+        let descriptor = try MemoryDescriptor.activation(dimensions, blocked: true)
+        let layer = try ActivationLayer(
+            activation: activation, dimensions: dimensions, inputDescriptor: descriptor, inPlace: inPlace,
+            context: context)
+        let inputMemory = try Memory(descriptor, context: context)
+        try inputMemory.write(input, context: context)
+        let reference = ReferenceActivation(activation: activation)
+        close(
+            try layer.forward(inputMemory, training: true).read(context: context), reference.forward(input: input),
+            "forward")
+        let outputGradient = values.array(input.count, in: -1...1)
+        let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+        try gradientMemory.write(outputGradient, context: context)
+        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        close(inputGradient, reference.backward(outputGradient: outputGradient, input: input), "input gradient")
+    }
+
+    @Test("global average pooling forward and backward match")
+    func pooling() throws {
+        let dimensions = [3, 19, 7, 9]
+        var values = TestValues(seed: 13)
+        let input = values.array(dimensions.reduce(1, *))
+        let context = try ComputeContext()
+        let descriptor = try MemoryDescriptor.activation(dimensions, blocked: true)
+        let layer = try GlobalAveragePoolLayer(dimensions: dimensions, inputDescriptor: descriptor, context: context)
+        let inputMemory = try Memory(descriptor, context: context)
+        try inputMemory.write(input, context: context)
+        let reference = ReferenceGlobalAveragePool()
+        close(
+            try layer.forward(inputMemory, training: true).read(context: context),
+            reference.forward(input: input, batch: 3, channels: 19, spatial: 63), "forward")
+        let outputGradient = values.array(3 * 19)
+        let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+        try gradientMemory.write(outputGradient, context: context)
+        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        close(inputGradient, reference.backward(outputGradient: outputGradient, spatial: 63), "input gradient")
+    }
+
+    @Test(
+        "fully connected forward, input gradient and accumulated weight and bias gradients match",
+        arguments: [[3, 19, 1, 1], [3, 5, 2, 3]])
+    func fullyConnected(inputDimensions: [Int]) throws {
+        let outputs = 10
+        let inputs = inputDimensions[1...].reduce(1, *)
+        var values = TestValues(seed: 17)
+        let input = values.array(inputDimensions.reduce(1, *))
+        let weights = values.array(outputs * inputs, in: -0.5...0.5)
+        let bias = values.array(outputs, in: -0.5...0.5)
+        let initialGradient = values.array(outputs * inputs + outputs, in: -1...1)
+        let context = try ComputeContext()
+        let parameters = FloatBuffer(weights + bias)
+        let gradients = FloatBuffer(initialGradient)
+        let descriptor = try MemoryDescriptor.activation(inputDimensions, blocked: true)
+        let layer = try FullyConnectedLayer(
+            inputDimensions: inputDimensions, outputs: outputs, inputDescriptor: descriptor,
+            parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0), context: context)
+        let inputMemory = try Memory(descriptor, context: context)
+        try inputMemory.write(input, context: context)
+        let reference = ReferenceFullyConnected(inputs: inputs, outputs: outputs)
+        close(
+            try layer.forward(inputMemory, training: true).read(context: context),
+            reference.forward(input: input, weights: weights, bias: bias, batch: 3), "forward")
+        let outputGradient = values.array(3 * outputs, in: -1...1)
+        let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+        try gradientMemory.write(outputGradient, context: context)
+        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        var weightGradient = Array(initialGradient[0..<(outputs * inputs)])
+        var biasGradient = Array(initialGradient[(outputs * inputs)...])
+        let expectedInputGradient = reference.backward(
+            outputGradient: outputGradient, input: input, weights: weights, weightGradient: &weightGradient,
+            biasGradient: &biasGradient, batch: 3)
+        close(inputGradient, expectedInputGradient, "input gradient")
+        close(gradients.array, weightGradient + biasGradient, "weight and bias gradients")
+    }
+}
