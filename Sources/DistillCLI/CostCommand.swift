@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import ArgumentParser
+import DistillEngine
 import DistillModels
 import Foundation
 
@@ -41,6 +42,18 @@ struct CostCommand: ParsableCommand {
     @Flag(help: "Print the paper's Tables 2-9 recomputed beside the published numbers.")
     var paper = false
 
+    @Flag(help: "Also measure batch-1 latency and batch-N throughput of the network on this machine.")
+    var measure = false
+
+    @Option(help: "With --measure: images per batch for the throughput figure.")
+    var batch: Int = 32
+
+    @Option(help: "With --measure: OpenMP threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "With --measure: timed forward passes of each kind (medians are reported).")
+    var repeats: Int = 50
+
     func validate() throws {
         guard format == "table" || format == "json" else {
             throw ValidationError("--format \(format) is not supported; use table or json.")
@@ -57,6 +70,12 @@ struct CostCommand: ParsableCommand {
                         + "--classes and --variant, or drop --paper.")
             }
             return
+        }
+        if measure {
+            guard batch >= 1, threads >= 1, repeats >= 1 else {
+                throw ValidationError(
+                    "--batch, --threads and --repeats must be at least 1 (got \(batch), \(threads), \(repeats)).")
+            }
         }
         guard classes >= 1 else {
             throw ValidationError(
@@ -81,12 +100,38 @@ struct CostCommand: ParsableCommand {
             if format == "json" { print() }
             return
         }
-        let report = CostReport(spec: try makeSpec())
+        let spec = try makeSpec()
+        let report = CostReport(spec: spec)
+        let measured = measure ? try measureLatency(spec) : nil
         if format == "json" {
-            print(try report.jsonText())
+            var text = try report.jsonText()
+            if let measured, let close = text.lastIndex(of: "}") {
+                // One object: the report's keys plus "measured".
+                text = String(text[..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
+                    + ",\n  \"measured\": " + (try benchJSONLine(measured)) + "\n}"
+            }
+            print(text)
         } else {
             print(report.tableText(), terminator: "")
+            if let measured {
+                print("")
+                print(
+                    "Measured on this machine (\(measured.threads) threads, median of \(repeats) forward passes, "
+                        + "batch norm folded):")
+                print(String(format: "  batch 1:  %.3f ms per image", measured.batchOneMilliseconds))
+                print(
+                    String(
+                        format: "  batch %d: %.2f ms per batch, %.3f ms per image, %.1f images/s", measured.batch,
+                        measured.batchMilliseconds, measured.batchMilliseconds / Double(measured.batch),
+                        measured.imagesPerSecond))
+            }
         }
+    }
+
+    /// Times the network's forward pass with the engine (batch norm folded, as deployed).
+    private func measureLatency(_ spec: MobileNetSpec) throws -> InferenceBenchmarkResult {
+        try ComputeContext.setThreadCount(threads)
+        return try MobileNetBenchmark.infer(spec: spec, batch: batch, repeats: repeats)
     }
 
     private func makeSpec() throws -> MobileNetSpec {
