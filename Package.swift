@@ -67,16 +67,20 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: - Tests
+        .target(name: "DistillTestSupport", dependencies: ["DistillData"], path: "Tests/DistillTestSupport"),
         .testTarget(name: "DistillEngineTests", dependencies: ["DistillEngine"], swiftSettings: strict),
         .testTarget(name: "DistillModelsTests", dependencies: ["DistillModels"], swiftSettings: strict),
-        .testTarget(name: "DistillDataTests", dependencies: ["DistillData"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillDataTests", dependencies: ["DistillData", "DistillTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DistillStoreTests",
             dependencies: ["DistillStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
-            name: "DistillServiceTests", dependencies: ["DistillService", "DistillStore", "DistillData"],
+            name: "DistillServiceTests",
+            dependencies: ["DistillService", "DistillStore", "DistillData", "DistillTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "DistillCLITests", dependencies: ["DistillStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillCLITests", dependencies: ["DistillStore", "DistillTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -7,56 +8,6 @@ import Testing
     import Glibc
 #endif
 
-/// Tests/Fixtures/loopback_server.py for CLI tests; stops when this object goes away.
-final class CLIFetchServer {
-    let port: Int
-    private let process = Process()
-    private let input = Pipe()
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/loopback_server.py").path
-
-    init(root: String) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "--root", root, "--lifetime", "120"]
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-
-    /// Requests per path so far (read with Python's urllib, so the test needs nothing but the binary).
-    func counts() throws -> [String: Int] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
-            url("/counts"),
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Int]) ?? [:]
-    }
-}
 
 @Suite("distill fetch, images and dataset through the real binary")
 struct FetchCommandTests {
@@ -74,7 +25,7 @@ struct FetchCommandTests {
     func killAndRestart() throws {
         let export = try sandbox.run(["dataset", "fashion-mnist", "--out", "fm", "--limit", "240", "--split", "test"])
         try #require(export.status == 0, "\(export.stderr)")
-        let server = try CLIFetchServer(root: sandbox.directory.appendingPathComponent("fm/test").path)
+        let server = try LoopbackServer(root: sandbox.directory.appendingPathComponent("fm/test").path)
         let names = (0..<240).map { String(format: "%05d.png", $0) }
         try sandbox.write(names.map { server.url("/slow/40/\($0)") }.joined(separator: "\n") + "\n", to: "urls.txt")
 

@@ -3,6 +3,7 @@
 import DistillData
 import DistillService
 import DistillStore
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -61,7 +62,7 @@ struct ImageFetchServiceTests {
 
     @Test("every kind of outcome is recorded with its status, reason, HTTP status and attempts")
     func outcomes() async throws {
-        let server = try FetchTestServer(root: directory + "/www")
+        let server = try LoopbackServer(root: directory + "/www")
         let cases: [(path: String, status: ImageStatus, reason: String?, http: Int?, attempts: Int)] = [
             ("/files/a.png", .fetched, nil, 200, 1),
             ("/files/b.jpg", .fetched, nil, 200, 1),
@@ -117,7 +118,7 @@ struct ImageFetchServiceTests {
 
     @Test("a second run fetches only what is not fetched, and a deleted cache file again")
     func rerun() async throws {
-        let server = try FetchTestServer(root: directory + "/www")
+        let server = try LoopbackServer(root: directory + "/www")
         let urls = [server.url("/files/a.png"), server.url("/files/b.jpg"), server.url("/status/404")]
         let first = try await service().fetch(urls: urls + [urls[0]])
         #expect(first.requested == 3 && first.fetched == 2 && first.failed == 1)
@@ -138,7 +139,7 @@ struct ImageFetchServiceTests {
 
     @Test("1,000 URLs are fetched concurrently into 1,000 rows and two cache files")
     func thousand() async throws {
-        let server = try FetchTestServer(root: directory + "/www")
+        let server = try LoopbackServer(root: directory + "/www")
         let urls = (0..<1000).map { server.url($0 % 2 == 0 ? "/files/a.png?n=\($0)" : "/files/b.jpg?n=\($0)") }
         let progress = ProgressRecorder()
         let summary = try await service { $0.perHostConnections = 32 }.fetch(urls: urls) { progress.add($0) }

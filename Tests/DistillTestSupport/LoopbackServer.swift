@@ -1,13 +1,17 @@
 // Copyright 2026 The Distill authors.
-// Starts Tests/Fixtures/loopback_server.py on a free loopback port for one test and stops it afterwards
-// (the script also stops itself when its stdin closes or its lifetime ends).
+// The one loopback HTTP server of the test suite: starts Tests/Fixtures/loopback_server.py on a free
+// loopback port for one test and stops it afterwards (the script also stops itself when its stdin
+// closes or its lifetime ends). Shared by the data, service and CLI tests.
 
 import DistillData
 import Foundation
 
-final class LoopbackServer {
-    let port: Int
-    let root: String
+/// A loopback HTTP server serving `root`, with test routes (status codes, redirects, hangs, …).
+public final class LoopbackServer {
+    /// The port it listens on at 127.0.0.1.
+    public let port: Int
+    /// The directory it serves under `/files/`.
+    public let root: String
     private let process = Process()
     private let input = Pipe()
 
@@ -17,7 +21,11 @@ final class LoopbackServer {
     }
 
     /// Starts the server serving files from `root`.
-    init(root: String, lifetime: Int = 120) throws {
+    /// - Parameters:
+    ///   - root: The directory to serve.
+    ///   - lifetime: Seconds after which the server stops by itself.
+    /// - Throws: `DataError.io` when the server does not start.
+    public init(root: String, lifetime: Int = 120) throws {
         self.root = root
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -47,10 +55,13 @@ final class LoopbackServer {
         process.waitUntilExit()
     }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    /// The full URL of `path` on this server.
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// How many requests each path received so far.
-    func counts() throws -> [String: Int] {
+    /// - Returns: Request counts by path.
+    /// - Throws: When the counts cannot be fetched.
+    public func counts() throws -> [String: Int] {
         let fetcher = try Fetcher()
         var body: [UInt8] = []
         try fetcher.fetch([url("/counts")]) { outcome in
