@@ -30,6 +30,7 @@ struct Distill: AsyncParsableCommand {
             FetchCommand.self,
             ImagesCommand.self,
             DatasetCommand.self,
+            RunCommand.self,
         ]
     )
 

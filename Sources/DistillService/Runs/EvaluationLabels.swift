@@ -1,0 +1,142 @@
+// Copyright 2026 The Distill authors.
+// The labels CSV of a job's evaluation set: `url,split,class,class_name,<attribute columns…>` as
+// `distill dataset` writes it, or plain `url,class` (with or without a header line).
+
+import Foundation
+
+/// Labels of an evaluation set, by URL.
+public struct EvaluationLabels: Sendable, Equatable {
+    /// One labelled image.
+    public struct Entry: Sendable, Equatable {
+        /// The image URL.
+        public var url: String
+        /// The `split` column (`train`, `test`), when the file has one.
+        public var split: String?
+        /// The class index (also the identity for embedding verification), when given.
+        public var classIndex: Int?
+        /// 0/1 attribute values, one per attribute column, when the file has attribute columns.
+        public var attributes: [Float]?
+    }
+
+    /// The entries in file order.
+    public var entries: [Entry]
+    /// The names of the attribute columns (empty when there are none).
+    public var attributeNames: [String]
+
+    /// Entries by URL.
+    public var byURL: [String: Entry] {
+        Dictionary(entries.map { ($0.url, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Whether an entry belongs to the evaluation set: every labelled row except those whose `split` is `train`
+    /// (those only give hard labels for training).
+    public static func isEvaluation(_ entry: Entry) -> Bool { entry.split != "train" }
+
+    /// Reads a labels file.
+    /// - Parameter path: The CSV file.
+    /// - Returns: The labels.
+    /// - Throws: `ServiceError.invalidArgument` naming the file, the line and the bad value.
+    public static func read(path: String) throws -> EvaluationLabels {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServiceError.invalid("Cannot read the labels file \(path); check `evaluation.labels` in the job file.")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Parses labels CSV text.
+    /// - Parameters:
+    ///   - text: The file's contents.
+    ///   - file: Its name, for messages.
+    /// - Returns: The labels.
+    /// - Throws: `ServiceError.invalidArgument` naming the line and the bad value.
+    public static func parse(_ text: String, file: String) throws -> EvaluationLabels {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+            .map { ($0.offset + 1, String($0.element)) }.filter { !$0.1.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard let first = lines.first else {
+            throw ServiceError.invalid("The labels file \(file) is empty; give `url,class` lines.")
+        }
+        var classColumn = 1
+        var splitColumn: Int?
+        var attributeColumns: [Int] = []
+        var attributeNames: [String] = []
+        let header = splitFields(first.1)
+        if header.first?.lowercased() == "url" {
+            lines.removeFirst()
+            let names = header.map { $0.lowercased() }
+            classColumn = names.firstIndex(of: "class") ?? -1
+            splitColumn = names.firstIndex(of: "split")
+            for (index, name) in names.enumerated() where !["url", "split", "class", "class_name"].contains(name) {
+                attributeColumns.append(index)
+                attributeNames.append(header[index])
+            }
+        }
+        var entries: [Entry] = []
+        for (number, line) in lines {
+            let fields = splitFields(line)
+            guard let url = fields.first, !url.isEmpty else {
+                throw ServiceError.invalid("\(file) line \(number): the first field (url) is empty.")
+            }
+            var entry = Entry(url: url)
+            if let splitColumn, splitColumn < fields.count { entry.split = fields[splitColumn] }
+            if classColumn >= 0 {
+                guard classColumn < fields.count, let value = Int(fields[classColumn]), value >= 0 else {
+                    let found = classColumn < fields.count ? "'\(fields[classColumn])'" : "nothing"
+                    throw ServiceError.invalid(
+                        "\(file) line \(number): the class is \(found); give a class index ≥ 0 (`url,class`).")
+                }
+                entry.classIndex = value
+            }
+            if !attributeColumns.isEmpty {
+                entry.attributes = try attributeColumns.map { column in
+                    guard column < fields.count, let value = Float(fields[column]), value == 0 || value == 1 else {
+                        throw ServiceError.invalid(
+                            "\(file) line \(number): attribute column \(column + 1) must be 0 or 1.")
+                    }
+                    return value
+                }
+            }
+            entries.append(entry)
+        }
+        return EvaluationLabels(entries: entries, attributeNames: attributeNames)
+    }
+
+    /// Splits one CSV line; fields may be double-quoted with `""` for a quote.
+    static func splitFields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        while let character = iterator.next() {
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" {
+                            current.append("\"")
+                        } else {
+                            quoted = false
+                            if next == "," {
+                                fields.append(current)
+                                current = ""
+                            } else {
+                                current.append(next)
+                            }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" && current.isEmpty {
+                quoted = true
+            } else if character == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}

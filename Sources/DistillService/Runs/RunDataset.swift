@@ -1,0 +1,132 @@
+// Copyright 2026 The Distill authors.
+// A job's images, fetched and split: training samples (cached, with teacher outputs) and evaluation samples
+// (cached; teacher outputs and labels where known). Built once per invocation, shared by every run.
+
+import DistillData
+import DistillEngine
+import DistillStore
+import Foundation
+
+/// One image a run trains or evaluates on.
+public struct RunSample: Sendable, Equatable {
+    /// The image URL.
+    public var url: String
+    /// Its cache key.
+    public var digest: String
+    /// The teacher's vector for it, if the teacher has one.
+    public var teacher: [Float]?
+    /// Its class (labels file), if known.
+    public var label: Int?
+    /// Its 0/1 attributes (labels file), if known.
+    public var attributes: [Float]?
+}
+
+/// The training and evaluation samples of a job.
+public struct RunDataset: Sendable {
+    /// Training samples, in URL order; every one has a teacher vector.
+    public var training: [RunSample]
+    /// Evaluation samples, in URL order.
+    public var evaluation: [RunSample]
+    /// Training URLs asked for (before fetching).
+    public var requestedTraining: Int
+
+    /// Fetches and splits a job's images.
+    ///
+    /// With `evaluation.labels`, the labelled URLs (except rows whose `split` is `train`) are the evaluation set
+    /// and training uses the other URLs; without, `evaluation.holdout_fraction` of the URLs (chosen with the
+    /// job's seed) is held out. Failed images are skipped.
+    /// - Parameters:
+    ///   - spec: The job.
+    ///   - teacher: Its teacher.
+    ///   - store: The database.
+    ///   - log: Receives a line per phase.
+    ///   - fetchProgress: Receives fetch progress.
+    /// - Returns: The samples.
+    /// - Throws: `ServiceError.runtime` when fewer than `images.min_fetched_fraction` of the training images are
+    ///   usable or fewer than a batch; `ServiceError.invalidArgument` for unreadable lists; store and fetch errors.
+    public static func prepare(
+        spec: JobSpec, teacher: Teacher, store: Store, log: (String) -> Void,
+        fetchProgress: (@Sendable (ImageFetchProgress) -> Void)? = nil
+    ) throws -> RunDataset {
+        var vectors: [String: [Float]] = [:]
+        for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
+        var candidates = try spec.images.urls.map(readURLList) ?? vectors.keys.sorted()
+        let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
+        let labelled = labels?.byURL ?? [:]
+        var evaluationURLs: [String]
+        if let labels {
+            var seen = Set<String>()
+            evaluationURLs = labels.entries.filter(EvaluationLabels.isEvaluation).map(\.url)
+                .filter { seen.insert($0).inserted }
+            candidates = candidates.filter { !seen.contains($0) }
+        } else {
+            var generator = SeededGenerator(seed: UInt64(spec.training.seed))
+            var shuffled = candidates
+            generator.shuffle(&shuffled)
+            let held = min(max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
+                max(0, shuffled.count - 1))
+            let heldOut = Set(shuffled.prefix(held))
+            evaluationURLs = candidates.filter { heldOut.contains($0) }
+            candidates = candidates.filter { !heldOut.contains($0) }
+        }
+        let requested = candidates.count
+        let withoutTeacher = candidates.filter { vectors[$0] == nil }.count
+        if withoutTeacher > 0 {
+            log("\(withoutTeacher) training URL(s) have no output from teacher '\(teacher.name)' and are skipped")
+        }
+
+        var configuration = FetchConfiguration()
+        configuration.allowedFileRoots = spec.images.allowFileRoots
+        configuration.concurrency = spec.images.concurrency
+        configuration.maximumBodyBytes = spec.images.maxBytes
+        configuration.totalTimeout = spec.images.timeoutSeconds
+        let service = try ImageFetchService(store: store, configuration: configuration)
+        let summary = try service.fetchBlocking(urls: candidates + evaluationURLs, progress: fetchProgress)
+        log(
+            "images: \(summary.requested) requested, \(summary.alreadyFetched) already cached, "
+                + "\(summary.fetched) fetched, \(summary.failed) failed")
+
+        var digests: [String: String] = [:]
+        for record in try store.imageRecords(status: .fetched) {
+            if let digest = record.sha256, service.cache.contains(digest: digest, byteCount: record.bytes) {
+                digests[record.url] = digest
+            }
+        }
+        func sample(_ url: String) -> RunSample? {
+            guard let digest = digests[url] else { return nil }
+            let entry = labelled[url]
+            return RunSample(
+                url: url, digest: digest, teacher: vectors[url], label: entry?.classIndex,
+                attributes: entry?.attributes)
+        }
+        let training = candidates.compactMap(sample).filter { $0.teacher != nil }
+        let evaluation = evaluationURLs.compactMap(sample)
+        let fraction = requested > 0 ? Double(training.count) / Double(requested) : 0
+        guard requested > 0, fraction >= spec.images.minFetchedFraction else {
+            throw ServiceError(
+                .runtime,
+                "Only \(training.count) of \(requested) training images are usable (fetched, with teacher outputs): "
+                    + String(format: "%.1f%%", fraction * 100) + "; the job needs at least "
+                    + String(format: "%.1f%%", spec.images.minFetchedFraction * 100)
+                    + " (`images.min_fetched_fraction`). See why with `distill images --failed`.")
+        }
+        guard training.count >= spec.training.batchSize else {
+            throw ServiceError(
+                .runtime,
+                "Only \(training.count) training images are usable but `training.batch_size` is "
+                    + "\(spec.training.batchSize); lower the batch size or add images.")
+        }
+        return RunDataset(training: training, evaluation: evaluation, requestedTraining: requested)
+    }
+
+    /// One URL per line; blank lines and `#` comments skipped.
+    static func readURLList(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServiceError.invalid("Cannot read the URL list \(path); check `images.urls` in the job file.")
+        }
+        var seen = Set<String>()
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") && seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,123 @@
+// Copyright 2026 The Distill authors.
+// Evaluates a trained student on a job's evaluation samples: batch norm folded (MobileNetInference), the
+// outputs (N, D) compared with labels and with the teacher's outputs by the teacher's kind.
+
+import DistillData
+import DistillEngine
+import DistillModels
+import DistillStore
+import Foundation
+
+/// The evaluation figures of a student; nil where the data do not allow a figure.
+public struct RunEvaluation: Sendable, Equatable {
+    /// Top-1 accuracy against labels (logits teachers, labelled images).
+    public var top1: Double?
+    /// Top-1 match with the teacher (logits teachers).
+    public var teacherAgreement: Double?
+    /// Mean KL(teacher ‖ student) at T = 1 (logits teachers).
+    public var teacherKL: Double?
+    /// Mean AP (attribute teachers).
+    public var meanAP: Double?
+    /// Validation rate at FAR 1e-4 (embedding teachers, images with a class as identity).
+    public var verificationAccuracy: Double?
+    /// Mean squared distance to the teacher (embedding teachers).
+    public var embeddingDistance: Double?
+    /// The distillation loss on the images that have teacher outputs.
+    public var evalLoss: Double?
+}
+
+/// Runs a student over evaluation samples and computes the metrics of its teacher's kind.
+public enum RunEvaluator {
+    /// Images per inference pass.
+    static let batchLimit = 64
+
+    /// Evaluates a network.
+    ///
+    /// Attribute teachers: AP targets are the labels file's attribute columns when every sample has as many as
+    /// the teacher has outputs, else the teacher's own decisions (sigmoid(t) > 0.5, i.e. t > 0).
+    /// - Parameters:
+    ///   - network: The trained network (its parameters and running statistics are folded).
+    ///   - kind: The teacher's kind.
+    ///   - loss: The training loss, for `evalLoss`.
+    ///   - samples: The evaluation samples.
+    ///   - loader: Decodes cached images at the network's resolution.
+    /// - Returns: The figures (all nil for an empty set).
+    /// - Throws: `EngineError` if oneDNN fails, `ServiceError` for non-finite outputs.
+    public static func evaluate(
+        network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample],
+        loader: ImageBatchLoader
+    ) throws -> RunEvaluation {
+        guard !samples.isEmpty else { return RunEvaluation() }
+        let width = network.spec.outputs
+        let batch = min(batchLimit, samples.count)
+        let inference = try MobileNetInference(folding: network, batch: batch)
+        var outputs: [Float] = []
+        outputs.reserveCapacity(samples.count * width)
+        var start = 0
+        while start < samples.count {
+            let count = min(batch, samples.count - start)
+            // A short last batch is padded with its last image; the padding's outputs are dropped.
+            var digests = samples[start..<(start + count)].map(\.digest)
+            while digests.count < batch { digests.append(digests[count - 1]) }
+            _ = try inference.withInput { try loader.fill(digests: digests, into: $0) }
+            try inference.forward()
+            try inference.withOutput { outputs.append(contentsOf: $0.prefix(count * width)) }
+            start += count
+        }
+        func rows(_ indices: [Int]) -> [Float] {
+            indices.flatMap { outputs[($0 * width)..<(($0 + 1) * width)] }
+        }
+        let withTeacher = samples.indices.filter { samples[$0].teacher?.count == width }
+        let teacherRows = withTeacher.flatMap { samples[$0].teacher ?? [] }
+        var result = RunEvaluation()
+        if !withTeacher.isEmpty {
+            let student = rows(withTeacher)
+            var gradient = [Float](repeating: 0, count: student.count)
+            let value = student.withUnsafeBufferPointer { s in
+                teacherRows.withUnsafeBufferPointer { t in
+                    gradient.withUnsafeMutableBufferPointer { g in
+                        loss.lossAndGradient(
+                            student: s, teacher: t, labels: nil, batch: withTeacher.count, width: width, gradient: g)
+                    }
+                }
+            }
+            result.evalLoss = Double(value)
+        }
+        switch kind {
+        case .logits:
+            let labelled = samples.indices.filter { samples[$0].label.map { $0 < width } ?? false }
+            if !labelled.isEmpty {
+                result.top1 = try ClassificationMetrics.topOneAccuracy(
+                    logits: rows(labelled), labels: labelled.compactMap { samples[$0].label }, classes: width)
+            }
+            if !withTeacher.isEmpty {
+                let agreement = try ClassificationMetrics.teacherAgreement(
+                    student: rows(withTeacher), teacher: teacherRows, classes: width)
+                result.teacherAgreement = agreement.topOneMatch
+                result.teacherKL = agreement.meanKL
+            }
+        case .attributes:
+            if samples.allSatisfy({ $0.attributes?.count == width }) {
+                let truth = samples.flatMap { ($0.attributes ?? []).map { $0 > 0.5 } }
+                result.meanAP = try AveragePrecision.report(scores: outputs, labels: truth, attributes: width).mean
+            } else if !withTeacher.isEmpty {
+                result.meanAP = try AveragePrecision.report(
+                    scores: rows(withTeacher), labels: teacherRows.map { $0 > 0 }, attributes: width
+                ).mean
+            }
+        case .embedding:
+            let identified = samples.indices.filter { samples[$0].label != nil }
+            let identities = identified.compactMap { samples[$0].label }
+            if Set(identities).count > 1, identities.count > Set(identities).count {
+                result.verificationAccuracy = try EmbeddingVerification.evaluate(
+                    embeddings: rows(identified), identities: identities, dimension: width
+                ).validationRate
+            }
+            if !withTeacher.isEmpty {
+                result.embeddingDistance = try EmbeddingVerification.meanSquaredDistance(
+                    student: rows(withTeacher), teacher: teacherRows, dimension: width)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,310 @@
+// Copyright 2026 The Distill authors.
+// Trains one run of a job: the student, loss, optimizer and schedule the job file asks for; seeded
+// initialisation and data order; a checkpoint at every epoch end, every `checkpoint_every_steps` and on a
+// stop; a metrics row per epoch. The last partial batch of an epoch is dropped (steps per epoch =
+// ⌊training images / batch⌋), so every step sees a full batch.
+//
+// Data order: the epoch's permutation is drawn from the data generator at the epoch's start; a checkpoint
+// stores the generator's state from before that draw plus the position in the permutation, so a resumed run
+// draws the same permutation and continues where it stopped.
+
+import DistillData
+import DistillEngine
+import DistillModels
+import DistillStore
+import Foundation
+
+/// One run being trained.
+final class RunSession {
+    enum Outcome { case finished, stopped }
+
+    let run: Run
+    let spec: JobSpec
+    let jobID: Int64
+    let kind: TeacherKind
+    let dataset: RunDataset
+    let network: MobileNet
+    let trainer: MobileNetTrainer
+    let loader: ImageBatchLoader
+    let schedule: LearningRateSchedule
+    let stepsPerEpoch: Int
+    let totalSteps: Int
+    let checkpointURL: URL
+    let checkpointRelativePath: String
+    let store: Store
+    let useLabels: Bool
+
+    private var generator: SeededGenerator
+    private var epoch = 0
+    private var position = 0
+    private var epochStartState: SIMD4<UInt64>
+    private var lossSum = 0.0
+    private var epochSteps = 0
+    private var epochSeconds = 0.0
+    private var trainSeconds = 0.0
+    private var failedDecodes = 0
+    private var checkpointedStep = -1
+
+    /// Builds the student and everything it trains with.
+    init(
+        run: Run, jobID: Int64, spec: JobSpec, teacher: Teacher, dataset: RunDataset, store: Store, loaderThreads: Int
+    ) throws {
+        self.run = run
+        self.jobID = jobID
+        self.spec = spec
+        self.kind = teacher.kind
+        self.dataset = dataset
+        self.store = store
+        let training = spec.training
+        guard let activation = Activation(rawValue: spec.students.activation) else {
+            throw ServiceError.invalid("`students.activation` is '\(spec.students.activation)'; use relu or relu6.")
+        }
+        let modelSpec = try MobileNetSpec(alpha: run.alpha, resolution: run.resolution, outputs: teacher.dimension)
+        network = try MobileNet(spec: modelSpec, batch: training.batchSize, options: MobileNetOptions(activation: activation))
+        let loss: any DistillationLoss
+        switch teacher.kind {
+        case .logits:
+            loss = SoftmaxDistillationLoss(
+                temperature: Float(training.temperature), softWeight: Float(training.softWeight),
+                hardWeight: Float(training.hardWeight))
+        case .attributes: loss = AttributeDistillationLoss(temperature: Float(training.temperature))
+        case .embedding: loss = EmbeddingDistillationLoss()
+        }
+        useLabels = teacher.kind == .logits && training.hardWeight > 0
+        let optimizer: any Optimizer
+        let momentum = Float(training.momentum)
+        let decay = Float(training.weightDecay)
+        switch training.optimizer {
+        case "sgd": optimizer = SGD(momentum: momentum, weightDecay: decay)
+        case "adam": optimizer = Adam(weightDecay: decay)
+        case "rmsprop": optimizer = RMSProp(momentum: momentum, weightDecay: decay)
+        default:
+            throw ServiceError.invalid("`training.optimizer` is '\(training.optimizer)'; use rmsprop, sgd or adam.")
+        }
+        trainer = try MobileNetTrainer(network: network, loss: loss, optimizer: optimizer)
+        loader = try ImageBatchLoader(cache: ImageCache(dataDirectory: store.location.dataDirectory),
+            resolution: run.resolution, threads: loaderThreads)
+        stepsPerEpoch = dataset.training.count / training.batchSize
+        totalSteps = stepsPerEpoch * training.epochs
+        schedule = try Self.schedule(training, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
+        checkpointRelativePath = "checkpoints/job\(jobID)/\(run.name).ckpt"
+        checkpointURL = URL(fileURLWithPath: store.location.dataDirectory).appendingPathComponent(checkpointRelativePath)
+        generator = SeededGenerator(seed: UInt64(training.seed) ^ 0x9E37_79B9_7F4A_7C15)
+        epochStartState = generator.state
+    }
+
+    /// The job's learning-rate schedule in steps.
+    static func schedule(_ training: JobSpec.Training, stepsPerEpoch: Int, totalSteps: Int) throws
+        -> LearningRateSchedule
+    {
+        let rate = Float(training.learningRate)
+        let warmup = min(Int((training.warmupEpochs * Double(stepsPerEpoch)).rounded()), max(0, totalSteps - 1))
+        let base: LearningRateSchedule
+        switch training.schedule {
+        case "constant": base = .constant(rate)
+        case "step":
+            base = .step(
+                initial: rate, every: max(1, Int((training.stepEpochs * Double(stepsPerEpoch)).rounded())),
+                factor: Float(training.stepGamma))
+        case "cosine": base = .cosine(initial: rate, floor: 0, totalSteps: max(1, totalSteps - warmup))
+        default:
+            throw ServiceError.invalid("`training.schedule` is '\(training.schedule)'; use constant, step or cosine.")
+        }
+        let schedule = warmup > 0 ? LearningRateSchedule.warmup(steps: warmup, then: base) : base
+        try schedule.validate()
+        return schedule
+    }
+
+    // MARK: - Start or resume
+
+    /// Initialises from the seed, or restores the run's last checkpoint when there is one.
+    /// - Returns: A log line saying which.
+    func startOrResume() throws -> String {
+        if let record = try store.checkpoints(runID: run.id).last,
+            FileManager.default.fileExists(atPath: checkpointURL.path), record.path == checkpointRelativePath
+        {
+            try Checkpoint.removeLeftoverTemporaryFiles(near: checkpointURL)
+            let checkpoint = try Checkpoint.read(from: checkpointURL)
+            try trainer.restore(from: checkpoint)
+            epoch = checkpoint.epoch
+            position = checkpoint.dataPosition
+            if let state = checkpoint.randomState { generator = try SeededGenerator(state: state) }
+            lossSum = checkpoint.scalars["epoch_loss_sum"] ?? 0
+            epochSteps = Int(checkpoint.scalars["epoch_steps"] ?? 0)
+            epochSeconds = checkpoint.scalars["epoch_seconds"] ?? 0
+            trainSeconds = checkpoint.scalars["train_seconds"] ?? 0
+            return "resumed from \(checkpointRelativePath) at step \(trainer.step) (epoch \(epoch + 1), "
+                + "image \(position) of the epoch)"
+        }
+        network.initialize(seed: UInt64(spec.training.seed))
+        return "initialised from seed \(spec.training.seed)"
+    }
+
+    // MARK: - Training
+
+    /// Trains until the last epoch ends or `shouldStop` says stop (checked before every step).
+    /// - Parameters:
+    ///   - shouldStop: Checked before each step; true → checkpoint and return `.stopped`.
+    ///   - onStep: Called after every step.
+    ///   - progress: Receives progress about once a second and at every epoch end.
+    ///   - log: Receives a line per epoch and checkpoint.
+    /// - Returns: Whether the run finished or was stopped.
+    func train(
+        shouldStop: () -> Bool, onStep: () -> Void, progress: ((RunProgress) -> Void)?, log: (String) -> Void
+    ) throws -> Outcome {
+        let training = spec.training
+        let batch = training.batchSize
+        let samples = dataset.training
+        var images = [Float](repeating: 0, count: batch * loader.sampleCount)
+        var teacher = [Float](repeating: 0, count: batch * network.spec.outputs)
+        var labels = [Int32](repeating: -1, count: batch)
+        var lastReport = Date.distantPast
+        let invocationStart = Date()
+        var invocationSteps = 0
+        try store.startRun(id: run.id, totalSteps: totalSteps)
+        while epoch < training.epochs {
+            epochStartState = generator.state
+            var order = generator
+            let permutation = order.shuffledIndices(count: samples.count)
+            generator = order
+            while position + batch <= stepsPerEpoch * batch {
+                if shouldStop() {
+                    if checkpointedStep != trainer.step { try writeCheckpoint() }
+                    try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+                    return .stopped
+                }
+                let started = Date()
+                let chosen = permutation[position..<(position + batch)].map { samples[$0] }
+                let failures = try images.withUnsafeMutableBufferPointer {
+                    try loader.fill(digests: chosen.map(\.digest), into: $0)
+                }
+                failedDecodes += failures.count
+                for (row, sample) in chosen.enumerated() {
+                    let width = network.spec.outputs
+                    for column in 0..<width { teacher[row * width + column] = sample.teacher?[column] ?? 0 }
+                    labels[row] = Int32(sample.label.map { $0 < width ? $0 : -1 } ?? -1)
+                }
+                let rate = schedule.rate(at: trainer.step + 1)
+                let value = try images.withUnsafeBufferPointer { imagePointer in
+                    try teacher.withUnsafeBufferPointer { teacherPointer in
+                        try labels.withUnsafeBufferPointer { labelPointer in
+                            try trainer.trainStep(
+                                images: imagePointer, teacher: teacherPointer, labels: useLabels ? labelPointer : nil,
+                                learningRate: rate)
+                        }
+                    }
+                }
+                guard value.isFinite else {
+                    throw ServiceError(
+                        .runtime,
+                        "Run \(run.name): the training loss became \(value) at step \(trainer.step); lower "
+                            + "`training.learning_rate` (now \(training.learningRate)) and submit the job again.")
+                }
+                let seconds = Date().timeIntervalSince(started)
+                position += batch
+                lossSum += Double(value)
+                epochSteps += 1
+                epochSeconds += seconds
+                trainSeconds += seconds
+                invocationSteps += 1
+                onStep()
+                let endOfEpoch = position + batch > stepsPerEpoch * batch
+                if let progress, endOfEpoch || Date().timeIntervalSince(lastReport) >= 1 {
+                    lastReport = Date()
+                    let speed = Double(invocationSteps * batch) / max(1e-9, Date().timeIntervalSince(invocationStart))
+                    progress(
+                        RunProgress(
+                            runName: run.name, epoch: epoch + 1, epochs: training.epochs, step: trainer.step,
+                            totalSteps: totalSteps, loss: lossSum / Double(max(1, epochSteps)),
+                            imagesPerSecond: speed, learningRate: Double(rate),
+                            etaSeconds: Double((totalSteps - trainer.step) * batch) / max(speed, 1e-9)))
+                }
+                if !endOfEpoch && trainer.step % training.checkpointEverySteps == 0 {
+                    try writeCheckpoint()
+                    try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+                }
+            }
+            try finishEpoch(learningRate: Double(schedule.rate(at: trainer.step)), log: log)
+        }
+        return .finished
+    }
+
+    /// Evaluates, writes the epoch's metrics row, moves to the next epoch and checkpoints.
+    private func finishEpoch(learningRate: Double, log: (String) -> Void) throws {
+        let evaluation = try evaluate()
+        let meanLoss = epochSteps > 0 ? lossSum / Double(epochSteps) : nil
+        let speed = epochSeconds > 0 ? Double(epochSteps * spec.training.batchSize) / epochSeconds : nil
+        try store.recordMetrics(
+            RunMetricsRow(
+                runID: run.id, epoch: epoch + 1, step: trainer.step, trainLoss: meanLoss, evalLoss: evaluation.evalLoss,
+                meanAP: evaluation.meanAP, top1: evaluation.top1, agreement: evaluation.teacherAgreement,
+                imagesPerSecond: speed, learningRate: learningRate))
+        var line = "epoch \(epoch + 1)/\(spec.training.epochs): step \(trainer.step)/\(totalSteps)"
+        if let meanLoss { line += String(format: ", train loss %.4f", meanLoss) }
+        line += Self.describe(evaluation)
+        if let speed { line += String(format: ", %.0f images/s", speed) }
+        if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (zero-filled)" }
+        log(line)
+        epoch += 1
+        position = 0
+        lossSum = 0
+        epochSteps = 0
+        epochSeconds = 0
+        failedDecodes = 0
+        epochStartState = generator.state
+        try writeCheckpoint()
+        try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+    }
+
+    /// The run's metrics on the evaluation samples.
+    func evaluate() throws -> RunEvaluation {
+        try RunEvaluator.evaluate(
+            network: network, kind: kind, loss: trainer.loss, samples: dataset.evaluation, loader: loader)
+    }
+
+    /// Seconds spent in training steps over all invocations.
+    var secondsTrained: Double { trainSeconds }
+
+    /// Writes the checkpoint file atomically and records it (path relative to the data directory, SHA-256, size).
+    private func writeCheckpoint() throws {
+        let configuration = """
+            {"job_id":\(jobID),"run":"\(run.name)","alpha":\(run.alpha),"resolution":\(run.resolution),\
+            "outputs":\(network.spec.outputs),"optimizer":"\(spec.training.optimizer)",\
+            "batch_size":\(spec.training.batchSize),"seed":\(spec.training.seed)}
+            """
+        var checkpoint = trainer.checkpoint(
+            epoch: epoch, dataPosition: position, randomState: epochStartState, configuration: configuration)
+        checkpoint.scalars = [
+            "epoch_loss_sum": lossSum, "epoch_steps": Double(epochSteps), "epoch_seconds": epochSeconds,
+            "train_seconds": trainSeconds,
+        ]
+        do {
+            try FileManager.default.createDirectory(
+                at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ServiceError(
+                .io, "Cannot create \(checkpointURL.deletingLastPathComponent().path): \(error.localizedDescription).")
+        }
+        try checkpoint.write(to: checkpointURL)
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: checkpointURL))
+        } catch {
+            throw ServiceError(.io, "Cannot read back \(checkpointURL.path): \(error.localizedDescription).")
+        }
+        try store.recordCheckpoint(
+            runID: run.id, step: trainer.step, epoch: epoch, path: checkpointRelativePath,
+            sha256: try SHA256.hex(bytes), bytes: bytes.count)
+        checkpointedStep = trainer.step
+    }
+
+    /// ", top-1 0.81, agreement 0.93, …" for the figures that exist.
+    static func describe(_ evaluation: RunEvaluation) -> String {
+        let figures: [(String, Double?)] = [
+            ("eval loss", evaluation.evalLoss), ("top-1", evaluation.top1), ("agreement", evaluation.teacherAgreement),
+            ("mean AP", evaluation.meanAP), ("verification", evaluation.verificationAccuracy),
+            ("distance", evaluation.embeddingDistance),
+        ]
+        return figures.compactMap { name, value in value.map { String(format: ", \(name) %.4f", $0) } }.joined()
+    }
+}

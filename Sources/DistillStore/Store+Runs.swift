@@ -1,0 +1,330 @@
+// Copyright 2026 The Distill authors.
+// What a run executor writes: job and run states, per-epoch metrics rows, checkpoint records and the
+// results row of a finished run (schema.sql: jobs, runs, metrics, checkpoints, results, events).
+
+import Foundation
+internal import GRDB
+
+/// One row of the `metrics` table: a run's figures at the end of an epoch.
+public struct RunMetricsRow: Sendable, Equatable {
+    /// The run.
+    public var runID: Int64
+    /// The epoch just finished (1-based).
+    public var epoch: Int
+    /// Training steps done so far.
+    public var step: Int
+    /// Mean training loss over the epoch's steps.
+    public var trainLoss: Double?
+    /// The loss on the evaluation images that have teacher outputs.
+    public var evalLoss: Double?
+    /// Mean AP (attribute teachers).
+    public var meanAP: Double?
+    /// Top-1 accuracy against labels.
+    public var top1: Double?
+    /// Top-1 match with the teacher.
+    public var agreement: Double?
+    /// Training images per second over the epoch.
+    public var imagesPerSecond: Double?
+    /// The learning rate at the epoch's last step.
+    public var learningRate: Double?
+
+    /// Creates a row.
+    public init(
+        runID: Int64, epoch: Int, step: Int, trainLoss: Double? = nil, evalLoss: Double? = nil, meanAP: Double? = nil,
+        top1: Double? = nil, agreement: Double? = nil, imagesPerSecond: Double? = nil, learningRate: Double? = nil
+    ) {
+        self.runID = runID
+        self.epoch = epoch
+        self.step = step
+        self.trainLoss = trainLoss
+        self.evalLoss = evalLoss
+        self.meanAP = meanAP
+        self.top1 = top1
+        self.agreement = agreement
+        self.imagesPerSecond = imagesPerSecond
+        self.learningRate = learningRate
+    }
+}
+
+/// One row of the `results` table: every metric and cost of a finished run.
+public struct RunResultRow: Sendable, Equatable, Codable {
+    /// Mean AP across attributes.
+    public var meanAP: Double?
+    /// Top-1 accuracy against labels.
+    public var top1: Double?
+    /// Top-1 match with the teacher.
+    public var teacherAgreement: Double?
+    /// Mean KL(teacher ‖ student), nats.
+    public var teacherKL: Double?
+    /// Embedding: validation rate at FAR 1e-4.
+    public var verificationAccuracy: Double?
+    /// Embedding: mean squared distance to the teacher.
+    public var embeddingDistance: Double?
+    /// Parameters as the paper counts them (weights only).
+    public var parameters: Int
+    /// Parameters as deployed (batch norm folded into a bias per channel).
+    public var parametersDeployed: Int
+    /// Mult-Adds per image.
+    public var multAdds: Int
+    /// FLOPs per image.
+    public var flops: Int
+    /// Memory access per image, bytes.
+    public var memoryAccessBytes: Int
+    /// Median batch-1 latency, ms.
+    public var latencyMillisecondsBatchOne: Double?
+    /// Median batch-N latency, ms per batch.
+    public var latencyMillisecondsBatchN: Double?
+    /// N of the batch-N latency.
+    public var latencyBatch: Int?
+    /// Threads the latency was measured with.
+    public var latencyThreads: Int?
+    /// Estimated energy per image, millijoules.
+    public var energyMillijoules: Double
+    /// Wall-clock training seconds over all invocations.
+    public var trainSeconds: Double
+
+    /// Creates a row.
+    public init(
+        meanAP: Double? = nil, top1: Double? = nil, teacherAgreement: Double? = nil, teacherKL: Double? = nil,
+        verificationAccuracy: Double? = nil, embeddingDistance: Double? = nil, parameters: Int,
+        parametersDeployed: Int, multAdds: Int, flops: Int, memoryAccessBytes: Int,
+        latencyMillisecondsBatchOne: Double? = nil, latencyMillisecondsBatchN: Double? = nil, latencyBatch: Int? = nil,
+        latencyThreads: Int? = nil, energyMillijoules: Double, trainSeconds: Double
+    ) {
+        self.meanAP = meanAP
+        self.top1 = top1
+        self.teacherAgreement = teacherAgreement
+        self.teacherKL = teacherKL
+        self.verificationAccuracy = verificationAccuracy
+        self.embeddingDistance = embeddingDistance
+        self.parameters = parameters
+        self.parametersDeployed = parametersDeployed
+        self.multAdds = multAdds
+        self.flops = flops
+        self.memoryAccessBytes = memoryAccessBytes
+        self.latencyMillisecondsBatchOne = latencyMillisecondsBatchOne
+        self.latencyMillisecondsBatchN = latencyMillisecondsBatchN
+        self.latencyBatch = latencyBatch
+        self.latencyThreads = latencyThreads
+        self.energyMillijoules = energyMillijoules
+        self.trainSeconds = trainSeconds
+    }
+}
+
+/// One row of the `checkpoints` table.
+public struct CheckpointRecord: Sendable, Equatable {
+    /// Row id.
+    public var id: Int64
+    /// The run.
+    public var runID: Int64
+    /// Steps done when it was written.
+    public var step: Int
+    /// Epoch (0-based, the one in progress) when it was written.
+    public var epoch: Int
+    /// Path relative to the data directory.
+    public var path: String
+    /// SHA-256 of the file.
+    public var sha256: String
+    /// File size.
+    public var bytes: Int
+}
+
+extension Store {
+    // MARK: - Jobs
+
+    /// Marks a job running for an executor: `started_at` (first time), attempts + 1, error cleared.
+    /// - Parameter id: The job.
+    /// - Returns: The job as stored afterwards.
+    /// - Throws: `StoreError.invalidArgument` when the job already finished or was cancelled, `.notFound`.
+    @discardableResult
+    public func startJob(id: Int64) throws -> Job {
+        try write { db in
+            let job = try Store.fetchJob(db, id: id)
+            guard !job.state.isFinal else {
+                throw StoreError(
+                    .invalidArgument,
+                    "Job \(id) is already \(job.state.rawValue); only queued, paused or interrupted jobs can be run "
+                        + "(submit the job file again to train it anew).")
+            }
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'running', attempts = attempts + 1, error = NULL, finished_at = NULL,
+                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
+                    """, arguments: [id])
+            try Store.insertEvent(
+                db, jobID: id, runID: nil, level: "info", message: "started (attempt \(job.attempts + 1))")
+            return try Store.fetchJob(db, id: id)
+        }
+    }
+
+    /// Ends (or pauses) a job: its state, the error if any, `finished_at` for final states; logs it.
+    /// - Parameters:
+    ///   - id: The job.
+    ///   - state: `succeeded`, `failed` or `paused`.
+    ///   - error: The message of the error that failed it.
+    /// - Throws: `StoreError` when the database fails.
+    public func finishJob(id: Int64, state: JobState, error: String? = nil) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = ?, error = ?, lease_owner = NULL, lease_expires = NULL,
+                    finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?
+                    """, arguments: [state.rawValue, error, state.isFinal, id])
+            let message = error.map { "\(state.rawValue): \($0)" } ?? state.rawValue
+            try Store.insertEvent(
+                db, jobID: id, runID: nil, level: state == .failed ? "error" : "info", message: message)
+        }
+    }
+
+    // MARK: - Runs
+
+    /// The run with this id.
+    /// - Throws: `StoreError.notFound`.
+    public func run(id: Int64) throws -> Run {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "No run with id \(id); run `distill show JOB` to list a job's runs.")
+            }
+            return Store.run(from: row)
+        }
+    }
+
+    /// Marks a run running with its planned step count (`started_at` the first time).
+    public func startRun(id: Int64, totalSteps: Int) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET state = 'running', total_steps = ?, error = NULL,
+                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
+                    """, arguments: [totalSteps, id])
+        }
+    }
+
+    /// Records a run's position: completed epochs, steps and the fraction done.
+    public func updateRunProgress(id: Int64, epoch: Int, step: Int, totalSteps: Int) throws {
+        let progress = totalSteps > 0 ? min(1, max(0, Double(step) / Double(totalSteps))) : 0
+        try write { db in
+            try db.execute(
+                sql: "UPDATE runs SET epoch = ?, step = ?, total_steps = ?, progress = ? WHERE id = ?",
+                arguments: [epoch, step, totalSteps, progress, id])
+        }
+    }
+
+    /// Pauses or fails a run (the error recorded for `failed`).
+    public func stopRun(id: Int64, state: JobState, error: String? = nil) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET state = ?, error = ?,
+                    finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?
+                    """, arguments: [state.rawValue, error, state.isFinal, id])
+        }
+    }
+
+    /// Stores a finished run's results row and marks the run succeeded, in one transaction.
+    public func recordResult(runID: Int64, _ result: RunResultRow) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO results (run_id, mean_ap, top1, teacher_agreement, teacher_kl,
+                        verification_accuracy, embedding_distance, parameters, parameters_deployed, mult_adds, flops,
+                        memory_access_bytes, latency_ms_batch1, latency_ms_batchN, latency_batch, latency_threads,
+                        energy_mj, train_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    runID, result.meanAP, result.top1, result.teacherAgreement, result.teacherKL,
+                    result.verificationAccuracy, result.embeddingDistance, result.parameters,
+                    result.parametersDeployed, result.multAdds, result.flops, result.memoryAccessBytes,
+                    result.latencyMillisecondsBatchOne, result.latencyMillisecondsBatchN, result.latencyBatch,
+                    result.latencyThreads, result.energyMillijoules, result.trainSeconds,
+                ])
+            try db.execute(
+                sql: """
+                    UPDATE runs SET state = 'succeeded', progress = 1, error = NULL,
+                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
+                    """, arguments: [runID])
+        }
+    }
+
+    /// The results row of a run, if it finished.
+    public func result(runID: Int64) throws -> RunResultRow? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM results WHERE run_id = ?", arguments: [runID])
+            else { return nil }
+            return RunResultRow(
+                meanAP: row["mean_ap"], top1: row["top1"], teacherAgreement: row["teacher_agreement"],
+                teacherKL: row["teacher_kl"], verificationAccuracy: row["verification_accuracy"],
+                embeddingDistance: row["embedding_distance"], parameters: row["parameters"],
+                parametersDeployed: row["parameters_deployed"], multAdds: row["mult_adds"], flops: row["flops"],
+                memoryAccessBytes: row["memory_access_bytes"], latencyMillisecondsBatchOne: row["latency_ms_batch1"],
+                latencyMillisecondsBatchN: row["latency_ms_batchN"], latencyBatch: row["latency_batch"],
+                latencyThreads: row["latency_threads"], energyMillijoules: row["energy_mj"],
+                trainSeconds: row["train_seconds"])
+        }
+    }
+
+    // MARK: - Metrics
+
+    /// Writes (or replaces) a run's metrics row for an epoch.
+    public func recordMetrics(_ metrics: RunMetricsRow) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO metrics (run_id, epoch, step, train_loss, eval_loss, mean_ap, top1,
+                        agreement, images_per_sec, learning_rate)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    metrics.runID, metrics.epoch, metrics.step, metrics.trainLoss, metrics.evalLoss, metrics.meanAP,
+                    metrics.top1, metrics.agreement, metrics.imagesPerSecond, metrics.learningRate,
+                ])
+        }
+    }
+
+    /// A run's metrics rows, by epoch.
+    public func metrics(runID: Int64) throws -> [RunMetricsRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY epoch", arguments: [runID]).map {
+                row in
+                RunMetricsRow(
+                    runID: row["run_id"], epoch: row["epoch"], step: row["step"], trainLoss: row["train_loss"],
+                    evalLoss: row["eval_loss"], meanAP: row["mean_ap"], top1: row["top1"],
+                    agreement: row["agreement"], imagesPerSecond: row["images_per_sec"],
+                    learningRate: row["learning_rate"])
+            }
+        }
+    }
+
+    // MARK: - Checkpoints
+
+    /// Records a checkpoint file written for a run.
+    /// - Parameters:
+    ///   - runID: The run.
+    ///   - step: Steps done.
+    ///   - epoch: The epoch in progress (0-based).
+    ///   - path: Relative to the data directory.
+    ///   - sha256: The file's SHA-256.
+    ///   - bytes: The file's size.
+    public func recordCheckpoint(runID: Int64, step: Int, epoch: Int, path: String, sha256: String, bytes: Int)
+        throws
+    {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO checkpoints (run_id, step, epoch, path, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [runID, step, epoch, path, sha256, bytes])
+        }
+    }
+
+    /// A run's checkpoint records, oldest first.
+    public func checkpoints(runID: Int64) throws -> [CheckpointRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id", arguments: [runID]).map
+            { row in
+                CheckpointRecord(
+                    id: row["id"], runID: row["run_id"], step: row["step"], epoch: row["epoch"], path: row["path"],
+                    sha256: row["sha256"], bytes: row["bytes"])
+            }
+        }
+    }
+}

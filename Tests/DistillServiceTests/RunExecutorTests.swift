@@ -1,0 +1,196 @@
+// Copyright 2026 The Distill authors.
+
+import DistillData
+import DistillEngine
+import DistillModels
+import DistillService
+import DistillStore
+import Foundation
+import Testing
+
+/// A tiny real job: 64 Fashion-MNIST training and 32 test images as PNG files, a label-derived logits teacher
+/// for all 96, labels.csv (train rows give hard labels, test rows are the evaluation set), α 0.25 at 32x32,
+/// 2 epochs of batch 16 (4 steps each).
+struct RunFixture {
+    let directory: String
+    let store: Store
+    let images: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "distill-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory + "/distill.db")
+        images = directory + "/fm"
+        let summary = try FashionMNIST.export(to: images, split: .all, limit: 64)
+        let text = try String(contentsOfFile: summary.labelsPath, encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        let kept = lines.filter { $0.contains(",train,") } + lines.filter { $0.contains(",test,") }.prefix(32)
+        try (([header] + kept).joined(separator: "\n") + "\n").write(
+            toFile: directory + "/labels.csv", atomically: true, encoding: .utf8)
+        var urls: [String] = []
+        var values: [Float] = []
+        for line in kept {
+            let fields = line.split(separator: ",")
+            guard let label = Int(fields[2]) else { throw ServiceError(.invalidArgument, "bad fixture line \(line)") }
+            urls.append(String(fields[0]))
+            values += (0..<10).map { $0 == label ? 5 : -1 }
+        }
+        try store.importTeacher(
+            name: "fm", kind: .logits, table: TeacherTable(urls: urls, values: values, dimension: 10),
+            sourceFile: nil, replace: false)
+    }
+
+    /// Submits a job file with these extra `images:` and `training:` lines.
+    func submit(images extraImages: String = "", training extraTraining: String = "") throws -> Job {
+        let yaml = """
+            name: tiny
+            teacher: fm
+            images:
+              allow_file_roots: [\(images)]
+            \(extraImages)
+            evaluation:
+              labels: labels.csv
+            students:
+              alpha: 0.25
+              resolution: 32
+            training:
+              epochs: 2
+              batch_size: 16
+              optimizer: sgd
+              learning_rate: 0.05
+              hard_weight: 0.5
+              threads: 1
+              checkpoint_every_steps: 3
+            \(extraTraining)
+
+            """
+        let path = directory + "/job-\(UUID().uuidString).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try JobSubmitter(store: store).submit(file: path)
+    }
+
+    func executor(maxSteps: Int? = nil) -> RunExecutor {
+        var options = RunExecutor.Options()
+        options.maxSteps = maxSteps
+        options.latencyRepeats = 2
+        return RunExecutor(store: store, options: options)
+    }
+
+    func checkpoint(_ record: CheckpointRecord) throws -> Checkpoint {
+        try Checkpoint.read(from: URL(fileURLWithPath: store.location.dataDirectory + "/" + record.path))
+    }
+}
+
+@Suite("distill run: the run executor on a tiny real Fashion-MNIST job", .serialized)
+struct RunExecutorTests {
+    @Test("a job trains to succeeded runs with a results row, metrics per epoch and a recorded checkpoint")
+    func trainsJob() throws {
+        let fixture = try RunFixture()
+        let job = try fixture.submit()
+        let summary = try fixture.executor().execute(jobID: job.id)
+        #expect(summary.state == .succeeded)
+        #expect(summary.trainingImages == 64 && summary.evaluationImages == 32)
+        #expect(summary.stepsThisInvocation == 8)
+        let store = fixture.store
+        #expect(try store.job(id: job.id).state == .succeeded)
+        let runs = try store.runs(jobID: job.id)
+        #expect(runs.count == 1)
+        let run = try #require(runs.first)
+        #expect(run.state == .succeeded && run.step == 8 && run.totalSteps == 8 && run.epoch == 2)
+        #expect(run.progress == 1)
+
+        let result = try #require(try store.result(runID: run.id))
+        let top1 = try #require(result.top1)
+        #expect((0...1).contains(top1))
+        #expect(result.teacherAgreement.map { (0...1).contains($0) } == true)
+        let costs = CostReport(spec: try MobileNetSpec(alpha: 0.25, resolution: 32, outputs: 10)).total
+        #expect(result.multAdds == costs.multiplyAdds)
+        #expect(result.parameters == costs.paperParameters && result.flops == costs.flops)
+        #expect(result.latencyMillisecondsBatchOne.map { $0 > 0 } == true && result.latencyBatch == 16)
+        #expect(result.energyMillijoules > 0 && result.trainSeconds > 0)
+
+        let metrics = try store.metrics(runID: run.id)
+        #expect(metrics.map(\.epoch) == [1, 2])
+        #expect(metrics.map(\.step) == [4, 8])
+        #expect(metrics.allSatisfy { $0.trainLoss.map(\.isFinite) == true && $0.top1 != nil })
+
+        let checkpoints = try store.checkpoints(runID: run.id)
+        // Step 3 (checkpoint_every_steps), the end of epoch 1 (step 4), step 6, the end of epoch 2 (step 8).
+        #expect(checkpoints.map(\.step) == [3, 4, 6, 8])
+        let last = try #require(checkpoints.last)
+        #expect(last.path == "checkpoints/job\(job.id)/alpha0.25-res32.ckpt")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: store.location.dataDirectory + "/" + last.path)))
+        #expect(bytes.count == last.bytes)
+        #expect(try SHA256.hex(bytes) == last.sha256)
+        #expect(try fixture.checkpoint(last).step == 8)
+
+        let events = try store.events(jobID: job.id).map(\.message)
+        #expect(events.contains { $0.hasPrefix("alpha0.25-res32: succeeded: top-1 ") })
+        #expect(events.last == "succeeded")
+
+        #expect {
+            try fixture.executor().execute(jobID: job.id)
+        } throws: { error in
+            (error as? StoreError)?.message
+                == "Job \(job.id) is already succeeded; only queued, paused or interrupted jobs can be run "
+                + "(submit the job file again to train it anew)."
+        }
+    }
+
+    @Test("--max-steps pauses with a checkpoint; the next invocation resumes and ends where an uninterrupted run does")
+    func resumes() throws {
+        let fixture = try RunFixture()
+        let store = fixture.store
+        let interrupted = try fixture.submit()
+        let first = try fixture.executor(maxSteps: 3).execute(jobID: interrupted.id)
+        #expect(first.state == .paused && first.stepsThisInvocation == 3)
+        let paused = try #require(try store.runs(jobID: interrupted.id).first)
+        #expect(paused.state == .paused && paused.step == 3)
+        #expect(try store.job(id: interrupted.id).state == .paused)
+        #expect(try store.checkpoints(runID: paused.id).map(\.step) == [3])
+
+        let second = try fixture.executor().execute(jobID: interrupted.id)
+        #expect(second.state == .succeeded)
+        #expect(first.stepsThisInvocation + second.stepsThisInvocation == 8)
+        let resumed = try #require(try store.runs(jobID: interrupted.id).first)
+        #expect(resumed.state == .succeeded && resumed.step == resumed.totalSteps)
+        #expect(try store.job(id: interrupted.id).attempts == 2)
+        #expect(
+            try store.events(jobID: interrupted.id).contains {
+                $0.message.contains("resumed from checkpoints/job\(interrupted.id)/alpha0.25-res32.ckpt at step 3")
+            })
+
+        // The same job trained without interruption ends with the same weights, statistics and optimizer state.
+        let straight = try fixture.submit()
+        #expect(try fixture.executor().execute(jobID: straight.id).state == .succeeded)
+        let straightRun = try #require(try store.runs(jobID: straight.id).first)
+        let a = try fixture.checkpoint(try #require(try store.checkpoints(runID: resumed.id).last))
+        let b = try fixture.checkpoint(try #require(try store.checkpoints(runID: straightRun.id).last))
+        #expect(a.step == 8 && b.step == 8)
+        #expect(a.tensors == b.tensors)
+        #expect(try store.metrics(runID: resumed.id).map(\.trainLoss) == store.metrics(runID: straightRun.id).map(\.trainLoss))
+    }
+
+    @Test("too few usable training images fail the job with the reason recorded")
+    func failsOnMissingImages() throws {
+        let fixture = try RunFixture()
+        // Delete half of the training images: 32 of 64 usable (50%) is below the required 75%.
+        for index in 0..<32 {
+            try FileManager.default.removeItem(atPath: fixture.images + String(format: "/train/%05d.png", index))
+        }
+        let job = try fixture.submit(images: "  min_fetched_fraction: 0.75")
+        let message =
+            "Only 32 of 64 training images are usable (fetched, with teacher outputs): 50.0%; the job needs at "
+            + "least 75.0% (`images.min_fetched_fraction`). See why with `distill images --failed`."
+        #expect {
+            try fixture.executor().execute(jobID: job.id)
+        } throws: { error in
+            (error as? ServiceError)?.message == message
+        }
+        let failed = try fixture.store.job(id: job.id)
+        #expect(failed.state == .failed && failed.error == message && failed.finishedAt != nil)
+        #expect(try fixture.store.events(jobID: job.id).last?.message == "failed: " + message)
+        #expect(try fixture.store.runs(jobID: job.id).allSatisfy { $0.state == .queued })
+    }
+}
