@@ -39,7 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads \(threads) is outside 1…1024.") }
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads \(threads) is outside 1…1024.")
+        }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps \(maxSteps) must be at least 1.") }
     }
 
@@ -67,7 +69,8 @@ struct RunCommand: AsyncParsableCommand {
     /// One progress line: run, epoch, step, loss, speed, ETA.
     static func line(_ progress: RunProgress) -> String {
         "\(progress.runName)  epoch \(progress.epoch)/\(progress.epochs)  step \(progress.step)/\(progress.totalSteps)  "
-            + String(format: "loss %.4f  %.0f img/s  lr %.5f  ETA %.0f s", progress.loss, progress.imagesPerSecond,
+            + String(
+                format: "loss %.4f  %.0f img/s  lr %.5f  ETA %.0f s", progress.loss, progress.imagesPerSecond,
                 progress.learningRate, progress.etaSeconds.rounded(.up))
     }
 

@@ -306,6 +306,7 @@ extension Store {
     ///   - path: Relative to the data directory.
     ///   - sha256: The file's SHA-256.
     ///   - bytes: The file's size.
+    /// - Throws: `StoreError.database` when the write fails.
     public func recordCheckpoint(runID: Int64, step: Int, epoch: Int, path: String, sha256: String, bytes: Int)
         throws
     {

@@ -169,7 +169,9 @@ struct RunExecutorTests {
         let b = try fixture.checkpoint(try #require(try store.checkpoints(runID: straightRun.id).last))
         #expect(a.step == 8 && b.step == 8)
         #expect(a.tensors == b.tensors)
-        #expect(try store.metrics(runID: resumed.id).map(\.trainLoss) == store.metrics(runID: straightRun.id).map(\.trainLoss))
+        #expect(
+            try store.metrics(runID: resumed.id).map(\.trainLoss)
+                == store.metrics(runID: straightRun.id).map(\.trainLoss))
     }
 
     @Test("too few usable training images fail the job with the reason recorded")

@@ -38,7 +38,8 @@ public struct EvaluationLabels: Sendable, Equatable {
     /// - Throws: `ServiceError.invalidArgument` naming the file, the line and the bad value.
     public static func read(path: String) throws -> EvaluationLabels {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceError.invalid("Cannot read the labels file \(path); check `evaluation.labels` in the job file.")
+            throw ServiceError.invalid(
+                "Cannot read the labels file \(path); check `evaluation.labels` in the job file.")
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }

@@ -63,7 +63,8 @@ public struct RunDataset: Sendable {
             var generator = SeededGenerator(seed: UInt64(spec.training.seed))
             var shuffled = candidates
             generator.shuffle(&shuffled)
-            let held = min(max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
+            let held = min(
+                max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
                 max(0, shuffled.count - 1))
             let heldOut = Set(shuffled.prefix(held))
             evaluationURLs = candidates.filter { heldOut.contains($0) }

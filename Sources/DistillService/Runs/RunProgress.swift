@@ -5,7 +5,7 @@ import DistillStore
 
 /// Where a training run is, reported about once a second and at every epoch end.
 public struct RunProgress: Sendable, Equatable {
-    /// The run's name, e.g. `alpha0.25-res32`.
+    /// The run's name, such as `alpha0.25-res32`.
     public var runName: String
     /// The epoch in progress, 1-based.
     public var epoch: Int

@@ -60,7 +60,8 @@ final class RunSession {
             throw ServiceError.invalid("`students.activation` is '\(spec.students.activation)'; use relu or relu6.")
         }
         let modelSpec = try MobileNetSpec(alpha: run.alpha, resolution: run.resolution, outputs: teacher.dimension)
-        network = try MobileNet(spec: modelSpec, batch: training.batchSize, options: MobileNetOptions(activation: activation))
+        network = try MobileNet(
+            spec: modelSpec, batch: training.batchSize, options: MobileNetOptions(activation: activation))
         let loss: any DistillationLoss
         switch teacher.kind {
         case .logits:
@@ -82,13 +83,15 @@ final class RunSession {
             throw ServiceError.invalid("`training.optimizer` is '\(training.optimizer)'; use rmsprop, sgd or adam.")
         }
         trainer = try MobileNetTrainer(network: network, loss: loss, optimizer: optimizer)
-        loader = try ImageBatchLoader(cache: ImageCache(dataDirectory: store.location.dataDirectory),
+        loader = try ImageBatchLoader(
+            cache: ImageCache(dataDirectory: store.location.dataDirectory),
             resolution: run.resolution, threads: loaderThreads)
         stepsPerEpoch = dataset.training.count / training.batchSize
         totalSteps = stepsPerEpoch * training.epochs
         schedule = try Self.schedule(training, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
         checkpointRelativePath = "checkpoints/job\(jobID)/\(run.name).ckpt"
-        checkpointURL = URL(fileURLWithPath: store.location.dataDirectory).appendingPathComponent(checkpointRelativePath)
+        checkpointURL = URL(fileURLWithPath: store.location.dataDirectory).appendingPathComponent(
+            checkpointRelativePath)
         generator = SeededGenerator(seed: UInt64(training.seed) ^ 0x9E37_79B9_7F4A_7C15)
         epochStartState = generator.state
     }
@@ -149,6 +152,7 @@ final class RunSession {
     ///   - progress: Receives progress about once a second and at every epoch end.
     ///   - log: Receives a line per epoch and checkpoint.
     /// - Returns: Whether the run finished or was stopped.
+    /// - Throws: `EngineError` from oneDNN, `ServiceError` for a diverged loss, store and checkpoint errors.
     func train(
         shouldStop: () -> Bool, onStep: () -> Void, progress: ((RunProgress) -> Void)?, log: (String) -> Void
     ) throws -> Outcome {

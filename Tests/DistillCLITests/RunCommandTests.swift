@@ -1,0 +1,124 @@
+// Copyright 2026 The Distill authors.
+
+import DistillStore
+import Foundation
+import Testing
+
+@Suite("distill run through the real binary", .serialized)
+struct RunCommandTests {
+    let sandbox: Sandbox
+
+    init() throws {
+        sandbox = try Sandbox()
+    }
+
+    /// Exports 48 + 48 Fashion-MNIST images, imports a label-derived logits teacher for all of them and
+    /// submits a job (α 0.25 at 32x32, batch 16, labels = the data set's labels.csv: test rows evaluate).
+    func submitJob(epochs: Int) throws {
+        let export = try sandbox.run(["dataset", "fashion-mnist", "--out", "fm", "--split", "all", "--limit", "48"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let labels = try String(contentsOfFile: sandbox.directory.path + "/fm/labels.csv", encoding: .utf8)
+        var teacher = "url," + (0..<10).map { "c\($0)" }.joined(separator: ",") + "\n"
+        for line in labels.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            let label = Int(fields[2]) ?? -1
+            teacher += fields[0] + "," + (0..<10).map { $0 == label ? "5" : "-1" }.joined(separator: ",") + "\n"
+        }
+        try sandbox.write(teacher, to: "teacher.csv")
+        #expect(try sandbox.run(["teacher", "import", "fm", "--kind", "logits", "--file", "teacher.csv"]).status == 0)
+        try sandbox.write(
+            """
+            name: cli-run
+            teacher: fm
+            images:
+              allow_file_roots: [fm]
+            evaluation:
+              labels: fm/labels.csv
+            students:
+              alpha: 0.25
+              resolution: 32
+            training:
+              epochs: \(epochs)
+              batch_size: 16
+              optimizer: sgd
+              learning_rate: 0.05
+              threads: 1
+
+            """, to: "job.yaml")
+        let submit = try sandbox.run(["submit", "job.yaml"])
+        #expect(submit.stdout == "Submitted job 1 'cli-run' with 1 run(s).\n", "\(submit.stderr)")
+    }
+
+    @Test("run --max-steps pauses, run again finishes with results, a finished job is refused (exit 2)")
+    func runPauseResumeFinish() throws {
+        try submitJob(epochs: 2)
+        let paused = try sandbox.run(["run", "1", "--max-steps", "2"])
+        #expect(paused.status == 0, "\(paused.stderr)")
+        #expect(
+            paused.stdout.hasPrefix(
+                "Job 1 paused: 2 training step(s) in this invocation; 48 training and 48 evaluation images."))
+        #expect(paused.stdout.contains("alpha0.25-res32  paused  2/6"))
+        #expect(paused.stderr.contains("alpha0.25-res32  epoch 1/2  step 1/6  loss "))
+        #expect(
+            paused.stderr.contains(
+                "alpha0.25-res32: paused at step 2/6, checkpoint checkpoints/job1/alpha0.25-res32.ckpt"))
+
+        let finished = try sandbox.run(["run", "1", "--json", "--quiet"])
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(finished.stderr.isEmpty)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(finished.stdout.utf8)) as? [String: Any])
+        #expect(summary["state"] as? String == "succeeded")
+        #expect(summary["steps_this_invocation"] as? Int == 4)
+        let runs = try #require(summary["runs"] as? [[String: Any]])
+        let result = try #require(runs.first?["result"] as? [String: Any])
+        let top1 = try #require(result["top1"] as? Double)
+        #expect((0...1).contains(top1))
+        #expect(result["mult_adds"] as? Int == 834_688)
+
+        let again = try sandbox.run(["run", "1"])
+        #expect(again.status == 2)
+        #expect(
+            again.stderr
+                == "error: Job 1 is already succeeded; only queued, paused or interrupted jobs can be run "
+                + "(submit the job file again to train it anew).\n")
+        #expect(try sandbox.run(["run", "9"]).stderr == "error: No job with id 9; run `distill jobs` to list them.\n")
+
+        let csv = try sandbox.run(["results", "--job", "1", "--format", "csv"])
+        #expect(csv.stdout.contains(",alpha0.25-res32,mobilenet_v1,0.25,32,succeeded,"))
+        let logs = try sandbox.run(["logs", "1"])
+        #expect(logs.stdout.contains("paused at step 2/6"))
+        #expect(logs.stdout.contains("resumed from checkpoints/job1/alpha0.25-res32.ckpt at step 2"))
+    }
+
+    @Test("SIGINT during training checkpoints, marks the run paused and exits 0")
+    func interruptPauses() throws {
+        try submitJob(epochs: 500)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
+        process.arguments = ["run", "1", "--quiet"]
+        process.currentDirectoryURL = sandbox.directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["DISTILL_DB"] = sandbox.database
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until training started (the run's first log line), then interrupt.
+        let store = try Store(path: sandbox.database)
+        var started = false
+        for _ in 0..<600 where !started && process.isRunning {
+            started = try store.events(jobID: 1).contains { $0.message.contains("initialised from seed") }
+            if !started { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(started)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let run = try #require(try store.runs(jobID: 1).first)
+        #expect(run.state == .paused)
+        #expect(try store.job(id: 1).state == .paused)
+        let checkpoint = try #require(try store.checkpoints(runID: run.id).last)
+        #expect(checkpoint.step == run.step)
+        #expect(FileManager.default.fileExists(atPath: sandbox.database + ".data/" + checkpoint.path))
+    }
+}
