@@ -61,7 +61,10 @@ final class RunSession {
         }
         let modelSpec = try MobileNetSpec(alpha: run.alpha, resolution: run.resolution, outputs: teacher.dimension)
         network = try MobileNet(
-            spec: modelSpec, batch: training.batchSize, options: MobileNetOptions(activation: activation))
+            spec: modelSpec, batch: training.batchSize,
+            options: MobileNetOptions(
+                activation: activation,
+                batchNormMomentum: Self.batchNormMomentum(stepsPerEpoch: dataset.training.count / training.batchSize)))
         let loss: any DistillationLoss
         switch teacher.kind {
         case .logits:
@@ -94,6 +97,14 @@ final class RunSession {
             checkpointRelativePath)
         generator = SeededGenerator(seed: UInt64(training.seed) ^ 0x9E37_79B9_7F4A_7C15)
         epochStartState = generator.state
+    }
+
+    /// The batch-norm running-statistics momentum: Keras's 0.99 (an average over ~100 steps) for epochs of at
+    /// least 1000 steps, shorter averages (down to 0.9, ~10 steps) for short epochs, so the statistics that
+    /// evaluation uses follow the weights within a tenth of an epoch.
+    static func batchNormMomentum(stepsPerEpoch: Int) -> Float {
+        let horizon = min(100, max(10, Double(stepsPerEpoch) / 10))
+        return Float(1 - 1 / horizon)
     }
 
     /// The job's learning-rate schedule in steps.
