@@ -16,7 +16,14 @@ struct RunFixture {
     let store: Store
     let images: String
 
-    init() throws {
+    let kind: TeacherKind
+
+    /// Exports the images and imports the teacher.
+    /// - Parameter kind: `logits` (5 for the class, −1 elsewhere), `attributes` (±4 for the 14 attribute
+    ///   columns) or `embedding` (an 8-wide vector per class).
+    /// - Throws: When the export or the import fails.
+    init(kind: TeacherKind = .logits) throws {
+        self.kind = kind
         directory = NSTemporaryDirectory() + "distill-run-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try Store(path: directory + "/distill.db")
@@ -34,15 +41,20 @@ struct RunFixture {
             let fields = line.split(separator: ",")
             guard let label = Int(fields[2]) else { throw ServiceError(.invalidArgument, "bad fixture line \(line)") }
             urls.append(String(fields[0]))
-            values += (0..<10).map { $0 == label ? 5 : -1 }
+            switch kind {
+            case .logits: values += (0..<10).map { $0 == label ? 5 : -1 }
+            case .attributes: values += FashionMNIST.attributes(ofClass: label).map { $0 == 1 ? 4 : -4 }
+            case .embedding: values += (0..<8).map { $0 == label % 8 ? 1 : ($0 == (label * 3 + 1) % 8 ? 0.5 : 0) }
+            }
         }
+        let dimension = [TeacherKind.logits: 10, .attributes: 14, .embedding: 8][kind] ?? 10
         try store.importTeacher(
-            name: "fm", kind: .logits, table: TeacherTable(urls: urls, values: values, dimension: 10),
+            name: "fm", kind: kind, table: TeacherTable(urls: urls, values: values, dimension: dimension),
             sourceFile: nil, replace: false)
     }
 
-    /// Submits a job file with these extra `images:` and `training:` lines.
-    func submit(images extraImages: String = "", training extraTraining: String = "") throws -> Job {
+    /// Submits a job file with these extra `images:` lines and epochs.
+    func submit(images extraImages: String = "", epochs: Int = 2) throws -> Job {
         let yaml = """
             name: tiny
             teacher: fm
@@ -55,14 +67,13 @@ struct RunFixture {
               alpha: 0.25
               resolution: 32
             training:
-              epochs: 2
+              epochs: \(epochs)
               batch_size: 16
               optimizer: sgd
               learning_rate: 0.05
-              hard_weight: 0.5
+              hard_weight: \(kind == .logits ? 0.5 : 0)
               threads: 1
               checkpoint_every_steps: 3
-            \(extraTraining)
 
             """
         let path = directory + "/job-\(UUID().uuidString).yaml"
@@ -194,5 +205,26 @@ struct RunExecutorTests {
         #expect(failed.state == .failed && failed.error == message && failed.finishedAt != nil)
         #expect(try fixture.store.events(jobID: job.id).last?.message == "failed: " + message)
         #expect(try fixture.store.runs(jobID: job.id).allSatisfy { $0.state == .queued })
+    }
+
+    @Test(
+        "attribute and embedding teachers train and are scored by their own metrics",
+        arguments: [TeacherKind.attributes, .embedding])
+    func otherKinds(kind: TeacherKind) throws {
+        let fixture = try RunFixture(kind: kind)
+        let job = try fixture.submit(epochs: 1)
+        #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
+        let run = try #require(try fixture.store.runs(jobID: job.id).first)
+        let result = try #require(try fixture.store.result(runID: run.id))
+        #expect(result.top1 == nil && result.teacherAgreement == nil)
+        if kind == .attributes {
+            #expect(result.meanAP.map { (0...1).contains($0) } == true)
+            #expect(result.verificationAccuracy == nil)
+        } else {
+            #expect(result.verificationAccuracy.map { (0...1).contains($0) } == true)
+            #expect(result.embeddingDistance.map { $0 >= 0 && $0.isFinite } == true)
+            #expect(result.meanAP == nil)
+        }
+        #expect(try fixture.store.metrics(runID: run.id).count == 1)
     }
 }
