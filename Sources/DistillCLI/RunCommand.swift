@@ -83,7 +83,8 @@ struct RunCommand: AsyncParsableCommand {
             let result = run.result
             func figure(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
             return [
-                run.name, run.state.rawValue, "\(run.step)/\(run.totalSteps)", figure(result?.top1),
+                run.name, run.state.rawValue, run.totalSteps > 0 ? "\(run.step)/\(run.totalSteps)" : "-",
+                figure(result?.top1),
                 figure(result?.teacherAgreement), figure(result?.meanAP),
                 result.map { String(format: "%.2f", Double($0.multAdds) / 1e6) } ?? "-",
                 result?.latencyMillisecondsBatchOne.map { String(format: "%.3f", $0) } ?? "-",

@@ -90,8 +90,8 @@ struct RunCommandTests {
         #expect(logs.stdout.contains("resumed from checkpoints/job1/alpha0.25-res32.ckpt at step 2"))
     }
 
-    @Test("SIGINT during training checkpoints, marks the run paused and exits 0")
-    func interruptPauses() throws {
+    /// Starts `distill run 1 --quiet` on a long job and returns once its run has started training.
+    func startLongRun() throws -> (Process, Store) {
         try submitJob(epochs: 500)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DistillBinary.path)
@@ -103,7 +103,7 @@ struct RunCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until training started (the run's first log line), then interrupt.
+        // Wait until training started (the run's first log line).
         let store = try Store(path: sandbox.database)
         var started = false
         for _ in 0..<600 where !started && process.isRunning {
@@ -111,6 +111,12 @@ struct RunCommandTests {
             if !started { Thread.sleep(forTimeInterval: 0.1) }
         }
         #expect(started)
+        return (process, store)
+    }
+
+    @Test("SIGINT during training checkpoints, marks the run paused and exits 0")
+    func interruptPauses() throws {
+        let (process, store) = try startLongRun()
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -120,5 +126,17 @@ struct RunCommandTests {
         let checkpoint = try #require(try store.checkpoints(runID: run.id).last)
         #expect(checkpoint.step == run.step)
         #expect(FileManager.default.fileExists(atPath: sandbox.database + ".data/" + checkpoint.path))
+    }
+
+    @Test("distill cancel from another process stops a running distill run; the job stays cancelled")
+    func cancelStops() throws {
+        let (process, store) = try startLongRun()
+        let cancel = try sandbox.run(["cancel", "1"])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try store.job(id: 1).state == .cancelled)
+        #expect(try store.runs(jobID: 1).first?.state == .cancelled)
+        #expect(try store.events(jobID: 1).contains { $0.message.contains("stopped (job cancelled) at step") })
     }
 }

@@ -49,7 +49,8 @@ public final class RunExecutor {
 
     /// Trains every run of a job that has not succeeded, in grid order, and records the results.
     /// - Parameter jobID: The job.
-    /// - Returns: What happened; the job is `succeeded`, or `paused` when stopped early.
+    /// - Returns: What happened; the job is `succeeded`, `paused` when stopped early, or `cancelled` when
+    ///   `distill cancel` cancelled it meanwhile (the current run stops at its next step, with a checkpoint).
     /// - Throws: `StoreError.invalidArgument` for a finished or cancelled job (`.notFound` for none); any error
     ///   while working, after recording it: the job and the current run become `failed` with its message.
     public func execute(jobID: Int64) throws -> RunExecutionSummary {
@@ -74,7 +75,18 @@ public final class RunExecutor {
             var stepsTaken = 0
             var outcomes: [RunOutcome] = []
             var stopped = false
+            // `distill cancel` from another process: looked for at most once a second and between runs.
+            var cancelled = false
+            var lastCancelCheck = Date.distantPast
+            func checkCancelled() -> Bool {
+                if !cancelled, Date().timeIntervalSince(lastCancelCheck) >= 1 {
+                    lastCancelCheck = Date()
+                    cancelled = (try? store.job(id: jobID).state) == .cancelled
+                }
+                return cancelled
+            }
             for run in try store.runs(jobID: jobID) {
+                if !stopped, checkCancelled() { stopped = true }
                 if run.state == .succeeded || stopped {
                     outcomes.append(
                         RunOutcome(
@@ -94,18 +106,23 @@ public final class RunExecutor {
                 let maxSteps = options.maxSteps
                 let shouldStop = options.shouldStop
                 let outcome = try session.train(
-                    shouldStop: { (maxSteps.map { stepsTaken >= $0 } ?? false) || (shouldStop?() ?? false) },
+                    shouldStop: {
+                        (maxSteps.map { stepsTaken >= $0 } ?? false) || (shouldStop?() ?? false) || checkCancelled()
+                    },
                     onStep: { stepsTaken += 1 }, progress: options.progress.map { callback in { callback($0) } },
                     log: { self.log(jobID, run.id, "\(run.name): \($0)") })
                 if outcome == .stopped {
-                    try store.stopRun(id: run.id, state: .paused)
+                    // A cancelled job's runs were already marked cancelled by `distill cancel`.
+                    if !cancelled { try store.stopRun(id: run.id, state: .paused) }
                     log(
                         jobID, run.id,
-                        "\(run.name): paused at step \(session.trainer.step)/\(session.totalSteps), checkpoint "
+                        "\(run.name): \(cancelled ? "stopped (job cancelled)" : "paused") at step "
+                            + "\(session.trainer.step)/\(session.totalSteps), checkpoint "
                             + session.checkpointRelativePath)
                     outcomes.append(
                         RunOutcome(
-                            runID: run.id, name: run.name, state: .paused, step: session.trainer.step,
+                            runID: run.id, name: run.name, state: cancelled ? .cancelled : .paused,
+                            step: session.trainer.step,
                             totalSteps: session.totalSteps, result: nil))
                     stopped = true
                     currentRun = nil
@@ -120,8 +137,8 @@ public final class RunExecutor {
                         totalSteps: session.totalSteps, result: result))
                 currentRun = nil
             }
-            let state: JobState = stopped ? .paused : .succeeded
-            try store.finishJob(id: jobID, state: state)
+            let state: JobState = cancelled ? .cancelled : stopped ? .paused : .succeeded
+            if !cancelled { try store.finishJob(id: jobID, state: state) }
             return RunExecutionSummary(
                 jobID: jobID, state: state, stepsThisInvocation: stepsTaken, trainingImages: dataset.training.count,
                 evaluationImages: dataset.evaluation.count, runs: outcomes)
