@@ -139,4 +139,28 @@ struct RunCommandTests {
         #expect(try store.runs(jobID: 1).first?.state == .cancelled)
         #expect(try store.events(jobID: 1).contains { $0.message.contains("stopped (job cancelled) at step") })
     }
+
+    @Test("after kill -9 the job is still running; distill run again resumes from its last checkpoint")
+    func killResumes() throws {
+        let (process, store) = try startLongRun()
+        var checkpoints: [CheckpointRecord] = []
+        for _ in 0..<600 where checkpoints.isEmpty && process.isRunning {
+            checkpoints = try store.checkpoints(runID: 1)
+            if checkpoints.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(try store.job(id: 1).state == .running)
+        let last = try #require(try store.checkpoints(runID: 1).last)
+        let again = try sandbox.run(["run", "1", "--max-steps", "1"])
+        #expect(again.status == 0, "\(again.stderr)")
+        // The file is written before its row, so a kill in between leaves a file one epoch (3 steps) newer.
+        let marker = "alpha0.25-res32: resumed from checkpoints/job1/alpha0.25-res32.ckpt at step "
+        let resumedAt = again.stderr.components(separatedBy: marker).dropFirst().first
+            .flatMap { Int($0.prefix { $0.isNumber }) }
+        #expect(resumedAt == last.step || resumedAt == last.step + 3, "\(again.stderr)")
+        #expect(try store.runs(jobID: 1).first?.step == resumedAt.map { $0 + 1 })
+        #expect(try store.job(id: 1).state == .paused && store.job(id: 1).attempts == 2)
+    }
 }
