@@ -56,9 +56,15 @@ struct RunCommand: AsyncParsableCommand {
         options.shouldStop = { stop.isRequested }
         let quiet = quiet
         let fetchLine = ProgressLine(enabled: !quiet)
-        options.fetchProgress = { fetchLine.show($0) }
+        let fetchShown = StopRequest()
+        let fetchEnded = StopRequest()
+        options.fetchProgress = {
+            _ = fetchShown.request()
+            fetchLine.show($0)
+        }
         options.log = { line in
-            fetchLine.finish()
+            // Ends the fetch progress line (rewritten in place on a terminal) once, before the next log line.
+            if fetchShown.isRequested && fetchEnded.request() { fetchLine.finish() }
             if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         if !quiet { options.progress = { FileHandle.standardError.write(Data((RunCommand.line($0) + "\n").utf8)) } }
@@ -109,15 +115,23 @@ final class StopRequest: @unchecked Sendable {
         return requested
     }
 
+    /// Sets the flag.
+    /// - Returns: Whether it was not set before (true exactly once).
+    func request() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let first = !requested
+        requested = true
+        return first
+    }
+
     /// Routes SIGINT and SIGTERM here instead of terminating the process.
     func install() -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
-                lock.lock()
-                requested = true
-                lock.unlock()
+                _ = request()
                 FileHandle.standardError.write(Data("stopping: checkpointing the current run…\n".utf8))
             }
             source.resume()
