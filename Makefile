@@ -32,7 +32,9 @@ release: deps
 test: deps
 	@./scripts/loc.sh
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log
+	@n=$$(grep -oE 'Test run with [0-9]+ tests' .build/test.log | grep -oE '[0-9]+' | tail -n 1); \
+	  echo "tests: $${n:-0} passed, 0 failed"
 
 # swift-format with the checked-in .swift-format (STYLE.md's rules).
 lint:
