@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillStore
 import DistillTestSupport
 import Foundation
 import Testing
@@ -27,7 +28,9 @@ struct FetchCommandTests {
         try #require(export.status == 0, "\(export.stderr)")
         let server = try LoopbackServer(root: sandbox.directory.appendingPathComponent("fm/test").path)
         let names = (0..<240).map { String(format: "%05d.png", $0) }
-        try sandbox.write(names.map { server.url("/slow/40/\($0)") }.joined(separator: "\n") + "\n", to: "urls.txt")
+        // 100 ms per response at 4 in flight: the first fetch needs ≥ 6 s, far longer than the first
+        // committed batch (≤ 0.5 s), so the kill always lands mid-way even on a loaded machine.
+        try sandbox.write(names.map { server.url("/slow/100/\($0)") }.joined(separator: "\n") + "\n", to: "urls.txt")
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DistillBinary.path)
@@ -39,12 +42,17 @@ struct FetchCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until some outcomes are committed, then kill -9.
+        // Wait until some outcomes are committed (read straight from the database: polling through
+        // another process would be too slow under load), then kill -9.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let fetched = try sandbox.run(["images", "--status", "fetched", "--limit", "1", "--json"])
-            if fetched.stdout.contains("\"url\"") { break }
-            usleep(100_000)
+            if FileManager.default.fileExists(atPath: sandbox.database),
+                let fetched = try? Store(path: sandbox.database).imageRecords(status: .fetched, limit: 1),
+                !fetched.isEmpty
+            {
+                break
+            }
+            usleep(20_000)
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -54,7 +62,7 @@ struct FetchCommandTests {
         #expect(!before.isEmpty)
         #expect(before.count < 240, "the fetch finished before it could be killed; nothing was interrupted")
 
-        let restart = try sandbox.run(["fetch", "--urls", "urls.txt", "--concurrency", "8", "--quiet"])
+        let restart = try sandbox.run(["fetch", "--urls", "urls.txt", "--concurrency", "16", "--per-host", "16", "--quiet"])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("(\(before.count) already cached)"), "\(restart.stdout)")
 
