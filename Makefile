@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
-            libssl-dev zlib1g-dev dataset-fashion-mnist pkg-config python3
+            libssl-dev zlib1g-dev dataset-fashion-mnist pkg-config python3 sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
