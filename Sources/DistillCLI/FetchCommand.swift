@@ -76,7 +76,7 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try store.open()
-        let list = try teacher.map { try database.teacherImageURLs(named: $0) } ?? FetchCommand.readURLList(urls ?? "")
+        let list = try teacher.map { try database.teacherImageURLs(named: $0) } ?? URLList.read(urls ?? "")
         var configuration = FetchConfiguration()
         configuration.concurrency = concurrency
         configuration.perHostConnections = perHost
@@ -94,16 +94,6 @@ struct FetchCommand: AsyncParsableCommand {
         } else {
             print(FetchCommand.describe(summary))
         }
-    }
-
-    /// Reads a URL list: one URL per line, blank lines and `#` comments skipped.
-    static func readURLList(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(.invalidArgument, "Cannot read the URL list \(path); check the path.")
-        }
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
     static func describe(_ summary: ImageFetchSummary) -> String {

@@ -50,8 +50,19 @@ public struct RunDataset: Sendable {
     ) throws -> RunDataset {
         var vectors: [String: [Float]] = [:]
         for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
-        var candidates = try spec.images.urls.map(readURLList) ?? vectors.keys.sorted()
+        var candidates =
+            try spec.images.urls.map { try URLList.read($0, hint: "check `images.urls` in the job file") }
+            ?? vectors.keys.sorted()
         let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
+        if teacher.kind == .logits, let labels, let path = spec.evaluation.labels,
+            let bad = labels.entries.first(where: { ($0.classIndex ?? 0) >= teacher.dimension })
+        {
+            // Checked before any training: a class the student has no output for can be neither learnt
+            // (hard labels) nor scored (top-1).
+            throw ServiceError.invalid(
+                "The labels file \(path) gives \(bad.url) class \(bad.classIndex ?? 0), but teacher '\(teacher.name)' "
+                    + "has \(teacher.dimension) classes (0…\(teacher.dimension - 1)); fix the labels or the teacher.")
+        }
         let labelled = labels?.byURL ?? [:]
         var evaluationURLs: [String]
         if let labels {
@@ -118,16 +129,5 @@ public struct RunDataset: Sendable {
                     + "\(spec.training.batchSize); lower the batch size or add images.")
         }
         return RunDataset(training: training, evaluation: evaluation, requestedTraining: requested)
-    }
-
-    /// One URL per line; blank lines and `#` comments skipped.
-    static func readURLList(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceError.invalid("Cannot read the URL list \(path); check `images.urls` in the job file.")
-        }
-        var seen = Set<String>()
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") && seen.insert($0).inserted }
     }
 }
