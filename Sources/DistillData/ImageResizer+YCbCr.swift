@@ -29,7 +29,7 @@ extension ImageResizer {
             image.isGrayscale
                 || (image.blue.count >= image.chromaWidth * image.chromaHeight
                     && image.red.count >= image.chromaWidth * image.chromaHeight && image.chromaWidth > 0
-                    && image.chromaHeight > 0),
+                    && image.chromaHeight > 0 && image.horizontalFactor > 0 && image.verticalFactor > 0),
             destination.count >= 3 * width * height, let output = destination.baseAddress
         else {
             throw DataError(

@@ -11,6 +11,10 @@ import CTurboJPEG
 public final class JPEGCodec {
     private var decompressor: tjhandle
     private var compressor: tjhandle?
+    /// Y, Cb and Cr planes of the last `decodeYCbCr`, reused by the next one.
+    private var lumaPlane: [UInt8] = []
+    private var bluePlane: [UInt8] = []
+    private var redPlane: [UInt8] = []
 
     /// The DCT scaling factors libturbojpeg offers, as (numerator, denominator) pairs (n/8 for n in 1…16).
     public let scalingFactors: [(numerator: Int, denominator: Int)]
@@ -175,19 +179,27 @@ public final class JPEGCodec {
         let chromaWidth = gray ? 0 : Int(tjPlaneWidth(1, Int32(width), subsampling))
         let chromaHeight = gray ? 0 : Int(tjPlaneHeight(1, Int32(height), subsampling))
         guard chromaWidth >= 0, chromaHeight >= 0 else { return nil }
-        var luma = [UInt8](repeating: 0, count: width * height)
-        var blue = [UInt8](repeating: 0, count: chromaWidth * chromaHeight)
-        var red = [UInt8](repeating: 0, count: chromaWidth * chromaHeight)
-        var strides: [Int32] = [Int32(width), Int32(chromaWidth), Int32(chromaWidth)]
+        // The planes are written in place into the codec's own arrays, which the returned image shares: when
+        // the caller has let go of the previous image they are reused without allocating or zeroing.
+        Self.prepare(&lumaPlane, count: width * height)
+        Self.prepare(&bluePlane, count: chromaWidth * chromaHeight)
+        Self.prepare(&redPlane, count: chromaWidth * chromaHeight)
         let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
-        let status = luma.withUnsafeMutableBufferPointer { lumaBuffer in
-            blue.withUnsafeMutableBufferPointer { blueBuffer in
-                red.withUnsafeMutableBufferPointer { redBuffer in
-                    var planes: [UnsafeMutablePointer<UInt8>?] = [
-                        lumaBuffer.baseAddress, blueBuffer.baseAddress, redBuffer.baseAddress,
-                    ]
-                    return tjDecompressToYUVPlanes(
-                        decompressor, base, UInt(bytes.count), &planes, Int32(width), &strides, Int32(height), flags)
+        let status = lumaPlane.withUnsafeMutableBufferPointer { lumaBuffer in
+            bluePlane.withUnsafeMutableBufferPointer { blueBuffer in
+                redPlane.withUnsafeMutableBufferPointer { redBuffer in
+                    var planes: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?) =
+                        (lumaBuffer.baseAddress, blueBuffer.baseAddress, redBuffer.baseAddress)
+                    var strides: (Int32, Int32, Int32) = (Int32(width), Int32(chromaWidth), Int32(chromaWidth))
+                    return withUnsafeMutableBytes(of: &planes) { planeBytes in
+                        withUnsafeMutableBytes(of: &strides) { strideBytes in
+                            tjDecompressToYUVPlanes(
+                                decompressor, base, UInt(bytes.count),
+                                planeBytes.baseAddress?.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self),
+                                Int32(width), strideBytes.baseAddress?.assumingMemoryBound(to: Int32.self),
+                                Int32(height), flags)
+                        }
+                    }
                 }
             }
         }
@@ -197,8 +209,8 @@ public final class JPEGCodec {
             throw DataError(.corruptImage, "tjDecompressToYUVPlanes failed: \(message).")
         }
         return YCbCrImage(
-            width: width, height: height, luma: luma, chromaWidth: chromaWidth, chromaHeight: chromaHeight,
-            blue: blue, red: red, horizontalFactor: factors.0, verticalFactor: factors.1)
+            width: width, height: height, luma: lumaPlane, chromaWidth: chromaWidth, chromaHeight: chromaHeight,
+            blue: bluePlane, red: redPlane, horizontalFactor: factors.0, verticalFactor: factors.1)
     }
 
     /// Encodes an RGB image as a baseline JPEG (used by tests and benchmarks to make inputs).
@@ -229,6 +241,12 @@ public final class JPEGCodec {
             throw DataError(.library, "tjCompress2 failed: \(lastError(compressor)).")
         }
         return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+    }
+
+    /// Makes `plane` hold `count` bytes, keeping its storage when the count is unchanged (its old contents
+    /// are overwritten by the decode).
+    private static func prepare(_ plane: inout [UInt8], count: Int) {
+        if plane.count != count { plane = [UInt8](repeating: 0, count: count) }
     }
 
     /// A handle that failed mid-decode can report later headers as 0x0 (libjpeg-turbo 2.1): replace it.
