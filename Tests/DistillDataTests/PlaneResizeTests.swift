@@ -159,3 +159,73 @@ struct PlaneResizeTests {
         #expect(try decode(codec, firstJPEG) == kept)
     }
 }
+
+@Suite("The plane decode's DCT scale")
+struct PlaneScalingTests {
+    @Test(
+        "the plane decode scale is the smallest covering one or the next power of two within 4/3, never smaller",
+        arguments: [
+            (640, 480, 128, 1, 2), (1000, 1000, 128, 1, 4), (512, 384, 128, 1, 2), (800, 600, 128, 1, 4),
+            (300, 200, 128, 1, 1), (100, 100, 128, 1, 1), (4000, 3000, 224, 1, 8), (640, 480, 1, 1, 8),
+            (50, 70, 32, 5, 8), (1000, 800, 560, 1, 1),
+        ])
+    func scale(width: Int, height: Int, resolution: Int, numerator: Int, denominator: Int) throws {
+        let codec = try JPEGCodec()
+        let info = ImageInfo(format: .jpeg, width: width, height: height)
+        let plane = codec.planeScalingFactor(for: info, minimumWidth: resolution, minimumHeight: resolution)
+        #expect(plane.numerator == numerator && plane.denominator == denominator)
+        let smallest = codec.scalingFactor(for: info, minimumWidth: resolution, minimumHeight: resolution)
+        #expect(JPEGCodec.scaled(width, by: plane) >= JPEGCodec.scaled(width, by: smallest))
+        #expect(JPEGCodec.scaled(height, by: plane) >= JPEGCodec.scaled(height, by: smallest))
+    }
+
+    @Test("a 640x480 JPEG wanted at 128 decodes to 320x240 planes with 160x120 chroma")
+    func decodedSize() throws {
+        let codec = try JPEGCodec()
+        let jpeg = try codec.encode(
+            try TestImages.smoothRGB(width: 640, height: 480), quality: 90, chromaSubsampling444: false)
+        let planes = try jpeg.withUnsafeBytes { try codec.decodeYCbCr($0, minimumWidth: 128, minimumHeight: 128) }
+        #expect(planes?.width == 320 && planes?.height == 240)
+        #expect(planes?.chromaWidth == 160 && planes?.chromaHeight == 120)
+    }
+}
+
+@Suite("Planes of odd-sized subsampled JPEGs")
+struct OddPlaneTests {
+    @Test(
+        "odd widths and heights under 4:2:0 give exact planes whose luma matches the RGB decode's",
+        arguments: [(63, 41), (64, 41), (63, 40), (333, 517)])
+    func oddSizes(width: Int, height: Int) throws {
+        let codec = try JPEGCodec()
+        let jpeg = try codec.encode(
+            try TestImages.smoothRGB(width: width, height: height), quality: 95, chromaSubsampling444: false)
+        // Full size, then twice more (reusing the codec's planes), then the scale that is odd for 333x517.
+        for (minimum, scale) in [(width, 1), (width, 1), ((width + 1) / 2, 2)] {
+            let planes = try jpeg.withUnsafeBytes {
+                try codec.decodeYCbCr($0, minimumWidth: minimum, minimumHeight: 1)
+            }
+            let expectedWidth = (width + scale - 1) / scale
+            let expectedHeight = (height + scale - 1) / scale
+            guard let planes, planes.width == expectedWidth, planes.height == expectedHeight else {
+                Issue.record("expected \(expectedWidth)x\(expectedHeight) planes, got \(String(describing: planes))")
+                return
+            }
+            #expect(planes.luma.count == expectedWidth * expectedHeight)
+            let rgb = try jpeg.withUnsafeBytes { bytes in
+                try codec.decode(bytes, minimumWidth: minimum, minimumHeight: 1)
+            }
+            #expect(rgb.width == planes.width && rgb.height == planes.height)
+            guard rgb.width == planes.width, rgb.height == planes.height else { continue }
+            var worst = 0.0
+            for y in 0..<planes.height {
+                for x in 0..<planes.width {
+                    let luma =
+                        0.299 * Double(rgb.value(x: x, y: y, channel: 0)) + 0.587
+                        * Double(rgb.value(x: x, y: y, channel: 1)) + 0.114 * Double(rgb.value(x: x, y: y, channel: 2))
+                    worst = max(worst, abs(luma - Double(planes.luma[y * planes.width + x])))
+                }
+            }
+            #expect(worst <= 3)
+        }
+    }
+}
