@@ -94,6 +94,7 @@ public final class ImageResizer {
     var scratch: [Float] = []
     var accumulator: [Float] = []
     var planes: [Float] = []
+    var planeResizePlan: YCbCrResizePlan?
     private var filters: [FilterKey: AxisFilter] = [:]
 
     private struct FilterKey: Hashable {

@@ -26,6 +26,32 @@ public struct YCbCrImage: Sendable, Equatable {
     /// Luma rows per chroma row (1 or 2).
     public var verticalFactor: Int
 
+    /// Creates planes (for example from another decoder, or in tests); the counts are checked by the resizer.
+    /// - Parameters:
+    ///   - width: Luma width.
+    ///   - height: Luma height.
+    ///   - luma: `(height, width)` Y samples.
+    ///   - chromaWidth: Chroma plane width (0 for grayscale).
+    ///   - chromaHeight: Chroma plane height (0 for grayscale).
+    ///   - blue: `(chromaHeight, chromaWidth)` Cb samples; empty for grayscale.
+    ///   - red: `(chromaHeight, chromaWidth)` Cr samples; empty for grayscale.
+    ///   - horizontalFactor: Luma columns per chroma column.
+    ///   - verticalFactor: Luma rows per chroma row.
+    public init(
+        width: Int, height: Int, luma: [UInt8], chromaWidth: Int, chromaHeight: Int, blue: [UInt8], red: [UInt8],
+        horizontalFactor: Int, verticalFactor: Int
+    ) {
+        self.width = width
+        self.height = height
+        self.luma = luma
+        self.chromaWidth = chromaWidth
+        self.chromaHeight = chromaHeight
+        self.blue = blue
+        self.red = red
+        self.horizontalFactor = horizontalFactor
+        self.verticalFactor = verticalFactor
+    }
+
     /// Whether the image has no chroma planes.
     public var isGrayscale: Bool { blue.isEmpty }
 }
