@@ -60,7 +60,9 @@ public struct EvaluationLabels: Sendable, Equatable {
         var splitColumn: Int?
         var attributeColumns: [Int] = []
         var attributeNames: [String] = []
-        let header = splitFields(first.1)
+        let header = try CSVFields.split(first.1[...], file: file, line: first.0).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if header.first?.lowercased() == "url" {
             lines.removeFirst()
             let names = header.map { $0.lowercased() }
@@ -73,7 +75,9 @@ public struct EvaluationLabels: Sendable, Equatable {
         }
         var entries: [Entry] = []
         for (number, line) in lines {
-            let fields = splitFields(line)
+            let fields = try CSVFields.split(line[...], file: file, line: number).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard let url = fields.first, !url.isEmpty else {
                 throw ServiceError.invalid("\(file) line \(number): the first field (url) is empty.")
             }
@@ -99,45 +103,5 @@ public struct EvaluationLabels: Sendable, Equatable {
             entries.append(entry)
         }
         return EvaluationLabels(entries: entries, attributeNames: attributeNames)
-    }
-
-    /// Splits one CSV line; fields may be double-quoted with `""` for a quote.
-    static func splitFields(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        while let character = iterator.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" {
-                            current.append("\"")
-                        } else {
-                            quoted = false
-                            if next == "," {
-                                fields.append(current)
-                                current = ""
-                            } else {
-                                current.append(next)
-                            }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && current.isEmpty {
-                quoted = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        fields.append(current)
-        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }

@@ -21,7 +21,7 @@ enum CSVTeacherReader {
             lineNumber += 1
             let trimmed = line[...]
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = try split(trimmed, file: file, line: lineNumber)
+            let fields = try CSVFields.split(trimmed, file: file, line: lineNumber)
             if lineNumber == 1, fields.first?.lowercased() == "url" { continue }
             var vector: [Double] = []
             vector.reserveCapacity(fields.count - 1)
@@ -40,41 +40,5 @@ enum CSVTeacherReader {
             try builder.append(url: fields[0], vector: vector, place: "line \(lineNumber)")
         }
         return try builder.build(expecting: expected)
-    }
-
-    /// Splits one line into fields, honouring double quotes.
-    static func split(_ line: Substring, file: String, line lineNumber: Int) throws -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var inQuotes = false
-        var iterator = line.makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? iterator.next() {
-            pending = nil
-            if inQuotes {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { current.append("\"") } else { inQuotes = false; pending = next }
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && current.isEmpty {
-                inQuotes = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        if inQuotes {
-            throw ServiceError.invalid(
-                "\(file) line \(lineNumber): a quoted field is not closed; the file may be truncated.")
-        }
-        fields.append(current)
-        return fields
     }
 }
