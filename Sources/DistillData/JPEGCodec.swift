@@ -47,18 +47,25 @@ public final class JPEGCodec {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
             throw DataError(.unsupportedFormat, "The JPEG is empty.")
         }
+        let header = try readHeader(base, count: bytes.count)
+        return ImageInfo(format: .jpeg, width: header.width, height: header.height)
+    }
+
+    /// `tjDecompressHeader3` with its status checked (the handle is replaced after a failure).
+    private func readHeader(_ base: UnsafePointer<UInt8>, count: Int) throws -> (
+        width: Int, height: Int, subsampling: Int32, colorspace: Int32
+    ) {
         var width: Int32 = 0
         var height: Int32 = 0
         var subsampling: Int32 = 0
         var colorspace: Int32 = 0
-        let status = tjDecompressHeader3(
-            decompressor, base, UInt(bytes.count), &width, &height, &subsampling, &colorspace)
+        let status = tjDecompressHeader3(decompressor, base, UInt(count), &width, &height, &subsampling, &colorspace)
         guard status == 0 else {
             let message = lastError(decompressor)
             resetDecompressor()
             throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(status)): \(message).")
         }
-        return ImageInfo(format: .jpeg, width: Int(width), height: Int(height))
+        return (Int(width), Int(height), subsampling, colorspace)
     }
 
     /// The scaled size libturbojpeg produces for a factor: `ceil(dimension * numerator / denominator)`.
@@ -182,18 +189,9 @@ public final class JPEGCodec {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
             throw DataError(.unsupportedFormat, "The JPEG is empty.")
         }
-        var fullWidth: Int32 = 0
-        var fullHeight: Int32 = 0
-        var subsampling: Int32 = 0
-        var colorspace: Int32 = 0
-        let headerStatus = tjDecompressHeader3(
-            decompressor, base, UInt(bytes.count), &fullWidth, &fullHeight, &subsampling, &colorspace)
-        guard headerStatus == 0 else {
-            let message = lastError(decompressor)
-            resetDecompressor()
-            throw DataError(.corruptImage, "tjDecompressHeader3 failed (\(headerStatus)): \(message).")
-        }
-        let info = ImageInfo(format: .jpeg, width: Int(fullWidth), height: Int(fullHeight))
+        let header = try readHeader(base, count: bytes.count)
+        let (subsampling, colorspace) = (header.subsampling, header.colorspace)
+        let info = ImageInfo(format: .jpeg, width: header.width, height: header.height)
         try limits.check(info)
         let factors: (Int, Int)
         switch subsampling {
@@ -225,8 +223,9 @@ public final class JPEGCodec {
         let status = lumaPlane.withUnsafeMutableBufferPointer { lumaBuffer in
             bluePlane.withUnsafeMutableBufferPointer { blueBuffer in
                 redPlane.withUnsafeMutableBufferPointer { redBuffer in
-                    var planes: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?) =
-                        (lumaBuffer.baseAddress, blueBuffer.baseAddress, redBuffer.baseAddress)
+                    var planes:
+                        (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?) =
+                            (lumaBuffer.baseAddress, blueBuffer.baseAddress, redBuffer.baseAddress)
                     var strides: (Int32, Int32, Int32) = (Int32(paddedWidth), Int32(chromaWidth), Int32(chromaWidth))
                     return withUnsafeMutableBytes(of: &planes) { planeBytes in
                         withUnsafeMutableBytes(of: &strides) { strideBytes in

@@ -60,19 +60,7 @@ public final class MobileNetTrainer {
                     + "\(network.outputCount) and \(network.batch).")
         }
         network.withInput { buffer in _ = buffer.update(fromContentsOf: images) }
-        try network.forward(training: true)
-        let value = try network.withOutput { student in
-            network.withOutputGradient { gradient in
-                loss.lossAndGradient(
-                    student: student, teacher: teacher, labels: labels, batch: network.batch,
-                    width: network.spec.outputs, gradient: gradient)
-            }
-        }
-        network.zeroGradients()
-        try network.backward()
-        step += 1
-        applyUpdate(learningRate: learningRate)
-        return value
+        return try runStep(teacher: teacher, labels: labels, learningRate: learningRate)
     }
 
     /// Runs one step on the images already in the network's input buffer (no copy; for benchmarks).
@@ -83,12 +71,19 @@ public final class MobileNetTrainer {
     /// - Throws: ``EngineError`` if oneDNN fails.
     @discardableResult
     public func trainStepOnLoadedInput(teacher: UnsafeBufferPointer<Float>, learningRate: Float) throws -> Float {
+        try runStep(teacher: teacher, labels: nil, learningRate: learningRate)
+    }
+
+    /// Forward, loss gradient, backward and update on the images in the network's input buffer.
+    private func runStep(
+        teacher: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>?, learningRate: Float
+    ) throws -> Float {
         let network = network
         try network.forward(training: true)
         let value = try network.withOutput { student in
             network.withOutputGradient { gradient in
                 loss.lossAndGradient(
-                    student: student, teacher: teacher, labels: nil, batch: network.batch,
+                    student: student, teacher: teacher, labels: labels, batch: network.batch,
                     width: network.spec.outputs, gradient: gradient)
             }
         }
