@@ -190,7 +190,8 @@ final class RunSession {
         let training = spec.training
         let batch = training.batchSize
         let samples = dataset.training
-        var images = [Float](repeating: 0, count: batch * loader.sampleCount)
+        // The next batch is decoded on another thread while the engine computes this one.
+        let batches = ImageBatchPrefetcher(loader: loader, batch: batch)
         var teacher = [Float](repeating: 0, count: batch * network.spec.outputs)
         var labels = [Int32](repeating: -1, count: batch)
         var lastReport = Date.distantPast
@@ -209,23 +210,22 @@ final class RunSession {
                 }
                 let started = Date()
                 let chosen = permutation[position..<(position + batch)].map { samples[$0] }
-                let failures = try images.withUnsafeMutableBufferPointer {
-                    try loader.fill(digests: chosen.map(\.digest), into: $0)
+                failedDecodes += try batches.load(chosen.map(\.digest)).count
+                let next = position + batch
+                if next + batch <= stepsPerEpoch * batch {
+                    batches.prefetch(permutation[next..<(next + batch)].map { samples[$0].digest })
                 }
-                failedDecodes += failures.count
                 for (row, sample) in chosen.enumerated() {
                     let width = network.spec.outputs
                     for column in 0..<width { teacher[row * width + column] = sample.teacher?[column] ?? 0 }
                     labels[row] = Int32(sample.label.map { $0 < width ? $0 : -1 } ?? -1)
                 }
                 let rate = schedule.rate(at: trainer.step + 1)
-                let value = try images.withUnsafeBufferPointer { imagePointer in
-                    try teacher.withUnsafeBufferPointer { teacherPointer in
-                        try labels.withUnsafeBufferPointer { labelPointer in
-                            try trainer.trainStep(
-                                images: imagePointer, teacher: teacherPointer, labels: useLabels ? labelPointer : nil,
-                                learningRate: rate)
-                        }
+                let value = try teacher.withUnsafeBufferPointer { teacherPointer in
+                    try labels.withUnsafeBufferPointer { labelPointer in
+                        try trainer.trainStep(
+                            images: batches.current, teacher: teacherPointer, labels: useLabels ? labelPointer : nil,
+                            learningRate: rate)
                     }
                 }
                 guard value.isFinite else {
