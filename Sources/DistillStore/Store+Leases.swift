@@ -119,55 +119,85 @@ extension Store {
         isOpen: (JobScheduleFields) -> Bool = { _ in true }, isAbandoned: (String) -> Bool = { _ in false }
     ) throws -> RunClaim? {
         try write { db in
-            var sql = """
-                SELECT r.*, j.not_before, j.window_start, j.window_end
-                FROM runs r JOIN jobs j ON j.id = r.job_id
-                WHERE j.state IN ('queued', 'running', 'paused') AND r.state IN ('queued', 'paused', 'running')
-                """
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let jobID {
-                sql += " AND r.job_id = ?"
-                arguments.append(jobID)
-            }
-            if let runName {
-                sql += " AND r.name = ?"
-                arguments.append(runName)
-            }
-            sql += " ORDER BY j.priority DESC, j.id, r.id"
             let nowText = Store.timestamp(now)
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
-                let run = Store.run(from: row)
-                if run.state == .running {
-                    let expired = run.leaseExpires.map { $0 < nowText } ?? true
-                    guard expired || run.leaseOwner.map(isAbandoned) == true else { continue }
-                }
-                let schedule = JobScheduleFields(
-                    jobID: run.jobID, notBefore: row["not_before"], windowStart: row["window_start"],
-                    windowEnd: row["window_end"])
-                guard isOpen(schedule) else { continue }
-                try db.execute(
-                    sql: """
-                        UPDATE runs SET state = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,
-                        error = NULL, started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                        WHERE id = ?
-                        """, arguments: [owner, Store.timestamp(now.addingTimeInterval(leaseSeconds)), run.id])
-                try db.execute(
-                    sql: """
-                        UPDATE jobs SET attempts = attempts + 1, error = NULL,
-                        started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
-                        """, arguments: [run.jobID])
-                let previous = run.state == .running ? " (taken over from \(run.leaseOwner ?? "nobody"))" : ""
-                try Store.insertEvent(
-                    db, jobID: run.jobID, runID: run.id, level: "info",
-                    message: "\(run.name): claimed by \(owner), attempt \(run.attempts + 1)\(previous)")
-                try Store.refreshJobState(db, jobID: run.jobID)
-                guard let claimed = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [run.id])
-                else { throw StoreError(.database, "Run \(run.id) vanished while being claimed.") }
-                return RunClaim(
-                    run: Store.run(from: claimed), lease: RunLease(runID: run.id, jobID: run.jobID, owner: owner),
-                    schedule: schedule)
+            guard
+                let (run, schedule) = try Store.runnableRuns(
+                    db, now: nowText, jobID: jobID, runName: runName, isOpen: isOpen, isAbandoned: isAbandoned
+                ).first
+            else { return nil }
+            try db.execute(
+                sql: """
+                    UPDATE runs SET state = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,
+                    error = NULL, started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    WHERE id = ?
+                    """, arguments: [owner, Store.timestamp(now.addingTimeInterval(leaseSeconds)), run.id])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET attempts = attempts + 1, error = NULL,
+                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
+                    """, arguments: [run.jobID])
+            let previous = run.state == .running ? " (taken over from \(run.leaseOwner ?? "nobody"))" : ""
+            try Store.insertEvent(
+                db, jobID: run.jobID, runID: run.id, level: "info",
+                message: "\(run.name): claimed by \(owner), attempt \(run.attempts + 1)\(previous)")
+            try Store.refreshJobState(db, jobID: run.jobID)
+            guard let claimed = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [run.id])
+            else { throw StoreError(.database, "Run \(run.id) vanished while being claimed.") }
+            return RunClaim(
+                run: Store.run(from: claimed), lease: RunLease(runID: run.id, jobID: run.jobID, owner: owner),
+                schedule: schedule)
+        }
+    }
+
+    /// The job whose run a worker would claim next, other than `excludedJobID` (nothing is written): a daemon
+    /// fetches its images while it trains another job's run.
+    /// - Parameters:
+    ///   - excludedJobID: The job being trained.
+    ///   - now: The current time.
+    ///   - isOpen: Whether a job's schedule lets it start now.
+    ///   - isAbandoned: Whether a lease owner is known to be dead.
+    /// - Returns: The job id, or nil.
+    /// - Throws: `StoreError.database`.
+    public func nextRunnableJob(
+        excluding excludedJobID: Int64, now: Date = Date(), isOpen: (JobScheduleFields) -> Bool = { _ in true },
+        isAbandoned: (String) -> Bool = { _ in false }
+    ) throws -> Int64? {
+        try read { db in
+            try Store.runnableRuns(db, now: Store.timestamp(now), isOpen: isOpen, isAbandoned: isAbandoned)
+                .first { $0.run.jobID != excludedJobID }?.run.jobID
+        }
+    }
+
+    /// Runnable runs in claim order (see `claimRun`), with their jobs' schedules.
+    private static func runnableRuns(
+        _ db: Database, now nowText: String, jobID: Int64? = nil, runName: String? = nil,
+        isOpen: (JobScheduleFields) -> Bool, isAbandoned: (String) -> Bool
+    ) throws -> [(run: Run, schedule: JobScheduleFields)] {
+        var sql = """
+            SELECT r.*, j.not_before, j.window_start, j.window_end
+            FROM runs r JOIN jobs j ON j.id = r.job_id
+            WHERE j.state IN ('queued', 'running', 'paused') AND r.state IN ('queued', 'paused', 'running')
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let jobID {
+            sql += " AND r.job_id = ?"
+            arguments.append(jobID)
+        }
+        if let runName {
+            sql += " AND r.name = ?"
+            arguments.append(runName)
+        }
+        sql += " ORDER BY j.priority DESC, j.id, r.id"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { row in
+            let run = Store.run(from: row)
+            if run.state == .running {
+                let expired = run.leaseExpires.map { $0 < nowText } ?? true
+                guard expired || run.leaseOwner.map(isAbandoned) == true else { return nil }
             }
-            return nil
+            let schedule = JobScheduleFields(
+                jobID: run.jobID, notBefore: row["not_before"], windowStart: row["window_start"],
+                windowEnd: row["window_end"])
+            return isOpen(schedule) ? (run, schedule) : nil
         }
     }
 

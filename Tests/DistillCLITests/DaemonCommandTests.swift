@@ -354,4 +354,25 @@ struct DaemonCommandTests {
         let laterClaim = try #require(try claimEvents(store, jobID: 1).last)
         #expect(firstClaim.id < laterClaim.id, "the higher-priority job 2 was claimed after job 1")
     }
+
+    @Test("while a run trains, the daemon fetches the next job's images into the cache")
+    func fetchesNextJobAhead() throws {
+        try sandbox.importFashionTeacher()
+        try sandbox.importFashionTeacher("other", limit: 16)
+        try sandbox.writeFashionJob("first.yaml", name: "first", epochs: 20)
+        try sandbox.writeFashionJob("second.yaml", name: "second", teacher: "other", epochs: 1)
+        try submit("first.yaml")
+        try submit("second.yaml")
+        let daemon = try sandbox.start(["daemon", "--once", "--latency-repeats", "1"], log: "daemon.log")
+        #expect(waitForExit(daemon, seconds: 600) && daemon.terminationStatus == 0)
+        let log = sandbox.read("daemon.log")
+        #expect(log.contains("fetched ahead for job 2: 32 images, 0 already cached, 32 fetched, 0 failed"), "\(log)")
+        let store = try Store(path: sandbox.database)
+        #expect(try store.job(id: 2).state == .succeeded)
+        // Its own run found every image in the cache.
+        #expect(
+            try store.events(jobID: 2).contains {
+                $0.message == "images: 32 requested, 32 already cached, 0 fetched, 0 failed"
+            })
+    }
 }

@@ -7,19 +7,19 @@ import Foundation
 import Testing
 
 extension Sandbox {
-    /// Exports `limit` training and `limit` test images into `fm/` and imports teacher `fm` for all of them.
-    func importFashionTeacher(limit: Int = 48) throws {
-        let export = try run(["dataset", "fashion-mnist", "--out", "fm", "--split", "all", "--limit", "\(limit)"])
+    /// Exports `limit` training and `limit` test images into `name/` and imports teacher `name` for all of them.
+    func importFashionTeacher(_ name: String = "fm", limit: Int = 48) throws {
+        let export = try run(["dataset", "fashion-mnist", "--out", name, "--split", "all", "--limit", "\(limit)"])
         #expect(export.status == 0, "\(export.stderr)")
-        let labels = try String(contentsOfFile: directory.path + "/fm/labels.csv", encoding: .utf8)
+        let labels = try String(contentsOfFile: directory.path + "/\(name)/labels.csv", encoding: .utf8)
         var teacher = "url," + (0..<10).map { "c\($0)" }.joined(separator: ",") + "\n"
         for line in labels.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: ",")
             let label = Int(fields[2]) ?? -1
             teacher += fields[0] + "," + (0..<10).map { $0 == label ? "5" : "-1" }.joined(separator: ",") + "\n"
         }
-        try write(teacher, to: "teacher.csv")
-        let imported = try run(["teacher", "import", "fm", "--kind", "logits", "--file", "teacher.csv"])
+        try write(teacher, to: "\(name)-teacher.csv")
+        let imported = try run(["teacher", "import", name, "--kind", "logits", "--file", "\(name)-teacher.csv"])
         #expect(imported.status == 0, "\(imported.stderr)")
     }
 
@@ -27,23 +27,24 @@ extension Sandbox {
     /// - Parameters:
     ///   - file: The job file's name.
     ///   - name: The job's name.
+    ///   - teacher: The teacher, whose images are in the directory of the same name.
     ///   - alphas: The grid's width multipliers.
     ///   - resolutions: The grid's resolutions.
     ///   - epochs: Epochs (48 training images, batch 16: 3 steps each).
     ///   - checkpointEvery: `checkpoint_every_steps` (default: the job file's default).
     @discardableResult
     func writeFashionJob(
-        _ file: String = "job.yaml", name: String = "cli-run", alphas: [Double] = [0.25], resolutions: [Int] = [32],
-        epochs: Int, checkpointEvery: Int? = nil
+        _ file: String = "job.yaml", name: String = "cli-run", teacher: String = "fm", alphas: [Double] = [0.25],
+        resolutions: [Int] = [32], epochs: Int, checkpointEvery: Int? = nil
     ) throws -> String {
         try write(
             """
             name: \(name)
-            teacher: fm
+            teacher: \(teacher)
             images:
-              allow_file_roots: [fm]
+              allow_file_roots: [\(teacher)]
             evaluation:
-              labels: fm/labels.csv
+              labels: \(teacher)/labels.csv
             students:
               alpha: [\(alphas.map { "\($0)" }.joined(separator: ", "))]
               resolution: [\(resolutions.map { "\($0)" }.joined(separator: ", "))]
@@ -72,7 +73,7 @@ extension Sandbox {
         environment["DISTILL_DB"] = database
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
-        FileManager.default.createFile(atPath: directory.path + "/" + log, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.path + "/" + log, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent(log))
         try process.run()

@@ -63,6 +63,7 @@ public final class Daemon: Sendable {
         let shouldStop = options.executor.shouldStop ?? { false }
         var summary = Summary()
         var idleSaid = false
+        var fetchedAhead = Set<Int64>()
         say("\(worker.name): started as \(worker.owner) (poll \(Self.seconds(options.pollSeconds)))")
         while !shouldStop() {
             let now = clock.now()
@@ -84,6 +85,12 @@ public final class Daemon: Sendable {
             say(
                 "\(worker.name): job \(claim.run.jobID) run \(claim.run.name) (attempt \(claim.run.attempts))"
                     + (pauseAt.map { ", window ends \(Store.timestamp($0))" } ?? ""))
+            // While this run trains, the next job's images are fetched into the cache on another thread.
+            let ahead = try nextJobToFetch(after: claim.run.jobID, now: now, fetched: &fetchedAhead).map { jobID in
+                ImageFetchAhead(
+                    store: store, jobID: jobID, log: { self.say("\(worker.name): \($0)") }, shouldStop: shouldStop)
+            }
+            defer { ahead?.finish() }
             do {
                 let outcome = try executor.train(claim, pauseAt: pauseAt)
                 switch outcome.state {
@@ -107,6 +114,18 @@ public final class Daemon: Sendable {
     // MARK: - Private
 
     private func say(_ line: String) { options.executor.log?(line) }
+
+    /// The job a worker would claim after `jobID`, unless its images were fetched ahead already.
+    private func nextJobToFetch(after jobID: Int64, now: Date, fetched: inout Set<Int64>) throws -> Int64? {
+        let timeZone = options.timeZone
+        guard
+            let next = try store.nextRunnableJob(
+                excluding: jobID, now: now, isOpen: { JobSchedule($0, timeZone: timeZone).isOpen(at: now) },
+                isAbandoned: options.executor.worker.isAbandoned),
+            fetched.insert(next).inserted
+        else { return nil }
+        return next
+    }
 
     /// "next start 2026-12-01T22:00:00.000Z (job 4)" for the earliest waiting job, or "queue empty".
     private func nextStartText(now: Date) -> String {
@@ -132,5 +151,47 @@ public final class Daemon: Sendable {
 
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+}
+
+/// Fetches one job's images into the cache on its own thread (a daemon's look-ahead while it trains another
+/// job); `finish` stops it within about a second and waits for it. Failures are left for the job's own run to
+/// report.
+final class ImageFetchAhead: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(
+        store: Store, jobID: Int64, log: @escaping @Sendable (String) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) {
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            do {
+                let job = try store.job(id: jobID)
+                let spec = try RunExecutor.decodeSpec(try store.jobSpecJSON(id: jobID), jobID: jobID)
+                let teacher = try store.teacher(named: job.teacher)
+                let summary = try RunDataset.prefetchImages(
+                    spec: spec, teacher: teacher, store: store, shouldStop: { self.isStopped || shouldStop() })
+                log(
+                    "fetched ahead for job \(jobID): \(summary.requested) images, \(summary.alreadyFetched) already "
+                        + "cached, \(summary.fetched) fetched, \(summary.failed) failed")
+            } catch is CancellationError {
+                log("fetching ahead for job \(jobID) stopped; its run fetches the rest")
+            } catch {
+                log("fetching ahead for job \(jobID) failed (its run will try again): \(error)")
+            }
+        }
+        thread.name = "distill-fetch-ahead"
+        thread.start()
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// Stops the fetch (within about a second) and waits for its thread.
+    func finish() {
+        lock.withLock { stopped = true }
+        done.wait()
     }
 }
