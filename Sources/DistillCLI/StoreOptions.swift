@@ -16,6 +16,8 @@ struct StoreOptions: ParsableArguments {
     /// Opens the database, creating and migrating it if needed.
     /// - Parameter transientRetrySeconds: How long workers retry a transaction that failed for a transient
     ///   reason (busy, locked, disk full for a moment); interactive commands fail at once.
+    /// - Returns: The store.
+    /// - Throws: `StoreError` when the database cannot be opened.
     func open(transientRetrySeconds: Double = 0) throws -> Store {
         try Store(location: location, transientRetrySeconds: transientRetrySeconds)
     }

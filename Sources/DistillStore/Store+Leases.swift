@@ -101,7 +101,9 @@ public struct FrozenSample: Sendable, Equatable {
 extension Store {
     // MARK: - Claims
 
-    /// Claims the best runnable run: of jobs neither finished nor cancelled, by job priority (higher first),
+    /// Claims the best runnable run.
+    ///
+    /// Of jobs neither finished nor cancelled, by job priority (higher first),
     /// then job and run id; a run is runnable when queued or paused, or running under a lease that expired or
     /// whose holder `isAbandoned` says is dead. One IMMEDIATE transaction: two workers never claim the same run.
     /// - Parameters:
@@ -207,6 +209,8 @@ extension Store {
     ///   - runName: Only this run.
     ///   - now: The current time.
     ///   - isAbandoned: Whether an owner is known to be dead (its lease does not count).
+    /// - Returns: The held runs, in grid order.
+    /// - Throws: `StoreError.database`.
     public func heldRuns(
         jobID: Int64, runName: String? = nil, now: Date = Date(), isAbandoned: (String) -> Bool = { _ in false }
     ) throws -> [HeldRun] {
@@ -252,7 +256,9 @@ extension Store {
         }
     }
 
-    /// Ends a hold without a result: `paused` (stopped with a checkpoint; claimable again), `queued` (never
+    /// Ends a hold without a result.
+    ///
+    /// `paused` (stopped with a checkpoint; claimable again), `queued` (never
     /// trained) or `failed` (the job fails with the error). The lease is cleared and the job's state follows.
     /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (nothing is written).
     public func releaseRun(_ lease: RunLease, state: JobState, error: String? = nil) throws {

@@ -14,7 +14,9 @@ public final class Store: Sendable {
     let pool: DatabasePool
     /// How long a writer waits for another process's write transaction before giving up on one attempt.
     public let busyTimeout: TimeInterval
-    /// How long a transaction that failed for a transient reason (the database busy beyond `busyTimeout`, locked,
+    /// How long a transient failure is retried.
+    ///
+    /// A transaction that failed for a transient reason (the database busy beyond `busyTimeout`, locked,
     /// or the disk full for a moment) is retried, with backoff, before the error is thrown. 0: not retried.
     public let transientRetrySeconds: TimeInterval
 
@@ -80,7 +82,9 @@ public final class Store: Sendable {
         try retryingTransient { try pool.write(body) }
     }
 
-    /// Runs a transaction; SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL are retried with doubling pauses
+    /// Runs a transaction, retrying transient failures.
+    ///
+    /// SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL are retried with doubling pauses
     /// (0.1 s up to 5 s) for `transientRetrySeconds`. The transaction was rolled back, so running it again is safe.
     private func retryingTransient<T>(_ transaction: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(transientRetrySeconds)

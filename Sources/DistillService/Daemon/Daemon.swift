@@ -154,9 +154,9 @@ public final class Daemon: Sendable {
     }
 }
 
-/// Fetches one job's images into the cache on its own thread (a daemon's look-ahead while it trains another
-/// job); `finish` stops it within about a second and waits for it. Failures are left for the job's own run to
-/// report.
+/// Fetches one job's images into the cache on its own thread: a daemon's look-ahead while it trains another job.
+///
+/// `finish` stops it within about a second and waits for it. Failures are left for the job's own run to report.
 final class ImageFetchAhead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()

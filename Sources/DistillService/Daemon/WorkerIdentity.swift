@@ -30,8 +30,10 @@ public struct WorkerIdentity: Sendable, Equatable {
     public var owner: String { "\(name)@\(host):\(pid):\(token)" }
 
     /// Whether an owner string names a process of this host that no longer exists (its lease is void).
+    ///
     /// A pid that exists again (reused) keeps the lease until it expires: the safe side.
     /// - Parameter owner: A `lease_owner` value.
+    /// - Returns: True only when the holder is certainly gone.
     public func isAbandoned(_ owner: String) -> Bool {
         guard let at = owner.lastIndex(of: "@") else { return false }
         let parts = owner[owner.index(after: at)...].split(separator: ":")

@@ -308,6 +308,8 @@ final class RunSession {
 
     /// The run's metrics on the evaluation samples.
     /// - Parameter shouldStop: Checked between batches; true → `CancellationError`.
+    /// - Returns: The figures.
+    /// - Throws: `EngineError`, `ServiceError` for non-finite outputs, `CancellationError`.
     func evaluate(shouldStop: () -> Bool = { false }) throws -> RunEvaluation {
         try RunEvaluator.evaluate(
             network: network, kind: kind, loss: trainer.loss, samples: dataset.evaluation, loader: loader,
