@@ -56,4 +56,8 @@ PY
 step "The MobileNets paper's cost tables, recomputed (Table 6)"
 "$bin" cost --paper | sed -n '/^Table 6/,/^$/p'
 
+step "The report: distill report $job --out $dir/report (Markdown, SVG plots, self-contained HTML)"
+"$bin" report "$job" --out "$(pwd)/report"
+
 echo "Database: $DISTILL_DB  (try: sqlite3 -header -column $DISTILL_DB 'select * from sweep_results')"
+echo "Report:   $(pwd)/report/report.html  (open it in a browser; report.md and the SVG files beside it)"

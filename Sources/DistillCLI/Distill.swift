@@ -34,6 +34,7 @@ struct Distill: AsyncParsableCommand {
             DaemonCommand.self,
             RetryCommand.self,
             PriorityCommand.self,
+            ReportCommand.self,
         ]
     )
 
