@@ -16,7 +16,7 @@ public struct SVGChart: Sendable {
         public var y: Double
         /// Text written next to the point (nil: none).
         public var label: String?
-        /// Drawn with a ring (e.g. on the Pareto front).
+        /// Drawn with a ring (points on the Pareto front).
         public var highlighted: Bool
 
         /// Creates a point.
@@ -78,7 +78,7 @@ public struct SVGChart: Sendable {
     public var logarithmicX: Bool
     /// The series.
     public var series: [Series]
-    /// Dashed horizontal lines (value, label), e.g. the teacher's metric.
+    /// Dashed horizontal lines (value, label), such as the teacher's metric.
     public var references: [(y: Double, label: String)]
     /// Width and height in pixels.
     public var width: Double = 720
