@@ -30,6 +30,22 @@ struct ReportCommandTests {
         #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("http"))
         #expect(sandbox.read("rep/mult-adds.svg").components(separatedBy: "class=\"point\"").count - 1 == 2)
 
+        // The terminal table: rounded figures, the columns that tell students apart, within 120 columns.
+        let results = try sandbox.run(["results", "--job", "1"])
+        let lines = results.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.first?.split(separator: " ").map(String.init) == [
+                "job_id", "run_name", "state", "top1", "agreement", "params_M", "mult_adds_M", "latency_b1_ms",
+                "train_s",
+            ])
+        #expect(lines.count == 3 && lines.allSatisfy { $0.count <= 120 })
+        let row = lines[1].split(separator: " ").map(String.init)
+        #expect(row.count == 9 && row[1] == "alpha0.25-res32" && row[2] == "succeeded")
+        #expect(row[3].count == 6 && row[3].hasPrefix("0.") && row[5] == "0.21" && row[6] == "0.83")
+        let wide = try sandbox.run(["results", "--job", "1", "--wide"])
+        let wideHeader = wide.stdout.prefix { $0 != "\n" }.split(separator: " ").map(String.init)
+        #expect(wideHeader.count == 24 && wideHeader.prefix(4) == ["job_id", "job_name", "teacher", "run_id"])
+
         let bad = try sandbox.run(["report", "1", "--budget-mult-adds", "lots"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--budget-mult-adds 'lots' is not a positive count; write e.g. 150000000 or 150M."))
