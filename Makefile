@@ -4,17 +4,25 @@
 SHELL := /bin/bash
 PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
             libssl-dev zlib1g-dev dataset-fashion-mnist pkg-config python3 sqlite3
+# Checking only, for `make test`: headless Chromium renders the dashboard and the report.
+TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
 
-.PHONY: all deps build release test demo clean schema lint
+.PHONY: all deps test-deps install-packages build release test demo clean schema lint
 
 all: build
 
 # Installs only what is missing; `apt-get update` runs only then.
 deps:
-	@missing=""; for p in $(PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages LIST="$(PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages LIST="$(PACKAGES) $(TEST_PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(LIST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -29,7 +37,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: test-deps
 	@./scripts/loc.sh
 	$(SWIFT) build --build-tests
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log

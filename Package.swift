@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: - C libraries (module map + shim header each)
@@ -59,10 +60,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "DistillDashboard",
+            dependencies: [
+                "DistillService", "DistillStore", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "DistillCLI",
             dependencies: [
-                "DistillService", "DistillStore", "DistillModels", "DistillData", "DistillEngine",
+                "DistillService", "DistillStore", "DistillModels", "DistillData", "DistillEngine", "DistillDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -84,7 +91,8 @@ let package = Package(
             dependencies: ["DistillService", "DistillStore", "DistillData", "DistillTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "DistillCLITests", dependencies: ["DistillStore", "DistillEngine", "DistillTestSupport"],
+            name: "DistillCLITests",
+            dependencies: ["DistillStore", "DistillEngine", "DistillData", "DistillTestSupport"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

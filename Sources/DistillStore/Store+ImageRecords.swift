@@ -158,6 +158,25 @@ extension Store {
         }
     }
 
+    /// How many images failed for each reason (the category before the first ':' of `failure_reason`).
+    public func imageFailureCounts() throws -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT substr(coalesce(failure_reason, 'unknown'), 1,
+                                  instr(coalesce(failure_reason, 'unknown') || ':', ':') - 1) AS reason,
+                           count(*) AS n
+                    FROM images WHERE status = 'failed' GROUP BY reason
+                    """)
+            {
+                counts[row["reason"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
     /// The image URLs of a teacher, sorted.
     /// - Throws: `StoreError.notFound` when there is no such teacher.
     public func teacherImageURLs(named name: String) throws -> [String] {

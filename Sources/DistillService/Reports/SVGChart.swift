@@ -144,9 +144,9 @@ public struct SVGChart: Sendable {
         var svg = """
             <svg\(namespace) width="\(f(width))" height="\(f(height))" \
             viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="12">
-            <title>\(escape(title))</title>
+            <title>\(markupEscaped(title))</title>
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(width / 2 - Self.margin.right / 2))" y="22" text-anchor="middle" font-size="15">\(escape(title))</text>
+            <text x="\(f(width / 2 - Self.margin.right / 2))" y="22" text-anchor="middle" font-size="15">\(markupEscaped(title))</text>
 
             """
         // Axes, ticks and grid.
@@ -163,8 +163,8 @@ public struct SVGChart: Sendable {
             svg += "<text x=\"\(f(x.start - 6))\" y=\"\(f(py + 4))\" text-anchor=\"end\">\(label(tick))</text>\n"
         }
         svg += """
-            <text x="\(f((x.start + x.end) / 2))" y="\(f(height - 12))" text-anchor="middle">\(escape(xTitle))</text>
-            <text transform="translate(16 \(f((y.start + y.end) / 2))) rotate(-90)" text-anchor="middle">\(escape(yTitle))</text>
+            <text x="\(f((x.start + x.end) / 2))" y="\(f(height - 12))" text-anchor="middle">\(markupEscaped(xTitle))</text>
+            <text transform="translate(16 \(f((y.start + y.end) / 2))) rotate(-90)" text-anchor="middle">\(markupEscaped(yTitle))</text>
 
             """
         for reference in references {
@@ -172,7 +172,7 @@ public struct SVGChart: Sendable {
             svg += "<line class=\"reference\" x1=\"\(f(x.start))\" y1=\"\(f(py))\" x2=\"\(f(x.end))\" y2=\"\(f(py))\" "
             svg += "stroke=\"#555\" stroke-dasharray=\"6 4\"/>\n"
             svg += "<text x=\"\(f(x.end - 4))\" y=\"\(f(py - 5))\" text-anchor=\"end\" fill=\"#555\">"
-            svg += "\(escape(reference.label))</text>\n"
+            svg += "\(markupEscaped(reference.label))</text>\n"
         }
         for (index, series) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
@@ -189,19 +189,19 @@ public struct SVGChart: Sendable {
                     svg += "stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
                 }
                 svg += "<circle class=\"point\" cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"4\" fill=\"\(colour)\" "
-                svg += "data-series=\"\(escape(series.name))\" data-label=\"\(escape(point.label ?? ""))\" "
-                svg += "data-x=\"\(point.x)\" data-y=\"\(point.y)\"><title>\(escape(point.label ?? series.name)): "
+                svg += "data-series=\"\(markupEscaped(series.name))\" data-label=\"\(markupEscaped(point.label ?? ""))\" "
+                svg += "data-x=\"\(point.x)\" data-y=\"\(point.y)\"><title>\(markupEscaped(point.label ?? series.name)): "
                 svg += "\(label(point.x)), \(label(point.y))</title></circle>\n"
                 if let text = point.label {
                     svg +=
-                        "<text x=\"\(f(px + 7))\" y=\"\(f(py - 7))\" font-size=\"10\" fill=\"#333\">\(escape(text))</text>\n"
+                        "<text x=\"\(f(px + 7))\" y=\"\(f(py - 7))\" font-size=\"10\" fill=\"#333\">\(markupEscaped(text))</text>\n"
                 }
             }
             // Legend.
             let ly = Self.margin.top + 18 * Double(index)
             let lx = width - Self.margin.right + 14
             svg += "<circle cx=\"\(f(lx))\" cy=\"\(f(ly))\" r=\"4\" fill=\"\(colour)\"/>"
-            svg += "<text x=\"\(f(lx + 9))\" y=\"\(f(ly + 4))\">\(escape(series.name))</text>\n"
+            svg += "<text x=\"\(f(lx + 9))\" y=\"\(f(ly + 4))\">\(markupEscaped(series.name))</text>\n"
         }
         svg += "</svg>\n"
         return svg
@@ -251,8 +251,10 @@ public struct SVGChart: Sendable {
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
 }
 
-/// Text made safe inside XML and HTML (element content and quoted attributes).
-func escape(_ text: String) -> String {
+/// Text made safe inside XML and HTML (element content and quoted attributes); control characters become `?`.
+/// - Parameter text: Any text.
+/// - Returns: The escaped text.
+public func markupEscaped(_ text: String) -> String {
     var out = ""
     for character in text.unicodeScalars {
         switch character {

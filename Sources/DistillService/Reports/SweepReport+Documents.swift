@@ -72,7 +72,7 @@ extension SweepReport {
     }
 
     /// The students table: header and rows of text.
-    var table: (header: [String], rows: [[String]]) {
+    public var table: (header: [String], rows: [[String]]) {
         let header = [
             "run", "α", "resolution", "state", metricName, "agreement", "params (paper)", "params (deployed)",
             "Mult-Adds", "FLOPs", "memory access", "latency b1", "latency bN", "threads", "energy/image",
@@ -102,7 +102,7 @@ extension SweepReport {
     }
 
     /// The job's settings as (name, value) lines.
-    var settings: [(String, String)] {
+    public var settings: [(String, String)] {
         let training = spec.training
         return [
             (
@@ -161,7 +161,7 @@ extension SweepReport {
         var text = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>Distillation report: job \(job.id) \(escape(job.name))</title>
+            <title>Distillation report: job \(job.id) \(markupEscaped(job.name))</title>
             <style>
             body { font-family: sans-serif; margin: 2em; color: #222; }
             table { border-collapse: collapse; font-size: 13px; }
@@ -170,22 +170,22 @@ extension SweepReport {
             tr.front td { background: #eef6ff; }
             .plots svg { margin: 0.5em 1em 1em 0; border: 1px solid #ddd; }
             </style></head><body>
-            <h1>Distillation report: job \(job.id) '\(escape(job.name))'</h1>
+            <h1>Distillation report: job \(job.id) '\(markupEscaped(job.name))'</h1>
             <ul>
 
             """
-        for (name, value) in settings { text += "<li><b>\(escape(name))</b>: \(escape(value))</li>\n" }
-        text += "</ul>\n<h2>The student to pick</h2>\n<p id=\"choice\">\(escape(choose(within: budget).reason))</p>\n"
+        for (name, value) in settings { text += "<li><b>\(markupEscaped(name))</b>: \(markupEscaped(value))</li>\n" }
+        text += "</ul>\n<h2>The student to pick</h2>\n<p id=\"choice\">\(markupEscaped(choose(within: budget).reason))</p>\n"
         text += "<h2>Students</h2>\n<table id=\"students\">\n<tr>"
         let (header, rows) = table
-        text += header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        text += header.map { "<th>\(markupEscaped($0))</th>" }.joined() + "</tr>\n"
         for (student, row) in zip(students, rows) {
-            text += "<tr class=\"run\(student.onFront ? " front" : "")\" data-run=\"\(escape(student.run.name))\">"
-            text += row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+            text += "<tr class=\"run\(student.onFront ? " front" : "")\" data-run=\"\(markupEscaped(student.run.name))\">"
+            text += row.map { "<td>\(markupEscaped($0))</td>" }.joined() + "</tr>\n"
         }
         text += "</table>\n<h2>Plots</h2>\n<div class=\"plots\">\n"
         for (_, chart) in charts { text += chart.render(standalone: false) }
-        text += "</div>\n<p>\(escape(Self.footnote))</p>\n</body></html>\n"
+        text += "</div>\n<p>\(markupEscaped(Self.footnote))</p>\n</body></html>\n"
         return text
     }
 

@@ -316,7 +316,12 @@ public final class RunExecutor {
     }
 
     /// The stored spec (snake_case JSON).
-    static func decodeSpec(_ json: String, jobID: Int64) throws -> JobSpec {
+    /// - Parameters:
+    ///   - json: The `spec_json` column.
+    ///   - jobID: The job, for the message.
+    /// - Returns: The spec.
+    /// - Throws: `ServiceError.runtime` when it cannot be read.
+    public static func decodeSpec(_ json: String, jobID: Int64) throws -> JobSpec {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
