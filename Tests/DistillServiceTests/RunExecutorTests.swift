@@ -22,17 +22,23 @@ struct RunFixture {
     /// - Parameter kind: `logits` (5 for the class, −1 elsewhere), `attributes` (±4 for the 14 attribute
     ///   columns) or `embedding` (an 8-wide vector per class).
     /// - Throws: When the export or the import fails.
-    init(kind: TeacherKind = .logits) throws {
+    /// - Parameters:
+    ///   - kind: As above.
+    ///   - training: Training images exported (the test split gives `evaluation` of its first images).
+    ///   - evaluation: Evaluation images.
+    init(kind: TeacherKind = .logits, training: Int = 64, evaluation: Int = 32) throws {
         self.kind = kind
         directory = NSTemporaryDirectory() + "distill-run-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try Store(path: directory + "/distill.db")
         images = directory + "/fm"
-        let summary = try FashionMNIST.export(to: images, split: .all, limit: 64)
+        let summary = try FashionMNIST.export(to: images, split: .all, limit: max(training, evaluation))
         let text = try String(contentsOfFile: summary.labelsPath, encoding: .utf8)
         var lines = text.split(separator: "\n").map(String.init)
         let header = lines.removeFirst()
-        let kept = lines.filter { $0.contains(",train,") } + lines.filter { $0.contains(",test,") }.prefix(32)
+        let kept =
+            lines.filter { $0.contains(",train,") }.prefix(training)
+            + lines.filter { $0.contains(",test,") }.prefix(evaluation)
         try (([header] + kept).joined(separator: "\n") + "\n").write(
             toFile: directory + "/labels.csv", atomically: true, encoding: .utf8)
         var urls: [String] = []
@@ -54,7 +60,10 @@ struct RunFixture {
     }
 
     /// Submits a job file with these extra `images:` lines and epochs.
-    func submit(images extraImages: String = "", epochs: Int = 2) throws -> Job {
+    func submit(
+        images extraImages: String = "", epochs: Int = 2, batch: Int = 16, learningRate: Double = 0.05,
+        hardWeight: Double? = nil
+    ) throws -> Job {
         let yaml = """
             name: tiny
             teacher: fm
@@ -68,10 +77,10 @@ struct RunFixture {
               resolution: 32
             training:
               epochs: \(epochs)
-              batch_size: 16
+              batch_size: \(batch)
               optimizer: sgd
-              learning_rate: 0.05
-              hard_weight: \(kind == .logits ? 0.5 : 0)
+              learning_rate: \(learningRate)
+              hard_weight: \(hardWeight ?? (kind == .logits ? 0.5 : 0))
               threads: 1
               checkpoint_every_steps: 3
 
@@ -147,6 +156,33 @@ struct RunExecutorTests {
                 == "Job \(job.id) is already succeeded; only queued, paused or interrupted jobs can be run "
                 + "(submit the job file again to train it anew)."
         }
+    }
+
+    @Test("a student distilled from the teacher's soft targets alone learns: far above chance and an untrained twin")
+    func studentLearnsFromSoftTargetsAlone() throws {
+        // 512 training images seen only through the teacher's outputs (hard weight 0), 256 test images scored.
+        let fixture = try RunFixture(training: 512, evaluation: 256)
+        let trained = try fixture.submit(epochs: 8, batch: 32, learningRate: 0.1, hardWeight: 0)
+        #expect(try fixture.executor().execute(jobID: trained.id).state == .succeeded)
+        // The same network and data with a learning rate too small to move it: what chance gives.
+        let untrained = try fixture.submit(epochs: 1, batch: 32, learningRate: 1e-9, hardWeight: 0)
+        #expect(try fixture.executor().execute(jobID: untrained.id).state == .succeeded)
+        func figures(_ job: Job) throws -> (top1: Double, agreement: Double) {
+            let run = try #require(try fixture.store.runs(jobID: job.id).first)
+            let result = try #require(try fixture.store.result(runID: run.id))
+            return (try #require(result.top1), try #require(result.teacherAgreement))
+        }
+        let student = try figures(trained)
+        let chance = try figures(untrained)
+        // Ten classes: chance is 0.1. The label-derived teacher's top-1 is 1, so agreement = top-1 here.
+        #expect(student.top1 >= 0.5, "top-1 \(student.top1)")
+        #expect(student.agreement >= 0.5, "agreement \(student.agreement)")
+        #expect(chance.top1 <= 0.3, "untrained top-1 \(chance.top1)")
+        #expect(student.top1 >= chance.top1 + 0.3 && student.agreement >= chance.agreement + 0.3)
+        // The loss fell: the last epoch's training loss is well below the first's.
+        let run = try #require(try fixture.store.runs(jobID: trained.id).first)
+        let losses = try fixture.store.metrics(runID: run.id).compactMap(\.trainLoss)
+        #expect(losses.count == 8 && losses[7] < 0.7 * losses[0], "\(losses)")
     }
 
     @Test("--max-steps pauses with a checkpoint; the next invocation resumes and ends where an uninterrupted run does")
