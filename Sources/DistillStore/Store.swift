@@ -78,6 +78,17 @@ public final class Store: Sendable {
             throw StoreError.wrap(error, path: location.databasePath)
         }
     }
+
+    /// The writer connection outside any transaction, for connection settings around one (`body` opens it).
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.wrap(error, path: location.databasePath)
+        }
+    }
 }
 
 extension StoreError {
