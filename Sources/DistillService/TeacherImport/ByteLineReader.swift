@@ -39,7 +39,7 @@ final class ByteLineReader {
         }
         var status = stat()
         size = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
-        capacity = max(chunk, 64)
+        capacity = max(chunk, 1)
         buffer = .allocate(capacity: capacity)
         self.maxLine = maxLine
     }
@@ -75,6 +75,7 @@ final class ByteLineReader {
         while true {
             if scanned < end, let found = memchr(buffer + scanned, 0x0A, end - scanned) {
                 let newline = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if newline - start > maxLine { throw TeacherImportLimits.lineTooLong(file: path, line: lineNumber) }
                 let line = UnsafeBufferPointer(start: buffer + start, count: newline - start)
                 consumed += Int64(newline + 1 - start)
                 start = newline + 1

@@ -103,7 +103,7 @@ public struct TeacherImporter: Sendable {
             throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
         }
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            TeacherRowValidator.trimmed(String($0), newlines: true)
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         if let blank = lines.firstIndex(where: \.isEmpty) {
