@@ -2,6 +2,7 @@
 
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 extension Store {
     /// Stores a teacher and all its vectors in one transaction: every row lands or none does.
@@ -203,6 +204,9 @@ extension Store {
 }
 
 /// Appends a teacher's rows inside `Store.importTeacher(name:kind:sourceFile:replace:rows:)`'s transaction.
+///
+/// The one place Distill calls SQLite below GRDB: a bulk import binds millions of rows, and binding the
+/// URL and the vector in place (no argument boxing, no Data per row) keeps the insert loop at SQLite's speed.
 public final class TeacherOutputWriter {
     private let statement: Statement
     private let teacherID: Int64
@@ -220,7 +224,27 @@ public final class TeacherOutputWriter {
     ///   - vector: The values, stored as float32 little-endian.
     /// - Throws: `DatabaseError` (turned into `StoreError` by the store) for a duplicate URL or a failed write.
     public func append(url: String, vector: UnsafeBufferPointer<Float>) throws {
-        try statement.execute(arguments: [teacherID, url, Store.encode(vector)])
+        #if _endian(little)
+            var url = url
+            let handle = statement.sqliteStatement
+            let code = url.withUTF8 { text in
+                // SQLITE_STATIC (nil): both buffers outlive the step that reads them.
+                sqlite3_bind_int64(handle, 1, teacherID)
+                sqlite3_bind_text(handle, 2, text.baseAddress, Int32(text.count), nil)
+                sqlite3_bind_blob(handle, 3, vector.baseAddress, Int32(vector.count * 4), nil)
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                return code
+            }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
+                    sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
+            }
+        #else
+            try statement.execute(arguments: [teacherID, url, Store.encode(vector)])
+        #endif
         count += 1
     }
 }
