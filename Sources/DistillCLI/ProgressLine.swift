@@ -28,7 +28,8 @@ final class ProgressLine: @unchecked Sendable {
         guard enabled, progress.elapsedSeconds >= 1 else { return }
         let eta = progress.etaSeconds.map { "ETA \(Int($0.rounded(.up))) s" } ?? "ETA -"
         emit(
-            "import: " + String(format: "%.1f/%.1f MB", Double(progress.bytesDone) / 1e6, Double(progress.totalBytes) / 1e6)
+            "import: "
+                + String(format: "%.1f/%.1f MB", Double(progress.bytesDone) / 1e6, Double(progress.totalBytes) / 1e6)
                 + ", \(progress.rows) rows, " + String(format: "%.1f MB/s", progress.megabytesPerSecond) + ", \(eta)",
             done: Int(truncatingIfNeeded: progress.bytesDone), final: progress.bytesDone == progress.totalBytes)
     }

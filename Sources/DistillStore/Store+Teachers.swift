@@ -24,7 +24,8 @@ extension Store {
                 for (row, url) in table.urls.enumerated() {
                     try writer.append(
                         url: url,
-                        vector: UnsafeBufferPointer(rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
+                        vector: UnsafeBufferPointer(
+                            rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
                 }
             }
             return table.dimension

@@ -2,10 +2,11 @@
 // The streamed teacher readers at their edges: read-buffer boundaries, CRLF, quotes, missing final
 // line breaks, caps, and DecimalFloat against the C library's strtof.
 
-@testable import DistillService
 import DistillStore
 import Foundation
 import Testing
+
+@testable import DistillService
 
 #if canImport(Glibc)
     import Glibc
@@ -32,14 +33,16 @@ struct TeacherStreamingTests {
             values += batch.values
         }
         let dimension =
-            format == .csv ? try CSVTeacherReader.read(reader, emit: emit) : try JSONLTeacherReader.read(reader, emit: emit)
+            format == .csv
+            ? try CSVTeacherReader.read(reader, emit: emit) : try JSONLTeacherReader.read(reader, emit: emit)
         return TeacherTable(urls: urls, values: values, dimension: dimension)
     }
 
     static let chunks = [1, 2, 3, 5, 8, 13, 64, 4096]
 
-    @Test("CSV reads the same for any buffer size: CRLF, quotes across boundaries, long rows, no final newline",
-          arguments: chunks)
+    @Test(
+        "CSV reads the same for any buffer size: CRLF, quotes across boundaries, long rows, no final newline",
+        arguments: chunks)
     func csvAcrossBoundaries(chunk: Int) throws {
         let long = (0..<300).map { "\($0).5" }.joined(separator: ",")
         let shortRow = (0..<300).map { _ in "-1e-3" }.joined(separator: ",")
@@ -53,8 +56,9 @@ struct TeacherStreamingTests {
         #expect(table.values == longValues + [Float](repeating: -1e-3, count: 300) + longValues)
     }
 
-    @Test("JSONL reads the same for any buffer size, with escapes and odd spacing left to JSONDecoder",
-          arguments: chunks)
+    @Test(
+        "JSONL reads the same for any buffer size, with escapes and odd spacing left to JSONDecoder",
+        arguments: chunks)
     func jsonlAcrossBoundaries(chunk: Int) throws {
         let values = (0..<200).map { "\(Double($0) / 8)" }.joined(separator: ", ")
         let text =
@@ -106,7 +110,8 @@ struct TeacherStreamingTests {
                 == "t.\(format.rawValue) line 1 has more than 65,536 values; a teacher vector holds at most 65,536 "
                 + "values — check the delimiter and the exporter, or split the outputs into several teachers.")
         let fits = try table(
-            format == .csv ? "a," + values.dropLast().joined(separator: ",") : text.replacingOccurrences(of: "[0,", with: "["),
+            format == .csv
+                ? "a," + values.dropLast().joined(separator: ",") : text.replacingOccurrences(of: "[0,", with: "["),
             format, chunk: 4096)
         #expect(fits.dimension == 65_536)
     }
@@ -145,7 +150,8 @@ struct TeacherStreamingTests {
         for (rows, columns, message) in cases {
             var data = npy([], rows: 0, columns: 0)
             let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }\n"
-            data = data.prefix(8) + Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+            data =
+                data.prefix(8) + Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
                 + Data(header.utf8)
             let file = try write(data, "bad.npy", in: directory)
             let error = #expect(throws: ServiceError.self) {
@@ -164,7 +170,9 @@ struct TeacherStreamingTests {
     }
 
     static func parse(_ text: String) -> Float? {
-        Array(text.utf8).withUnsafeBufferPointer { DecimalFloat.parse($0.baseAddress!, count: $0.count) }
+        Array(text.utf8).withUnsafeBufferPointer { bytes in
+            bytes.baseAddress.flatMap { DecimalFloat.parse($0, count: bytes.count) }
+        }
     }
 
     @Test("DecimalFloat agrees with strtof bit for bit on edge cases")
@@ -182,8 +190,10 @@ struct TeacherStreamingTests {
                 #expect(value.bitPattern == Self.strtofOf(text).bitPattern, "\(text)")
             }
         }
-        for rejected in ["", "-", ".", "e5", "1e", "1e+", "1.2.3", "1,5", "nan", "inf", "0x1p3", " 1", "1 ", "1e400",
-                         "3.5e38", "1234567890123456789012", "1e1000000"] {
+        for rejected in [
+            "", "-", ".", "e5", "1e", "1e+", "1.2.3", "1,5", "nan", "inf", "0x1p3", " 1", "1 ", "1e400",
+            "3.5e38", "1234567890123456789012", "1e1000000",
+        ] {
             #expect(Self.parse(rejected) == nil, "\(rejected)")
         }
         // Plain short decimals never need the slow path.
@@ -206,7 +216,9 @@ struct TeacherStreamingTests {
                 }.joined()
                 let point = Int.random(in: 0...digits.count, using: &generator)
                 let mantissa = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
-                text = (Bool.random(using: &generator) ? "-" : "") + mantissa + "e\(Int.random(in: -60...40, using: &generator))"
+                text =
+                    (Bool.random(using: &generator) ? "-" : "") + mantissa
+                    + "e\(Int.random(in: -60...40, using: &generator))"
             case 1:
                 // The shortest text of a random float, and of its neighbours' midpoints.
                 let float = Float(bitPattern: UInt32.random(in: 0..<0x7F80_0000, using: &generator))

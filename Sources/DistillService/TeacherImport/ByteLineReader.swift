@@ -65,10 +65,11 @@ final class ByteLineReader {
         return done
     }
 
-    /// The next line without its `\n` (a `\r` before it stays), or nil at the end of the file.
+    /// The next line without its `\n` (a `\r` before it stays).
     ///
     /// The bytes stay valid until the next call. A last line without a line break is returned too.
     /// - Parameter lineNumber: The line's number, for the error when it is too long.
+    /// - Returns: The line's bytes, or nil at the end of the file.
     /// - Throws: `ServiceError.invalidArgument` when the line exceeds the line cap; `ServiceError(.io)`
     ///   when reading fails.
     func nextLine(lineNumber: Int) throws -> UnsafeBufferPointer<UInt8>? {

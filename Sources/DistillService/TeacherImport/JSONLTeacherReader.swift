@@ -82,8 +82,10 @@ enum JSONLTeacherReader {
 
     // MARK: - Byte scanner
 
-    /// Reads the common line shape; nil for anything else (the caller then decodes the line with
-    /// JSONDecoder). Values beyond the 65,536 that fit are counted, not stored.
+    /// Reads the common line shape.
+    ///
+    /// Anything else gives nil, and the caller decodes the line with JSONDecoder. Values beyond the
+    /// 65,536 that fit are counted, not stored.
     /// - Returns: The URL and the number of values written to `values`.
     private static func scan(_ line: UnsafeBufferPointer<UInt8>, into values: UnsafeMutablePointer<Float>) -> (
         String, Int

@@ -53,7 +53,8 @@ enum NumpyTeacherReader {
         let rowBytes = header.columns * header.elementSize
         let blockRows = max(1, min(header.rows, (1 << 20) / rowBytes))
         let raw = UnsafeMutableRawPointer.allocate(byteCount: blockRows * rowBytes, alignment: 8)
-        let staging = header.fortranOrder ? UnsafeMutableRawPointer.allocate(byteCount: blockRows * 8, alignment: 8) : nil
+        let staging =
+            header.fortranOrder ? UnsafeMutableRawPointer.allocate(byteCount: blockRows * 8, alignment: 8) : nil
         let values = UnsafeMutablePointer<Float>.allocate(capacity: header.columns)
         defer {
             raw.deallocate()
@@ -86,7 +87,8 @@ enum NumpyTeacherReader {
             let count = rows * header.columns * size
             let offset = Int64(header.dataOffset + firstRow * header.columns * size)
             guard try reader.read(into: destination, count: count, at: offset) == count else {
-                throw ServiceError(.io, "\(reader.path) ended while reading row \(firstRow + 1); was it changed meanwhile?")
+                throw ServiceError(
+                    .io, "\(reader.path) ended while reading row \(firstRow + 1); was it changed meanwhile?")
             }
             return
         }
@@ -94,31 +96,37 @@ enum NumpyTeacherReader {
         for column in 0..<header.columns {
             let offset = Int64(header.dataOffset + (column * header.rows + firstRow) * size)
             guard try reader.read(into: staging, count: rows * size, at: offset) == rows * size else {
-                throw ServiceError(.io, "\(reader.path) ended while reading column \(column + 1); was it changed meanwhile?")
+                throw ServiceError(
+                    .io, "\(reader.path) ended while reading column \(column + 1); was it changed meanwhile?")
             }
             for row in 0..<rows {
-                (destination + (row * header.columns + column) * size).copyMemory(from: staging + row * size, byteCount: size)
+                (destination + (row * header.columns + column) * size).copyMemory(
+                    from: staging + row * size, byteCount: size)
             }
         }
     }
 
     /// Narrows one row to float32 and finds its first non-finite value.
     @inline(__always)
-    private static func convert(_ row: UnsafeMutableRawPointer, header: Header, into values: UnsafeMutablePointer<Float>)
+    private static func convert(
+        _ row: UnsafeMutableRawPointer, header: Header, into values: UnsafeMutablePointer<Float>
+    )
         -> NonFiniteValue?
     {
         var nonFinite: NonFiniteValue?
         for column in 0..<header.columns {
             if header.elementSize == 4 {
                 let bits = row.loadUnaligned(fromByteOffset: column * 4, as: UInt32.self)
-                let value = Float(bitPattern: header.littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+                let value = Float(
+                    bitPattern: header.littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
                 values[column] = value
                 if !value.isFinite && nonFinite == nil {
                     nonFinite = NonFiniteValue(index: column + 1, value: Double(value))
                 }
             } else {
                 let bits = row.loadUnaligned(fromByteOffset: column * 8, as: UInt64.self)
-                let value = Double(bitPattern: header.littleEndian ? UInt64(littleEndian: bits) : UInt64(bigEndian: bits))
+                let value = Double(
+                    bitPattern: header.littleEndian ? UInt64(littleEndian: bits) : UInt64(bigEndian: bits))
                 let narrowed = Float(value)
                 values[column] = narrowed
                 if !(value.isFinite && narrowed.isFinite) && nonFinite == nil {

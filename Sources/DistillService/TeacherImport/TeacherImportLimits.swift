@@ -20,7 +20,8 @@ public enum TeacherImportLimits {
     static func lineTooLong(file: String, line: Int) -> ServiceError {
         ServiceError.invalid(
             "\(file) line \(line) is longer than 8 MiB without a line break; each row must be one line of at most "
-                + "8 MiB — check that the file is a \(file.hasSuffix(".csv") ? "CSV" : "teacher") file with one row per line.")
+                + "8 MiB — check that the file is a \(file.hasSuffix(".csv") ? "CSV" : "teacher") file with one row per line."
+        )
     }
 
     static func fileTooLarge(file: String, bytes: Int64) -> ServiceError {

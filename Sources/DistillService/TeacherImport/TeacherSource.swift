@@ -3,8 +3,10 @@
 import DistillStore
 import Foundation
 
-/// A teacher file opened and checked up to its first row (format, existence, size, URL list, `.npy`
-/// header), ready to stream. Used by one thread at a time: opened on the caller's, read on the reader's.
+/// A teacher file opened and checked up to its first row, ready to stream.
+///
+/// The checks: format, existence, size, URL list and `.npy` header. Used by one thread at a time:
+/// opened on the caller's, read on the reader's.
 final class TeacherSource: @unchecked Sendable {
     let format: TeacherFileFormat
     let reader: ByteLineReader
