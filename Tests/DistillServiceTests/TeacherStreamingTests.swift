@@ -163,6 +163,22 @@ struct TeacherStreamingTests {
         #expect(try store.teachers().isEmpty)
     }
 
+    @Test("a teacher file over 64 GiB is refused before it is read")
+    func fileSizeCap() throws {
+        let path = directory.appendingPathComponent("huge.csv").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("a,1\n".utf8)))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(TeacherImportLimits.maxFileBytes) + 1)  // sparse: no disk used
+        try handle.close()
+        let error = #expect(throws: ServiceError.self) {
+            try TeacherImporter.read(.init(name: "n", kind: .logits, file: path))
+        }
+        #expect(
+            error?.message.replacingOccurrences(of: directory.path + "/", with: "")
+                == "huge.csv is 68719476737 bytes; teacher files may be at most 64 GiB (68719476736 bytes) — split "
+                + "the outputs into several teachers or export them as float32 .npy (4 bytes a value).")
+    }
+
     // MARK: - DecimalFloat
 
     static func strtofOf(_ text: String) -> Float {

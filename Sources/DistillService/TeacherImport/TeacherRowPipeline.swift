@@ -23,7 +23,7 @@ public struct TeacherImportProgress: Sendable {
 
     /// Seconds left at the throughput so far, or nil before anything was read.
     public var etaSeconds: Double? {
-        guard bytesDone > 0 else { return nil }
+        guard bytesDone > 0, elapsedSeconds > 0 else { return nil }
         return Double(totalBytes - bytesDone) / (Double(bytesDone) / elapsedSeconds)
     }
 }
