@@ -179,6 +179,18 @@ struct TeacherStreamingTests {
                 + "the outputs into several teachers or export them as float32 .npy (4 bytes a value).")
     }
 
+    @Test("URL lists: CRLF, a lone CR, spaces and tabs, non-ASCII URLs, blank lines at the end")
+    func urlListLines() throws {
+        let path = try write(
+            Data("  u1\t\r\nu2\ru3\r\n\u{A0}https://h/ü.jpg\u{2028}u5\n\n  \r\n".utf8), "urls.txt", in: directory)
+        #expect(try TeacherImporter.readURLList(path) == ["u1", "u2", "u3", "https://h/ü.jpg", "u5"])
+        let bad = try write(Data([0x75, 0x31, 0x0A, 0xFF, 0x0A]), "bad.txt", in: directory)
+        let error = #expect(throws: ServiceError.self) { try TeacherImporter.readURLList(bad) }
+        #expect(
+            error?.message.replacingOccurrences(of: directory.path + "/", with: "")
+                == "bad.txt is not UTF-8 text; expected one URL per line.")
+    }
+
     // MARK: - DecimalFloat
 
     static func strtofOf(_ text: String) -> Float {

@@ -97,13 +97,28 @@ public struct TeacherImporter: Sendable {
     }
 
     /// Reads a URL list: one URL per line; blank lines at the end are ignored, blank lines inside are errors.
+    ///
+    /// The list is streamed like a teacher file: memory holds the URLs, not the file's text. Lines of
+    /// plain ASCII are trimmed as bytes; any other line is split and trimmed as Unicode text.
     public static func readURLList(_ path: String) throws -> [String] {
-        let data = try readFile(path, what: "URL list")
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
-        }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
-            TeacherRowValidator.trimmed(String($0), newlines: true)
+        try checkIsFile(path, what: "URL list")
+        let reader = try ByteLineReader(path: path, what: "URL list")
+        var lines: [String] = []
+        while var line = try reader.nextLine(lineNumber: lines.count + 1) {
+            if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+            if line.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
+                var url = line[...]
+                while let first = url.first, first == 0x20 || first == 0x09 { url = url.dropFirst() }
+                while let last = url.last, last == 0x20 || last == 0x09 { url = url.dropLast() }
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: url), as: UTF8.self))
+                continue
+            }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
+            }
+            for piece in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+                lines.append(TeacherRowValidator.trimmed(String(piece), newlines: true))
+            }
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         if let blank = lines.firstIndex(where: \.isEmpty) {
