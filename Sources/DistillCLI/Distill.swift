@@ -31,6 +31,10 @@ struct Distill: AsyncParsableCommand {
             ImagesCommand.self,
             DatasetCommand.self,
             RunCommand.self,
+            DaemonCommand.self,
+            RetryCommand.self,
+            PriorityCommand.self,
+            ReportCommand.self,
         ]
     )
 

@@ -53,13 +53,22 @@ struct ResultsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results",
         abstract: "Print results (one row per run: grid point, state, metrics, costs) from the sweep_results view.",
-        discussion: "Example: distill results --job 7 --format csv > job7.csv")
+        discussion: """
+            The table rounds figures (metrics to 4 decimals, parameters, Mult-Adds and FLOPs in millions, \
+            latency in ms with 3 decimals) and shows the columns that tell students apart; --wide shows all. \
+            CSV and JSON keep every column at full precision.
+            Examples: distill results --job 7
+                      distill results --job 7 --format csv > job7.csv
+            """)
 
     @Option(help: "Only this job's runs.")
     var job: Int64?
 
     @Option(help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
+
+    @Flag(help: "Table: every column of sweep_results (default: the ones that tell students apart).")
+    var wide = false
 
     @OptionGroup var store: StoreOptions
 
@@ -69,6 +78,6 @@ struct ResultsCommand: ParsableCommand {
             print("No runs yet\(job.map { " for job \($0)" } ?? ""); submit a job with `distill submit JOBFILE`.")
             return
         }
-        print(try Output.render(table, as: format))
+        print(format == .table ? ResultsTable.render(table, wide: wide) : try Output.render(table, as: format))
     }
 }

@@ -47,13 +47,17 @@ struct Sandbox {
     }
 
     /// Runs `distill` with `arguments`, the sandbox as working directory and `DISTILL_DB` set.
-    func run(_ arguments: [String]) throws -> CommandResult {
+    /// - Parameters:
+    ///   - arguments: The command line.
+    ///   - extra: Further environment variables.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DistillBinary.path)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["DISTILL_DB"] = database
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

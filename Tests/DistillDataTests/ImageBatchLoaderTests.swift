@@ -45,4 +45,34 @@ struct ImageBatchLoaderTests {
             _ = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: ["a", "b"], into: $0) }
         }
     }
+
+    @Test("prefetched batches equal batches filled directly, and a prefetch of other images is not used")
+    func prefetchedBatchesMatch() throws {
+        let root = try TemporaryDirectory()
+        let cache = try ImageCache(dataDirectory: root.path)
+        let digests = try (0..<12).map { index in
+            let image = try TestImages.randomRGB(width: 18 + index, height: 22, seed: UInt64(100 + index))
+            return try cache.store(
+                try PNGCodec.encode(
+                    samples: image.pixels, width: image.width, height: image.height, colorType: .truecolor))
+        }
+        let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 2)
+        func direct(_ chosen: [String]) throws -> [Float] {
+            var batch = [Float](repeating: .nan, count: chosen.count * loader.sampleCount)
+            _ = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: chosen, into: $0) }
+            return batch
+        }
+        let batches = ImageBatchPrefetcher(loader: loader, batch: 4)
+        let plan = [Array(digests[0..<4]), Array(digests[4..<8]), Array(digests[8..<12]), Array(digests[2..<6])]
+        for (index, chosen) in plan.enumerated() {
+            #expect(try batches.load(chosen).isEmpty)
+            // Prefetch the planned next batch, except before the last: there a batch that is not asked for.
+            if index + 1 < plan.count - 1 {
+                batches.prefetch(plan[index + 1])
+            } else if index + 1 == plan.count - 1 {
+                batches.prefetch(Array(digests[0..<4]))
+            }
+            #expect(Array(batches.current) == (try direct(chosen)), "batch \(index)")
+        }
+    }
 }

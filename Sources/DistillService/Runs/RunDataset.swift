@@ -41,59 +41,26 @@ public struct RunDataset: Sendable {
     ///   - store: The database.
     ///   - log: Receives a line per phase.
     ///   - fetchProgress: Receives fetch progress.
+    ///   - shouldStop: Checked while fetching; true → `CancellationError` (what was fetched is recorded).
     /// - Returns: The samples.
     /// - Throws: `ServiceError.runtime` when fewer than `images.min_fetched_fraction` of the training images are
     ///   usable or fewer than a batch; `ServiceError.invalidArgument` for unreadable lists; store and fetch errors.
     public static func prepare(
         spec: JobSpec, teacher: Teacher, store: Store, log: (String) -> Void,
-        fetchProgress: (@Sendable (ImageFetchProgress) -> Void)? = nil
+        fetchProgress: (@Sendable (ImageFetchProgress) -> Void)? = nil, shouldStop: () -> Bool = { false }
     ) throws -> RunDataset {
-        var vectors: [String: [Float]] = [:]
-        for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
-        var candidates =
-            try spec.images.urls.map { try URLList.read($0, hint: "check `images.urls` in the job file") }
-            ?? vectors.keys.sorted()
-        let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
-        if teacher.kind == .logits, let labels, let path = spec.evaluation.labels,
-            let bad = labels.entries.first(where: { ($0.classIndex ?? 0) >= teacher.dimension })
-        {
-            // Checked before any training: a class the student has no output for can be neither learnt
-            // (hard labels) nor scored (top-1).
-            throw ServiceError.invalid(
-                "The labels file \(path) gives \(bad.url) class \(bad.classIndex ?? 0), but teacher '\(teacher.name)' "
-                    + "has \(teacher.dimension) classes (0…\(teacher.dimension - 1)); fix the labels or the teacher.")
-        }
-        let labelled = labels?.byURL ?? [:]
-        var evaluationURLs: [String]
-        if let labels {
-            var seen = Set<String>()
-            evaluationURLs = labels.entries.filter(EvaluationLabels.isEvaluation).map(\.url)
-                .filter { seen.insert($0).inserted }
-            candidates = candidates.filter { !seen.contains($0) }
-        } else {
-            var generator = SeededGenerator(seed: UInt64(spec.training.seed))
-            var shuffled = candidates
-            generator.shuffle(&shuffled)
-            let held = min(
-                max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
-                max(0, shuffled.count - 1))
-            let heldOut = Set(shuffled.prefix(held))
-            evaluationURLs = candidates.filter { heldOut.contains($0) }
-            candidates = candidates.filter { !heldOut.contains($0) }
-        }
+        let plan = try Plan(spec: spec, teacher: teacher, store: store)
+        let (vectors, candidates, evaluationURLs) = (plan.vectors, plan.training, plan.evaluation)
+        let labelled = plan.labels?.byURL ?? [:]
         let requested = candidates.count
         let withoutTeacher = candidates.filter { vectors[$0] == nil }.count
         if withoutTeacher > 0 {
             log("\(withoutTeacher) training URL(s) have no output from teacher '\(teacher.name)' and are skipped")
         }
 
-        var configuration = FetchConfiguration()
-        configuration.allowedFileRoots = spec.images.allowFileRoots
-        configuration.concurrency = spec.images.concurrency
-        configuration.maximumBodyBytes = spec.images.maxBytes
-        configuration.totalTimeout = spec.images.timeoutSeconds
-        let service = try ImageFetchService(store: store, configuration: configuration)
-        let summary = try service.fetchBlocking(urls: candidates + evaluationURLs, progress: fetchProgress)
+        let service = try fetchService(spec: spec, store: store)
+        let summary = try service.fetchBlocking(
+            urls: candidates + evaluationURLs, progress: fetchProgress, shouldStop: shouldStop)
         log(
             "images: \(summary.requested) requested, \(summary.alreadyFetched) already cached, "
                 + "\(summary.fetched) fetched, \(summary.failed) failed")
@@ -129,5 +96,121 @@ public struct RunDataset: Sendable {
                     + "\(spec.training.batchSize); lower the batch size or add images.")
         }
         return RunDataset(training: training, evaluation: evaluation, requestedTraining: requested)
+    }
+}
+
+extension RunDataset {
+    /// The samples a run was frozen with at its first start, with the teacher's vectors (a teacher that jobs
+    /// use cannot be replaced, so they are the ones it trained with).
+    /// - Parameters:
+    ///   - frozen: The run's recorded samples.
+    ///   - teacher: The job's teacher.
+    ///   - store: The database.
+    /// - Returns: The samples, in their recorded order.
+    /// - Throws: `StoreError` when the database cannot be read.
+    static func restore(
+        _ frozen: (training: [FrozenSample], evaluation: [FrozenSample]), teacher: Teacher, store: Store
+    ) throws -> RunDataset {
+        var vectors: [String: [Float]] = [:]
+        for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
+        func sample(_ frozen: FrozenSample) -> RunSample {
+            RunSample(
+                url: frozen.url, digest: frozen.sha256, teacher: vectors[frozen.url], label: frozen.classIndex,
+                attributes: frozen.attributes)
+        }
+        return RunDataset(
+            training: frozen.training.map(sample), evaluation: frozen.evaluation.map(sample),
+            requestedTraining: frozen.training.count)
+    }
+
+    /// The samples as `run_samples` rows record them.
+    var frozen: (training: [FrozenSample], evaluation: [FrozenSample]) {
+        func row(_ sample: RunSample) -> FrozenSample {
+            FrozenSample(
+                url: sample.url, sha256: sample.digest, classIndex: sample.label, attributes: sample.attributes)
+        }
+        return (training.map(row), evaluation.map(row))
+    }
+}
+
+extension RunDataset {
+    /// The URLs a job trains and is evaluated on, before fetching: the teacher's (or `images.urls`), split by
+    /// the labels file or the hold-out fraction.
+    struct Plan {
+        /// The teacher's vectors by URL.
+        var vectors: [String: [Float]] = [:]
+        /// Training URLs.
+        var training: [String]
+        /// Evaluation URLs.
+        var evaluation: [String]
+        /// The labels file, if any.
+        var labels: EvaluationLabels?
+
+        /// Reads the lists and splits them.
+        /// - Throws: `ServiceError.invalidArgument` for unreadable lists or labels outside the teacher's classes.
+        init(spec: JobSpec, teacher: Teacher, store: Store) throws {
+            for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
+            var candidates =
+                try spec.images.urls.map { try URLList.read($0, hint: "check `images.urls` in the job file") }
+                ?? vectors.keys.sorted()
+            let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
+            if teacher.kind == .logits, let labels, let path = spec.evaluation.labels,
+                let bad = labels.entries.first(where: { ($0.classIndex ?? 0) >= teacher.dimension })
+            {
+                // Checked before any training: a class the student has no output for can be neither learnt
+                // (hard labels) nor scored (top-1).
+                throw ServiceError.invalid(
+                    "The labels file \(path) gives \(bad.url) class \(bad.classIndex ?? 0), but teacher '\(teacher.name)' "
+                        + "has \(teacher.dimension) classes (0…\(teacher.dimension - 1)); fix the labels or the teacher."
+                )
+            }
+            var evaluationURLs: [String]
+            if let labels {
+                var seen = Set<String>()
+                evaluationURLs = labels.entries.filter(EvaluationLabels.isEvaluation).map(\.url)
+                    .filter { seen.insert($0).inserted }
+                candidates = candidates.filter { !seen.contains($0) }
+            } else {
+                var generator = SeededGenerator(seed: UInt64(spec.training.seed))
+                var shuffled = candidates
+                generator.shuffle(&shuffled)
+                let held = min(
+                    max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
+                    max(0, shuffled.count - 1))
+                let heldOut = Set(shuffled.prefix(held))
+                evaluationURLs = candidates.filter { heldOut.contains($0) }
+                candidates = candidates.filter { !heldOut.contains($0) }
+            }
+            training = candidates
+            evaluation = evaluationURLs
+            self.labels = labels
+        }
+    }
+
+    /// The fetch service with the job's `images` settings.
+    static func fetchService(spec: JobSpec, store: Store) throws -> ImageFetchService {
+        var configuration = FetchConfiguration()
+        configuration.allowedFileRoots = spec.images.allowFileRoots
+        configuration.concurrency = spec.images.concurrency
+        configuration.maximumBodyBytes = spec.images.maxBytes
+        configuration.totalTimeout = spec.images.timeoutSeconds
+        return try ImageFetchService(store: store, configuration: configuration)
+    }
+
+    /// Fetches a job's images into the cache ahead of its first run (a daemon does this for the next queued job
+    /// while it trains another).
+    /// - Parameters:
+    ///   - spec: The job.
+    ///   - teacher: Its teacher.
+    ///   - store: The database.
+    ///   - shouldStop: Checked between rounds of transfers; true → `CancellationError`.
+    /// - Returns: The fetch summary.
+    /// - Throws: As `prepare`.
+    static func prefetchImages(spec: JobSpec, teacher: Teacher, store: Store, shouldStop: () -> Bool) throws
+        -> ImageFetchSummary
+    {
+        let plan = try Plan(spec: spec, teacher: teacher, store: store)
+        return try fetchService(spec: spec, store: store).fetchBlocking(
+            urls: plan.training + plan.evaluation, shouldStop: shouldStop)
     }
 }
