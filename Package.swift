@@ -50,7 +50,10 @@ let package = Package(
             name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"],
             swiftSettings: strict + engineFlags),
         .target(
-            name: "DistillStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            name: "DistillStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "DistillService",

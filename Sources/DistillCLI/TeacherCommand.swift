@@ -51,6 +51,9 @@ struct TeacherImportCommand: ParsableCommand {
     @Flag(help: "Print the stored teacher as JSON.")
     var json = false
 
+    @Flag(help: "No progress line (it appears on standard error for imports longer than a second).")
+    var quiet = false
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -61,8 +64,11 @@ struct TeacherImportCommand: ParsableCommand {
 
     func run() throws {
         let importer = TeacherImporter(store: try store.open())
+        let progress = ProgressLine(enabled: !quiet)
+        defer { progress.finish() }
         let teacher = try importer.importTeacher(
-            .init(name: name, kind: kind, file: file, urlsFile: urls, format: format, replace: replace))
+            .init(name: name, kind: kind, file: file, urlsFile: urls, format: format, replace: replace),
+            progress: progress.show)
         if json {
             print(try Output.json(teacher))
         } else {

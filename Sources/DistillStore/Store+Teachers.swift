@@ -2,6 +2,7 @@
 
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 extension Store {
     /// Stores a teacher and all its vectors in one transaction: every row lands or none does.
@@ -18,37 +19,116 @@ extension Store {
     public func importTeacher(
         name: String, kind: TeacherKind, table: TeacherTable, sourceFile: String?, replace: Bool
     ) throws -> Teacher {
-        try write { db in
-            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [name]) {
-                guard replace else {
-                    throw StoreError(
-                        .invalidArgument,
-                        "A teacher named '\(name)' already exists; pass --replace to overwrite it or choose another name."
-                    )
+        try importTeacher(name: name, kind: kind, sourceFile: sourceFile, replace: replace) { writer in
+            try table.values.withUnsafeBufferPointer { values in
+                for (row, url) in table.urls.enumerated() {
+                    try writer.append(
+                        url: url,
+                        vector: UnsafeBufferPointer(
+                            rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
                 }
-                let jobs =
-                    try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing]) ?? 0
-                guard jobs == 0 else {
-                    throw StoreError(
-                        .invalidArgument,
-                        "Teacher '\(name)' is used by \(jobs) job(s) and cannot be replaced; import it under a new name."
-                    )
-                }
-                try db.execute(sql: "DELETE FROM teachers WHERE id = ?", arguments: [existing])
             }
-            try db.execute(
-                sql: "INSERT INTO teachers (name, kind, dimension, output_count, source_file) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, kind.rawValue, table.dimension, table.urls.count, sourceFile])
-            let id = db.lastInsertedRowID
-            let insert = try db.makeStatement(
-                sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
-            for (row, url) in table.urls.enumerated() {
-                let blob = Store.encode(table.vector(at: row))
-                try insert.execute(arguments: [id, url, blob])
-            }
-            return try Store.fetchTeacher(db, id: id)
+            return table.dimension
         }
+    }
+
+    /// Stores a teacher whose rows arrive while it is stored (a streamed import), in one transaction:
+    /// every row lands or none does, and memory never holds more than the rows `rows` has in hand.
+    ///
+    /// The name is checked (and a replaced teacher deleted) before `rows` runs. For the transaction's
+    /// duration the connection relaxes `synchronous` to NORMAL (safe in WAL mode: a crash keeps the
+    /// database consistent, and an import not yet checkpointed is simply absent) and uses a 64 MiB cache.
+    /// - Parameters:
+    ///   - name: The teacher's unique name.
+    ///   - kind: What the vectors are.
+    ///   - sourceFile: The file they came from, for the record.
+    ///   - replace: Replace an existing teacher of that name (its outputs are deleted first).
+    ///   - rows: Appends every row to the writer and returns the dimension; throwing rolls everything back.
+    /// - Returns: The stored teacher.
+    /// - Throws: What `rows` throws; `StoreError.invalidArgument` when the name is taken and `replace` is
+    ///   false, or when a job still refers to the teacher being replaced; `StoreError` for a duplicate URL.
+    /// - Complexity: One prepared INSERT per row; the vectors are bound as BLOBs without copies of the table.
+    @discardableResult
+    public func importTeacher(
+        name: String, kind: TeacherKind, sourceFile: String?, replace: Bool,
+        rows: (TeacherOutputWriter) throws -> Int
+    ) throws -> Teacher {
+        // Errors of `rows` other than the database's own reach the caller as they are.
+        var rowsError: (any Error)?
+        do {
+            return try storeTeacher(name: name, kind: kind, sourceFile: sourceFile, replace: replace) { writer in
+                do {
+                    return try rows(writer)
+                } catch {
+                    rowsError = error
+                    throw error
+                }
+            }
+        } catch {
+            if let rowsError, !(rowsError is DatabaseError) { throw rowsError }
+            throw error
+        }
+    }
+
+    private func storeTeacher(
+        name: String, kind: TeacherKind, sourceFile: String?, replace: Bool,
+        rows: (TeacherOutputWriter) throws -> Int
+    ) throws -> Teacher {
+        try writeWithoutTransaction { db in
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            defer {
+                // Restoring settings cannot undo the import; a failure here leaves only a slower connection.
+                try? db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
+            }
+            var stored: Teacher?
+            try db.inTransaction(.immediate) {
+                let id = try Store.insertTeacher(db, name: name, kind: kind, sourceFile: sourceFile, replace: replace)
+                let writer = TeacherOutputWriter(
+                    statement: try db.makeStatement(
+                        sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)"),
+                    teacherID: id)
+                let dimension = try rows(writer)
+                try db.execute(
+                    sql: "UPDATE teachers SET dimension = ?, output_count = ? WHERE id = ?",
+                    arguments: [dimension, writer.count, id])
+                stored = try Store.fetchTeacher(db, id: id)
+                return .commit
+            }
+            guard let stored else { throw StoreError(.database, "The import of teacher '\(name)' was not committed.") }
+            return stored
+        }
+    }
+
+    /// Checks the name (deleting a teacher being replaced) and inserts the teacher row; returns its id.
+    private static func insertTeacher(
+        _ db: Database, name: String, kind: TeacherKind, sourceFile: String?, replace: Bool
+    ) throws -> Int64 {
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [name]) {
+            guard replace else {
+                throw StoreError(
+                    .invalidArgument,
+                    "A teacher named '\(name)' already exists; pass --replace to overwrite it or choose another name."
+                )
+            }
+            let jobs =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing]) ?? 0
+            guard jobs == 0 else {
+                throw StoreError(
+                    .invalidArgument,
+                    "Teacher '\(name)' is used by \(jobs) job(s) and cannot be replaced; import it under a new name."
+                )
+            }
+            try db.execute(sql: "DELETE FROM teachers WHERE id = ?", arguments: [existing])
+        }
+        // The dimension is a placeholder until the last row is in (the column must be positive).
+        try db.execute(
+            sql: "INSERT INTO teachers (name, kind, dimension, output_count, source_file) VALUES (?, ?, 1, 0, ?)",
+            arguments: [name, kind.rawValue, sourceFile])
+        return db.lastInsertedRowID
     }
 
     /// All teachers, by name.
@@ -86,14 +166,18 @@ extension Store {
     // MARK: - Encoding
 
     /// float32 little-endian bytes of a vector.
-    static func encode(_ values: ArraySlice<Float>) -> Data {
-        var data = Data(count: values.count * 4)
-        data.withUnsafeMutableBytes { raw in
-            for (i, value) in values.enumerated() {
-                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self)
+    static func encode(_ values: UnsafeBufferPointer<Float>) -> Data {
+        #if _endian(little)
+            return Data(buffer: values)
+        #else
+            var data = Data(count: values.count * 4)
+            data.withUnsafeMutableBytes { raw in
+                for (i, value) in values.enumerated() {
+                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self)
+                }
             }
-        }
-        return data
+            return data
+        #endif
     }
 
     /// A vector from float32 little-endian bytes.
@@ -117,5 +201,51 @@ extension Store {
             id: row["id"], name: row["name"], kind: TeacherKind(rawValue: row["kind"]) ?? .logits,
             dimension: row["dimension"], outputCount: row["output_count"], sourceFile: row["source_file"],
             createdAt: row["created_at"])
+    }
+}
+
+/// Appends a teacher's rows inside `Store.importTeacher(name:kind:sourceFile:replace:rows:)`'s transaction.
+///
+/// The one place Distill calls SQLite below GRDB: a bulk import binds millions of rows, and binding the
+/// URL and the vector in place (no argument boxing, no Data per row) keeps the insert loop at SQLite's speed.
+public final class TeacherOutputWriter {
+    private let statement: Statement
+    private let teacherID: Int64
+    /// Rows appended so far.
+    public private(set) var count = 0
+
+    init(statement: Statement, teacherID: Int64) {
+        self.statement = statement
+        self.teacherID = teacherID
+    }
+
+    /// Inserts one row.
+    /// - Parameters:
+    ///   - url: The image URL (unique within the teacher).
+    ///   - vector: The values, stored as float32 little-endian.
+    /// - Throws: `DatabaseError` (turned into `StoreError` by the store) for a duplicate URL or a failed write.
+    public func append(url: String, vector: UnsafeBufferPointer<Float>) throws {
+        #if _endian(little)
+            var url = url
+            let handle = statement.sqliteStatement
+            let code = url.withUTF8 { text in
+                // SQLITE_STATIC (nil): both buffers outlive the step that reads them.
+                sqlite3_bind_int64(handle, 1, teacherID)
+                sqlite3_bind_text(handle, 2, text.baseAddress, Int32(text.count), nil)
+                sqlite3_bind_blob(handle, 3, vector.baseAddress, Int32(vector.count * 4), nil)
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                return code
+            }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
+                    sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
+            }
+        #else
+            try statement.execute(arguments: [teacherID, url, Store.encode(vector)])
+        #endif
+        count += 1
     }
 }

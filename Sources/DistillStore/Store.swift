@@ -104,6 +104,19 @@ public final class Store: Sendable {
             }
         }
     }
+
+    /// The writer connection outside any transaction, for connection settings around one (`body` opens it).
+    ///
+    /// Not retried like `write`: its one user, the streamed teacher import, consumes its input as it goes.
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.wrap(error, path: location.databasePath, busyTimeout: busyTimeout)
+        }
+    }
 }
 
 extension StoreError {

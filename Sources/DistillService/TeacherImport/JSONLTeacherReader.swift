@@ -1,4 +1,7 @@
 // Copyright 2026 The Distill authors.
+// Streams JSON lines. The common line, `{"url": "...", "vector": [numbers]}` (keys in either order,
+// a plain ASCII URL without escapes, JSON numbers DecimalFloat rounds), is read by a byte scanner.
+// Any other line goes to JSONDecoder, which decides whether it is valid and words every error.
 
 import DistillStore
 import Foundation
@@ -12,33 +15,189 @@ enum JSONLTeacherReader {
         var vector: [Double]?
     }
 
-    static func read(_ data: Data, file: String) throws -> TeacherTable {
-        var builder = TeacherTableBuilder(file: file)
+    /// Streams every row of the file into `emit`, validated.
+    /// - Parameters:
+    ///   - reader: The open teacher file.
+    ///   - emit: Receives the rows in batches.
+    /// - Returns: The dimension.
+    /// - Throws: `ServiceError.invalidArgument` naming the line and the reason.
+    static func read(_ reader: ByteLineReader, emit: @escaping (TeacherRowBatch) throws -> Void) throws -> Int {
+        let file = reader.path
+        var validator = TeacherRowValidator(file: file, describe: { "line \($0)" }, emit: emit)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: TeacherImportLimits.maxDimension)
+        defer { values.deallocate() }
         let decoder = JSONDecoder()
         var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        while let line = try reader.nextLine(lineNumber: lineNumber + 1) {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let object: Line
-            do {
-                object = try decoder.decode(Line.self, from: Data(line))
-            } catch DecodingError.typeMismatch(_, let context) {
-                let key = context.codingPath.map(\.stringValue).filter { Int($0) == nil }.first ?? "line"
-                throw ServiceError.invalid(
-                    "\(file) line \(lineNumber): '\(key)' has the wrong type; expected \(expected) with numbers only.")
-            } catch {
-                throw ServiceError.invalid(
-                    "\(file) line \(lineNumber) is not valid JSON (truncated line, NaN or a stray character?); "
-                        + "expected \(expected).")
+            if let (url, count) = scan(line, into: values) {
+                guard count <= TeacherImportLimits.maxDimension else {
+                    throw TeacherImportLimits.tooManyValues(
+                        file: file, place: "line \(lineNumber)", count: "more than 65,536")
+                }
+                try validator.append(
+                    url: url, values: UnsafeBufferPointer(start: values, count: count), nonFinite: nil,
+                    number: lineNumber, fileOffset: reader.consumed)
+                continue
             }
+            let object = try decode(Data(line), with: decoder, file: file, line: lineNumber)
             guard let url = object.url else {
                 throw ServiceError.invalid("\(file) line \(lineNumber): the object has no \"url\" key.")
             }
             guard let vector = object.vector else {
                 throw ServiceError.invalid("\(file) line \(lineNumber): the object has no \"vector\" key.")
             }
-            try builder.append(url: url, vector: vector, place: "line \(lineNumber)")
+            var nonFinite: NonFiniteValue?
+            let narrowed = vector.enumerated().map { index, value in
+                let float = Float(value)
+                if nonFinite == nil && !(value.isFinite && float.isFinite) {
+                    nonFinite = NonFiniteValue(index: index + 1, value: value)
+                }
+                return float
+            }
+            try narrowed.withUnsafeBufferPointer { buffer in
+                try validator.append(
+                    url: url, values: buffer, nonFinite: nonFinite, number: lineNumber, fileOffset: reader.consumed)
+            }
         }
-        return try builder.build(expecting: expected)
+        return try validator.finish(expecting: expected, fileOffset: reader.consumed)
+    }
+
+    private static func decode(_ line: Data, with decoder: JSONDecoder, file: String, line lineNumber: Int) throws
+        -> Line
+    {
+        do {
+            return try decoder.decode(Line.self, from: line)
+        } catch DecodingError.typeMismatch(_, let context) {
+            let key = context.codingPath.map(\.stringValue).filter { Int($0) == nil }.first ?? "line"
+            throw ServiceError.invalid(
+                "\(file) line \(lineNumber): '\(key)' has the wrong type; expected \(expected) with numbers only.")
+        } catch {
+            throw ServiceError.invalid(
+                "\(file) line \(lineNumber) is not valid JSON (truncated line, NaN or a stray character?); "
+                    + "expected \(expected).")
+        }
+    }
+
+    // MARK: - Byte scanner
+
+    /// Reads the common line shape.
+    ///
+    /// Anything else gives nil, and the caller decodes the line with JSONDecoder. Values beyond the
+    /// 65,536 that fit are counted, not stored.
+    /// - Returns: The URL and the number of values written to `values`.
+    private static func scan(_ line: UnsafeBufferPointer<UInt8>, into values: UnsafeMutablePointer<Float>) -> (
+        String, Int
+    )? {
+        guard let base = line.baseAddress else { return nil }
+        let end = line.count
+        var index = 0
+        var url: String?
+        var count: Int?
+
+        @inline(__always) func skipSpace() {
+            while index < end, base[index] == 0x20 || base[index] == 0x09 || base[index] == 0x0D || base[index] == 0x0A
+            {
+                index += 1
+            }
+        }
+        /// A string without escapes, control characters or non-ASCII bytes; nil otherwise.
+        @inline(__always) func plainString() -> UnsafeBufferPointer<UInt8>? {
+            guard index < end, base[index] == UInt8(ascii: "\"") else { return nil }
+            index += 1
+            let start = index
+            while index < end {
+                let byte = base[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return UnsafeBufferPointer(start: base + start, count: index - 1 - start)
+                }
+                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        skipSpace()
+        guard index < end, base[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        while true {
+            skipSpace()
+            guard let key = plainString() else { return nil }
+            skipSpace()
+            guard index < end, base[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpace()
+            if key.elementsEqual("url".utf8) {
+                guard url == nil, let text = plainString() else { return nil }
+                url = String(decoding: text, as: UTF8.self)
+            } else if key.elementsEqual("vector".utf8) {
+                guard count == nil, index < end, base[index] == UInt8(ascii: "[") else { return nil }
+                index += 1
+                var written = 0
+                skipSpace()
+                if index < end && base[index] == UInt8(ascii: "]") {
+                    index += 1
+                } else {
+                    while true {
+                        skipSpace()
+                        guard let value = number(base, &index, end) else { return nil }
+                        if written < TeacherImportLimits.maxDimension { values[written] = value }
+                        written += 1
+                        skipSpace()
+                        guard index < end else { return nil }
+                        if base[index] == UInt8(ascii: ",") {
+                            index += 1
+                        } else if base[index] == UInt8(ascii: "]") {
+                            index += 1
+                            break
+                        } else {
+                            return nil
+                        }
+                    }
+                }
+                count = written
+            } else {
+                return nil
+            }
+            skipSpace()
+            guard index < end else { return nil }
+            if base[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard base[index] == UInt8(ascii: "}") else { return nil }
+            index += 1
+            break
+        }
+        skipSpace()
+        guard index == end, let url, let count else { return nil }
+        return (url, count)
+    }
+
+    /// A JSON number (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`) that DecimalFloat rounds; nil otherwise.
+    @inline(__always)
+    private static func number(_ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int) -> Float? {
+        let start = index
+        @inline(__always) func digits() -> Int {
+            let first = index
+            while index < end && base[index] &- UInt8(ascii: "0") <= 9 { index += 1 }
+            return index - first
+        }
+        if index < end && base[index] == UInt8(ascii: "-") { index += 1 }
+        let leading = index
+        let integer = digits()
+        guard integer > 0, integer == 1 || base[leading] != UInt8(ascii: "0") else { return nil }
+        if index < end && base[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return nil }
+        }
+        if index < end && base[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < end && (base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-")) { index += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        return DecimalFloat.parse(base + start, count: index - start)
     }
 }

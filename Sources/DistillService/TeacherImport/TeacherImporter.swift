@@ -42,47 +42,50 @@ public struct TeacherImporter: Sendable {
     }
 
     /// Reads, validates and stores a teacher: all rows or none.
-    /// - Parameter request: The file and how to read it.
+    ///
+    /// The file is streamed: one thread parses and validates while this one inserts, inside one write
+    /// transaction, so memory holds a few batches of rows and the set of URLs seen, never the whole file.
+    /// - Parameters:
+    ///   - request: The file and how to read it.
+    ///   - progress: Called as batches are stored (bytes read, throughput, ETA).
     /// - Returns: The stored teacher.
     /// - Throws: `ServiceError.invalidArgument` naming the file, line or row and the reason; `StoreError`
     ///   when the name is taken (without `replace`) or the database fails. Nothing is stored on error.
     @discardableResult
-    public func importTeacher(_ request: Request) throws -> Teacher {
-        let table = try Self.read(request)
-        try Self.checkKind(request.kind, dimension: table.dimension, file: request.file)
+    public func importTeacher(_ request: Request, progress: ((TeacherImportProgress) -> Void)? = nil) throws
+        -> Teacher
+    {
+        let source = try TeacherSource.open(request)
         return try store.importTeacher(
-            name: request.name, kind: request.kind, table: table,
-            sourceFile: StoreLocation.absolute(request.file), replace: request.replace)
+            name: request.name, kind: request.kind, sourceFile: StoreLocation.absolute(request.file),
+            replace: request.replace
+        ) { writer in
+            let dimension = try TeacherRowPipeline.run(source, progress: progress) { batch in
+                try batch.values.withUnsafeBufferPointer { values in
+                    let dimension = batch.urls.isEmpty ? 0 : values.count / batch.urls.count
+                    for (row, url) in batch.urls.enumerated() {
+                        try writer.append(
+                            url: url,
+                            vector: UnsafeBufferPointer(rebasing: values[(row * dimension)..<((row + 1) * dimension)]))
+                    }
+                }
+            }
+            try Self.checkKind(request.kind, dimension: dimension, file: request.file)
+            return dimension
+        }
     }
 
     /// Parses and validates the request's file without storing anything.
+    /// - Complexity: Holds the whole table in memory; `importTeacher` streams instead.
     public static func read(_ request: Request) throws -> TeacherTable {
-        guard let format = request.format ?? TeacherFileFormat.inferred(from: request.file) else {
-            throw ServiceError.invalid(
-                "Cannot tell the format of \(request.file) from its extension; name it .csv, .jsonl or .npy, "
-                    + "or pass --format csv|jsonl|npy.")
+        let source = try TeacherSource.open(request)
+        var urls: [String] = []
+        var values: [Float] = []
+        let dimension = try source.read { batch in
+            urls += batch.urls
+            values += batch.values
         }
-        let data = try readFile(request.file, what: "teacher file")
-        guard !data.isEmpty else {
-            throw ServiceError.invalid("\(request.file) is empty; expected teacher outputs.")
-        }
-        switch format {
-        case .csv, .jsonl:
-            if let urls = request.urlsFile {
-                throw ServiceError.invalid(
-                    "--urls \(urls) is only for .npy files; \(format.rawValue) files carry the URL on every line.")
-            }
-            return format == .csv
-                ? try CSVTeacherReader.read(data, file: request.file)
-                : try JSONLTeacherReader.read(data, file: request.file)
-        case .npy:
-            guard let urlsFile = request.urlsFile else {
-                throw ServiceError.invalid(
-                    "\(request.file) is a .npy array without URLs; pass --urls FILE listing one image URL per row.")
-            }
-            let urls = try readURLList(urlsFile)
-            return try NumpyTeacherReader.read(data, file: request.file, urls: urls, urlFile: urlsFile)
-        }
+        return TeacherTable(urls: urls, values: values, dimension: dimension)
     }
 
     static func checkKind(_ kind: TeacherKind, dimension: Int, file: String) throws {
@@ -94,13 +97,28 @@ public struct TeacherImporter: Sendable {
     }
 
     /// Reads a URL list: one URL per line; blank lines at the end are ignored, blank lines inside are errors.
+    ///
+    /// The list is streamed like a teacher file: memory holds the URLs, not the file's text. Lines of
+    /// plain ASCII are trimmed as bytes; any other line is split and trimmed as Unicode text.
     public static func readURLList(_ path: String) throws -> [String] {
-        let data = try readFile(path, what: "URL list")
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
-        }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        try checkIsFile(path, what: "URL list")
+        let reader = try ByteLineReader(path: path, what: "URL list")
+        var lines: [String] = []
+        while var line = try reader.nextLine(lineNumber: lines.count + 1) {
+            if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+            if line.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
+                var url = line[...]
+                while let first = url.first, first == 0x20 || first == 0x09 { url = url.dropFirst() }
+                while let last = url.last, last == 0x20 || last == 0x09 { url = url.dropLast() }
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: url), as: UTF8.self))
+                continue
+            }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                throw ServiceError.invalid("\(path) is not UTF-8 text; expected one URL per line.")
+            }
+            for piece in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+                lines.append(TeacherRowValidator.trimmed(String(piece), newlines: true))
+            }
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         if let blank = lines.firstIndex(where: \.isEmpty) {
@@ -110,17 +128,22 @@ public struct TeacherImporter: Sendable {
     }
 
     static func readFile(_ path: String, what: String) throws -> Data {
+        try checkIsFile(path, what: what)
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw ServiceError(.io, "Cannot read the \(what) \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Refuses a path that does not exist or is a directory.
+    static func checkIsFile(_ path: String, what: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ServiceError.invalid("The \(what) \(path) does not exist; check the path.")
         }
         guard !isDirectory.boolValue else {
             throw ServiceError.invalid("The \(what) \(path) is a directory; pass a file.")
-        }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw ServiceError(.io, "Cannot read the \(what) \(path): \(error.localizedDescription)")
         }
     }
 }
