@@ -9,7 +9,8 @@ import Foundation
 ///
 /// Use from one thread: `load(_:)` the batch to train on now (taken from the prefetch when it is the one that
 /// was asked for, else decoded at once), read it through `current`, and `prefetch(_:)` the next one before
-/// computing. The contents are the same as with plain `fill` calls, whatever the timing.
+/// computing. The contents are the same as with plain `fill` calls, whatever the timing. A loader decodes one
+/// batch at a time: call `cancelPending()` before using the loader elsewhere.
 public final class ImageBatchPrefetcher: @unchecked Sendable {
     /// The loader that decodes.
     public let loader: ImageBatchLoader
@@ -66,6 +67,12 @@ public final class ImageBatchPrefetcher: @unchecked Sendable {
             }
         }
         return try loader.fill(digests: digests, into: buffers[currentIndex])
+    }
+
+    /// Waits for a background fill and drops it, so the loader is free for other work (evaluation).
+    public func cancelPending() {
+        pending?.group.wait()
+        pending = nil
     }
 
     /// Starts decoding the batch of `digests` into the other buffer; the next `load` with the same digests takes it.

@@ -261,9 +261,12 @@ struct DaemonCommandTests {
         let paused = try #require(try store.runs(jobID: 1).first)
         #expect(paused.leaseOwner == nil && paused.step > 0)
         #expect(try store.checkpoints(runID: 1).last?.step == paused.step)
+        // The log line follows the release.
         #expect(
-            try store.events(jobID: 1).contains {
-                $0.message.hasPrefix("alpha0.25-res32: paused at the end of its window at step \(paused.step)/")
+            try waitUntil(seconds: 10) {
+                try store.events(jobID: 1).contains {
+                    $0.message.hasPrefix("alpha0.25-res32: paused at the end of its window at step \(paused.step)/")
+                }
             })
         let jobs = try sandbox.run(["jobs"], environment: environment)
         #expect(jobs.stdout.contains("window 22:00-06:00, next start 2026-12-02T22:00:00.000Z"), "\(jobs.stdout)")

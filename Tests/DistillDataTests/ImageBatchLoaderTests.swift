@@ -57,9 +57,11 @@ struct ImageBatchLoaderTests {
                     samples: image.pixels, width: image.width, height: image.height, colorType: .truecolor))
         }
         let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 2)
+        // A loader of its own for the reference: one loader decodes one batch at a time.
+        let reference = try ImageBatchLoader(cache: cache, resolution: 16, threads: 2)
         func direct(_ chosen: [String]) throws -> [Float] {
             var batch = [Float](repeating: .nan, count: chosen.count * loader.sampleCount)
-            _ = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: chosen, into: $0) }
+            _ = try batch.withUnsafeMutableBufferPointer { try reference.fill(digests: chosen, into: $0) }
             return batch
         }
         let batches = ImageBatchPrefetcher(loader: loader, batch: 4)

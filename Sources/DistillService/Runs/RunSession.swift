@@ -205,6 +205,7 @@ final class RunSession {
             generator = order
             while position + batch <= stepsPerEpoch * batch {
                 if let reason = shouldStop() {
+                    batches.cancelPending()
                     if reason == .pause { try checkpointAndRecordProgress() }
                     return .stopped(reason)
                 }
@@ -257,6 +258,8 @@ final class RunSession {
                     try checkpointAndRecordProgress()
                 }
             }
+            // The epoch's evaluation decodes with the same loader.
+            batches.cancelPending()
             do {
                 try finishEpoch(
                     learningRate: Double(schedule.rate(at: trainer.step)), log: log,
