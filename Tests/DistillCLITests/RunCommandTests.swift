@@ -62,6 +62,23 @@ struct RunCommandTests {
         #expect(logs.stdout.contains("resumed from checkpoints/job1/alpha0.25-res32.ckpt at step 2"))
     }
 
+    @Test("run --run NAME trains that run only; an unknown name is refused with the job's run names")
+    func runOneRun() throws {
+        try sandbox.importFashionTeacher()
+        try sandbox.writeFashionJob(alphas: [0.25, 0.5], resolutions: [32], epochs: 1)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let unknown = try sandbox.run(["run", "1", "--run", "alpha0.75-res32"])
+        #expect(unknown.status == 2)
+        #expect(
+            unknown.stderr
+                == "error: Job 1 has no run named 'alpha0.75-res32'; its runs: alpha0.25-res32, alpha0.5-res32.\n")
+        let one = try sandbox.run(["run", "1", "--run", "alpha0.5-res32", "--quiet"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let store = try Store(path: sandbox.database)
+        #expect(try store.runs(jobID: 1).map(\.state) == [.queued, .succeeded])
+        #expect(try store.job(id: 1).state == .queued)
+    }
+
     /// Starts `distill run 1 --quiet` on a long job and returns once its run has started training.
     func startLongRun() throws -> (Process, Store) {
         try submitJob(epochs: 500)
