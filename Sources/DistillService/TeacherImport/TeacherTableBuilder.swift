@@ -30,6 +30,7 @@ struct TeacherTableBuilder {
             throw ServiceError.invalid(
                 "\(file) \(place): the URL is empty; every row needs the image URL it belongs to.")
         }
+        try ImageURLText.check(url, file: file, place: place)
         if let earlier = firstPlace[url] {
             throw ServiceError.invalid(
                 "\(file) \(place): URL \(url) already appeared on \(earlier); each image needs exactly one vector.")
