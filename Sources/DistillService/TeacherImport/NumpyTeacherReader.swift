@@ -17,12 +17,15 @@ enum NumpyTeacherReader {
 
     static func read(_ data: Data, file: String, urls: [String], urlFile: String) throws -> TeacherTable {
         let header = try parseHeader(data, file: file)
-        let count = header.rows * header.columns
-        let needed = header.dataOffset + count * header.elementSize
-        guard data.count >= needed else {
+        // Checked arithmetic: the shape comes from the file and may multiply past Int.max.
+        let count = header.rows.multipliedReportingOverflow(by: header.columns)
+        let payload = count.partialValue.multipliedReportingOverflow(by: header.elementSize)
+        let needed = payload.partialValue.addingReportingOverflow(header.dataOffset)
+        guard !count.overflow, !payload.overflow, !needed.overflow, data.count >= needed.partialValue else {
+            let size = count.overflow || payload.overflow || needed.overflow ? "more than 2^63" : "\(needed.partialValue)"
             throw ServiceError.invalid(
                 "\(file) is truncated: its header promises \(header.rows)x\(header.columns) values "
-                    + "(\(needed) bytes) but the file has \(data.count) bytes; export it again.")
+                    + "(\(size) bytes) but the file has \(data.count) bytes; export it again.")
         }
         guard urls.count == header.rows else {
             throw ServiceError.invalid(
