@@ -40,12 +40,13 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // MARK: - Libraries, one capability each
         .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
         .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
         .target(
-            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"],
+            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib", "CLinux"],
             swiftSettings: strict + engineFlags),
         .target(
             name: "DistillStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],

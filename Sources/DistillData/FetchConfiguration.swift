@@ -10,6 +10,11 @@ public struct FetchConfiguration: Sendable, Equatable {
     public var connectTimeout: Double = 10
     /// Seconds allowed for a whole transfer, redirects included (default 60).
     public var totalTimeout: Double = 60
+    /// A transfer slower than this many bytes per second for `lowSpeedSeconds` is abandoned as a timeout
+    /// (default 1024), so a server dripping bytes cannot hold a slot until the total timeout.
+    public var lowSpeedBytesPerSecond: Int = 1024
+    /// Seconds below `lowSpeedBytesPerSecond` after which a transfer is abandoned (default 10).
+    public var lowSpeedSeconds: Int = 10
     /// Largest accepted body in bytes, enforced while receiving (default 32 MiB).
     public var maximumBodyBytes: Int = 32 << 20
     /// Redirects followed at most (default 5); only to http and https.
@@ -40,13 +45,32 @@ public struct FetchConfiguration: Sendable, Equatable {
         try require(
             (1...1024).contains(perHostConnections), "Per-host connections \(perHostConnections) is outside 1…1024.")
         try require(
-            connectTimeout > 0 && totalTimeout > 0,
-            "Timeouts must be positive (connect \(connectTimeout) s, total \(totalTimeout) s).")
+            Self.timeoutRange.contains(totalTimeout),
+            "The timeout \(totalTimeout) s is outside 0.001…86400 seconds; give a number of seconds such as 60.")
+        try require(
+            Self.timeoutRange.contains(connectTimeout),
+            "The connect timeout \(connectTimeout) s is outside 0.001…86400 seconds; give a number of seconds such as 10.")
+        try require(
+            (0...(1 << 30)).contains(lowSpeedBytesPerSecond) && (1...86400).contains(lowSpeedSeconds),
+            "The low-speed limit (\(lowSpeedBytesPerSecond) bytes/s for \(lowSpeedSeconds) s) is out of range.")
         try require(maximumBodyBytes > 0, "The maximum body size \(maximumBodyBytes) must be positive.")
         try require((0...20).contains(maximumRedirects), "Maximum redirects \(maximumRedirects) is outside 0…20.")
         try require((1...20).contains(maximumAttempts), "Maximum attempts \(maximumAttempts) is outside 1…20.")
         try require(
             retryBaseDelay >= 0 && retryMaximumDelay >= retryBaseDelay, "Retry delays must satisfy 0 ≤ base ≤ maximum.")
+    }
+
+    /// Timeouts accepted, in seconds: at least a millisecond (libcurl reads 0 ms as "no timeout"), at most a day.
+    public static let timeoutRange: ClosedRange<Double> = 0.001...86400
+
+    /// Seconds as the whole milliseconds libcurl takes, rounded up so a positive time never becomes 0.
+    /// - Parameter seconds: A time within `timeoutRange`.
+    /// - Returns: Milliseconds, at least 1.
+    static func milliseconds(_ seconds: Double) -> Int {
+        let clamped =
+            seconds.isFinite
+            ? min(max(seconds, timeoutRange.lowerBound), timeoutRange.upperBound) : timeoutRange.upperBound
+        return max(1, Int((clamped * 1000).rounded(.up)))
     }
 
     /// The backoff before attempt `attempt + 1`: `min(maximum, base · 2^(attempt − 1))` scaled by a random

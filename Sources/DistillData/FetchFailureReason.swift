@@ -12,6 +12,8 @@ public enum FetchFailureReason: String, Sendable, Equatable, Codable, CaseIterab
     case fileOutsideRoots = "file-outside-roots"
     /// A file:// URL whose file does not exist or cannot be read.
     case fileNotFound = "file-not-found"
+    /// A file:// URL naming a directory, FIFO, socket or device instead of a regular file.
+    case notARegularFile = "not-a-regular-file"
     /// HTTP 4xx other than 429 (permanent).
     case httpClientError = "http-client-error"
     /// HTTP 429 Too Many Requests (retried).

@@ -88,11 +88,25 @@ public final class Fetcher {
             readyCount += 1
         }
         for (index, url) in urls.enumerated() {
+            let permission: URLPermission
             do throws(FetchFailure) {
-                enqueue(index, 1, try policy.permit(url))
+                permission = try policy.permit(url)
             } catch {
                 onOutcome(FetchOutcome(index: index, url: url, result: .failure(error), attempts: 0))
+                continue
             }
+            guard let file = permission.file else {
+                enqueue(index, 1, permission)
+                continue
+            }
+            // Local files are read here, beneath their root's descriptor, never through libcurl.
+            let read = policy.fileRoots.read(
+                file.relative, root: file.root, url: url, limit: configuration.maximumBodyBytes)
+            onOutcome(
+                FetchOutcome(
+                    index: index, url: url,
+                    result: read.map { FetchedBody(bytes: $0, httpStatus: nil, contentType: nil, effectiveURL: url) },
+                    attempts: 1))
         }
         // Reverse each host queue once so popLast takes URLs in request order.
         for key in ready.keys { ready[key]?.reverse() }
@@ -115,10 +129,7 @@ public final class Fetcher {
             while active.count < configuration.concurrency, readyCount > 0, progress {
                 progress = false
                 for host in hostOrder where active.count < configuration.concurrency {
-                    // Local files need no politeness: only the global limit applies to them.
-                    let hostLimit =
-                        host == URLPolicy.fileHostKey ? configuration.concurrency : configuration.perHostConnections
-                    guard perHost[host, default: 0] < hostLimit,
+                    guard perHost[host, default: 0] < configuration.perHostConnections,
                         let item = ready[host]?.popLast()
                     else { continue }
                     readyCount -= 1
@@ -180,12 +191,16 @@ public final class Fetcher {
     private func configure(_ easy: Curl.Easy, for state: TransferState) throws {
         try easy.reset()
         try easy.set(CURLOPT_URL, state.permission.url)
-        try easy.set(CURLOPT_PROTOCOLS_STR, state.permission.isFile ? "file" : "http,https")
+        try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_FOLLOWLOCATION, 1)
         try easy.set(CURLOPT_MAXREDIRS, configuration.maximumRedirects)
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
+        // validate() keeps both within 1 ms…1 day, so neither becomes 0 ("no timeout" to libcurl) nor traps.
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, FetchConfiguration.milliseconds(configuration.connectTimeout))
+        try easy.set(CURLOPT_TIMEOUT_MS, FetchConfiguration.milliseconds(configuration.totalTimeout))
+        // A server dripping bytes is cut off after lowSpeedSeconds below lowSpeedBytesPerSecond.
+        try easy.set(CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedBytesPerSecond)
+        try easy.set(CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedSeconds)
         try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(configuration.maximumBodyBytes))
         try easy.set(CURLOPT_NOSIGNAL, 1)
         try easy.set(CURLOPT_USERAGENT, configuration.userAgent)
@@ -232,7 +247,7 @@ public final class Fetcher {
         default:
             return failure(.other, "\(url): libcurl error \(result.rawValue): \(detail).")
         }
-        if !state.permission.isFile, let status {
+        if let status {
             switch status {
             case 200..<300: break
             case 429:
@@ -245,7 +260,7 @@ public final class Fetcher {
         }
         return .success(
             FetchedBody(
-                bytes: state.body, httpStatus: state.permission.isFile ? nil : status,
+                bytes: state.body, httpStatus: status,
                 contentType: easy.string(CURLINFO_CONTENT_TYPE),
                 effectiveURL: easy.string(CURLINFO_EFFECTIVE_URL) ?? url))
     }
