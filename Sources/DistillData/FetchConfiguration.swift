@@ -1,5 +1,11 @@
 // Copyright 2026 The Distill authors.
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Limits and politeness settings of a `Fetcher`.
 public struct FetchConfiguration: Sendable, Equatable {
     /// Transfers in flight at once (default 32).
@@ -29,8 +35,21 @@ public struct FetchConfiguration: Sendable, Equatable {
     public var retryMaximumDelay: Double = 30
     /// Directories file:// URLs may read from (resolved, symlinks followed); empty refuses file:// URLs.
     public var allowedFileRoots: [String] = []
+    /// The operator's bound on `allowedFileRoots` (`DISTILL_FILE_ROOTS`, directories separated by `:`): every
+    /// allowed root must lie inside one of them. Nil (unset): any root may be allowed.
+    public var fileRootBounds: [String]? = FetchConfiguration.environment("DISTILL_FILE_ROOTS").map {
+        $0.split(separator: ":").map(String.init)
+    }
+    /// The operator's network ranges (`DISTILL_ALLOW_NETWORKS`, CIDRs): when set, http(s) connects only to public
+    /// addresses and these ranges. Link-local addresses are refused unless listed, set or not.
+    public var allowedNetworks: String? = FetchConfiguration.environment("DISTILL_ALLOW_NETWORKS")
     /// The User-Agent header.
     public var userAgent: String = "Distill/0.1"
+
+    /// An environment variable, nil when unset.
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
 
     /// Creates the default configuration.
     public init() {}
@@ -58,6 +77,9 @@ public struct FetchConfiguration: Sendable, Equatable {
         try require((1...20).contains(maximumAttempts), "Maximum attempts \(maximumAttempts) is outside 1…20.")
         try require(
             retryBaseDelay >= 0 && retryMaximumDelay >= retryBaseDelay, "Retry delays must satisfy 0 ≤ base ≤ maximum.")
+        // The operator's bounds, checked before anything is fetched or recorded.
+        for root in allowedFileRoots { try checkFileRoot(root) }
+        _ = try NetworkPolicy(allowedNetworks: allowedNetworks)
     }
 
     /// Timeouts accepted, in seconds: at least a millisecond (libcurl reads 0 ms as "no timeout"), at most a day.
@@ -71,6 +93,26 @@ public struct FetchConfiguration: Sendable, Equatable {
             seconds.isFinite
             ? min(max(seconds, timeoutRange.lowerBound), timeoutRange.upperBound) : timeoutRange.upperBound
         return max(1, Int((clamped * 1000).rounded(.up)))
+    }
+
+    /// Refuses a file root outside the operator's `fileRootBounds` (`DISTILL_FILE_ROOTS`).
+    /// - Parameter root: A directory a job or command wants file:// URLs read from.
+    /// - Throws: `DataError.invalidArgument` naming the root and the bounds; `.invalidArgument` when it does not
+    ///   exist.
+    public func checkFileRoot(_ root: String) throws {
+        guard let bounds = fileRootBounds else { return }
+        guard let resolved = FileRoots.realPath(root) else {
+            throw DataError(.invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
+        }
+        let inside = bounds.compactMap(FileRoots.realPath).contains { bound in
+            resolved == bound || resolved.hasPrefix(bound == "/" ? "/" : bound + "/")
+        }
+        guard inside else {
+            throw DataError(
+                .invalidArgument,
+                "The file root '\(root)' is outside DISTILL_FILE_ROOTS (\(bounds.joined(separator: ":"))); the "
+                    + "operator allows file:// reads only beneath those directories — move the images there.")
+        }
     }
 
     /// The backoff before attempt `attempt + 1`: `min(maximum, base · 2^(attempt − 1))` scaled by a random

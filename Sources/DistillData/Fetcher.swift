@@ -17,15 +17,36 @@ private final class TransferState {
     let attempt: Int
     let permission: URLPermission
     let limit: Int
+    let networks: NetworkPolicy
     var body: [UInt8] = []
     var exceededLimit = false
+    /// The address of a connection the network policy refused, for the failure message.
+    var refusedAddress: String?
 
-    init(index: Int, attempt: Int, permission: URLPermission, limit: Int) {
+    init(index: Int, attempt: Int, permission: URLPermission, limit: Int, networks: NetworkPolicy) {
         self.index = index
         self.attempt = attempt
         self.permission = permission
         self.limit = limit
+        self.networks = networks
     }
+}
+
+/// libcurl's open-socket callback: every connection of a transfer (redirects included) passes here with the
+/// address it is about to connect to; one the network policy refuses gets no socket (CURLE_COULDNT_CONNECT).
+private let openSocketCallback: curl_opensocket_callback = { context, purpose, address in
+    guard let context, let address else { return -1 }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    var bytes = [UInt8](repeating: 0, count: 16)
+    let count = Int(distill_curl_sockaddr_ip(address, &bytes))
+    if count > 0 {
+        let ip = Array(bytes[0..<count])
+        guard state.networks.permits(ip) else {
+            state.refusedAddress = NetworkPolicy.describe(ip)
+            return -1  // CURL_SOCKET_BAD
+        }
+    }
+    return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
 }
 
 /// libcurl's write callback: appends to the transfer's body, aborting (short count → error 23) past the limit.
@@ -54,6 +75,7 @@ public final class Fetcher {
     /// The settings.
     public let configuration: FetchConfiguration
     private let policy: URLPolicy
+    private let networks: NetworkPolicy
     private let multi: Curl.Multi
     private var idleHandles: [Curl.Easy] = []
     private var random = SystemRandomNumberGenerator()
@@ -65,6 +87,7 @@ public final class Fetcher {
         try configuration.validate()
         self.configuration = configuration
         policy = try URLPolicy(allowedFileRoots: configuration.allowedFileRoots)
+        networks = try NetworkPolicy(allowedNetworks: configuration.allowedNetworks)
         multi = try Curl.Multi()
         try multi.set(CURLMOPT_MAXCONNECTS, configuration.concurrency)
     }
@@ -136,7 +159,7 @@ public final class Fetcher {
                     let easy = try idleHandles.popLast() ?? Curl.Easy()
                     let state = TransferState(
                         index: item.index, attempt: item.attempt, permission: item.permission,
-                        limit: configuration.maximumBodyBytes)
+                        limit: configuration.maximumBodyBytes, networks: networks)
                     try configure(easy, for: state)
                     try multi.add(easy)
                     active[easy.handle] = (easy, state)
@@ -206,6 +229,8 @@ public final class Fetcher {
         try easy.set(CURLOPT_USERAGENT, configuration.userAgent)
         try easy.setWriteFunction(writeCallback)
         try easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(state).toOpaque())
+        try easy.setOpenSocketFunction(openSocketCallback)
+        try easy.set(CURLOPT_OPENSOCKETDATA, pointer: Unmanaged.passUnretained(state).toOpaque())
     }
 
     private func classify(_ easy: Curl.Easy, _ state: TransferState, _ result: CURLcode) -> Result<
@@ -228,6 +253,12 @@ public final class Fetcher {
             return failure(.timeout, "\(url): timed out \(attempts) (\(detail)).")
         case CURLE_PARTIAL_FILE:
             return failure(.truncated, "\(url): the body ended early \(attempts) (\(detail)).")
+        case CURLE_COULDNT_CONNECT where state.refusedAddress != nil:
+            return failure(
+                .disallowedAddress,
+                "\(url): refused to connect to \(state.refusedAddress ?? "?"), a link-local or non-public address; "
+                    + "only public addresses and the ranges in DISTILL_ALLOW_NETWORKS are fetched (link-local only "
+                    + "when listed).")
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_GOT_NOTHING,
             CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return failure(.connection, "\(url): \(detail) \(attempts).")

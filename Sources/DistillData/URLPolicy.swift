@@ -34,6 +34,9 @@ struct URLPolicy {
     /// The allowed roots, open as directory descriptors.
     let fileRoots: FileRoots
 
+    /// Opens the allowed roots (`FetchConfiguration.validate()` has checked them against the operator's bounds).
+    /// - Parameter allowedFileRoots: Directories file:// URLs may read from.
+    /// - Throws: `DataError.invalidArgument` for a root that does not exist or is not a directory.
     init(allowedFileRoots: [String]) throws {
         fileRoots = try FileRoots(allowedFileRoots)
     }

@@ -209,4 +209,48 @@ struct HostileInputTests {
                 "not-a-regular-file: file://\(root.path)/f.png is not a regular file (a directory, FIFO, socket or "
                     + "device); only regular files are read."))
     }
+
+    @Test("DISTILL_FILE_ROOTS bounds the file roots fetch and submit accept; nothing is written")
+    func operatorFileRoots() throws {
+        let allowed = sandbox.directory.appendingPathComponent("allowed")
+        let outside = sandbox.directory.appendingPathComponent("outside")
+        for directory in [allowed, outside] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        let environment = ["DISTILL_FILE_ROOTS": allowed.path + ":/nonexistent"]
+        let bounds = "is outside DISTILL_FILE_ROOTS (\(allowed.path):/nonexistent); the operator allows file:// reads "
+            + "only beneath those directories — move the images there."
+        try sandbox.write("file://\(outside.path)/a.png\n", to: "urls.txt")
+        let fetch = try sandbox.run(
+            ["fetch", "--urls", "urls.txt", "--allow-file-root", "outside"], environment: environment, timeout: 60)
+        #expect(fetch.status == 2)
+        #expect(fetch.stderr.hasPrefix("error: The file root '") && fetch.stderr.hasSuffix(bounds + "\n"))
+        #expect(try sandbox.run(["images", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+        try sandbox.write(Self.grid + "training:\n  batch_size: 2\nimages:\n  allow_file_roots: [outside]\n", to: "job.yaml")
+        let submit = try sandbox.run(["submit", "job.yaml"], environment: environment, timeout: 60)
+        #expect(submit.status == 2)
+        #expect(submit.stderr.hasPrefix("error: job.yaml: `images.allow_file_roots`: The file root '"))
+        #expect(submit.stderr.hasSuffix(bounds + "\n"))
+        #expect(try jobCount() == 0)
+        let inside = try sandbox.run(
+            ["fetch", "--urls", "urls.txt", "--allow-file-root", "allowed", "--quiet"], environment: environment)
+        #expect(inside.status == 0, "\(inside.stderr)")
+    }
+
+    @Test("DISTILL_ALLOW_NETWORKS: a link-local (metadata) address is refused without connecting; a bad range is exit 2")
+    func operatorNetworks() throws {
+        try sandbox.write("http://169.254.169.254/latest/meta-data/a.png\n", to: "urls.txt")
+        let fetch = try sandbox.run(
+            ["fetch", "--urls", "urls.txt", "--json", "--quiet", "--attempts", "1"],
+            environment: ["DISTILL_ALLOW_NETWORKS": "10.0.0.0/8"], timeout: 60)
+        #expect(!fetch.timedOut && fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.stdout.contains("\"disallowed-address\" : 1"))
+        let bad = try sandbox.run(
+            ["fetch", "--urls", "urls.txt"], environment: ["DISTILL_ALLOW_NETWORKS": "10.0.0.0/99"], timeout: 60)
+        #expect(bad.status == 2)
+        #expect(
+            bad.stderr
+                == "error: DISTILL_ALLOW_NETWORKS lists '10.0.0.0/99', which is not an address range; write CIDRs "
+                + "such as 10.0.0.0/8 or fd00::/8, separated by commas.\n")
+    }
 }

@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillData
 import DistillStore
 import Foundation
 
@@ -83,6 +84,11 @@ public struct JobSubmitter: Sendable {
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ServiceError.invalid(
                     "\(file): `images.allow_file_roots` names \(root), which is not a directory.")
+            }
+            do {
+                try FetchConfiguration().checkFileRoot(root)
+            } catch let error as DataError {
+                throw ServiceError.invalid("\(file): `images.allow_file_roots`: \(error.message)")
             }
         }
         if spec.training.batchSize > teacher.outputCount && spec.images.urls == nil {
