@@ -85,3 +85,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzzing (`make fuzz` only)
+
+/// `DISTILL_FUZZ=1` adds the libFuzzer harness (built by scripts/fuzz.sh with `--sanitize fuzzer`); ordinary
+/// builds and `make test` never see it.
+if ProcessInfo.processInfo.environment["DISTILL_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(
+            name: "DistillFuzz", dependencies: ["DistillService", "DistillStore", "DistillData", "DistillEngine"],
+            path: "Fuzz/DistillFuzz", swiftSettings: strict),
+    ]
+    package.products.append(.executable(name: "distill-fuzz", targets: ["DistillFuzz"]))
+}
