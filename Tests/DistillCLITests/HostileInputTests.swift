@@ -2,6 +2,7 @@
 // Crafted inputs that once crashed, hung or misbehaved, through the real binary: each must exit 2 (or, for a
 // fetch, record the failure) with a message naming the file, line or key, write nothing, and end in time.
 
+import DistillStore
 import Foundation
 import Testing
 
@@ -252,5 +253,22 @@ struct HostileInputTests {
             bad.stderr
                 == "error: DISTILL_ALLOW_NETWORKS lists '10.0.0.0/99', which is not an address range; write CIDRs "
                 + "such as 10.0.0.0/8 or fd00::/8, separated by commas.\n")
+    }
+
+    @Test("escape sequences from files never reach the terminal raw: in error messages and in stored rows")
+    func terminalEscapes() throws {
+        try sandbox.write("url,c0\nhttp://h/a.png,\u{1B}[2J\n", to: "v.csv")
+        let value = try sandbox.run(["teacher", "import", "v", "--kind", "attributes", "--file", "v.csv"])
+        #expect(value.status == 2)
+        #expect(value.stderr == "error: v.csv line 2: value 1 '\\u{1B}[2J' is not a number.\n")
+        // A row stored before URLs were checked at import.
+        let store = try Store(path: sandbox.database)
+        try store.importTeacher(
+            name: "old", kind: .attributes, table: TeacherTable(urls: ["http://h/\u{1B}]0;owned\u{7}.png"], values: [1], dimension: 1),
+            sourceFile: nil, replace: false)
+        let show = try sandbox.run(["teacher", "show", "old"])
+        #expect(show.status == 0)
+        #expect(!show.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(show.stdout.contains("http://h/\\u{1B}]0;owned\\u{7}.png"))
     }
 }
