@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - C libraries (module map + shim header each)
@@ -64,6 +65,9 @@ let package = Package(
             dependencies: [
                 "DistillService", "DistillStore", "DistillModels", "DistillData", "DistillEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -81,7 +85,8 @@ let package = Package(
             dependencies: ["DistillService", "DistillStore", "DistillData", "DistillTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "DistillCLITests", dependencies: ["DistillStore", "DistillTestSupport"], swiftSettings: strict),
+            name: "DistillCLITests", dependencies: ["DistillStore", "DistillEngine", "DistillTestSupport"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copyright 2026 The Distill authors.
 # The end-to-end demo on the embedded real data (Debian's Fashion-MNIST): data set, teacher, job,
-# training with `distill run`, results. Called by `make demo`; everything lands in $1 (default demo/).
+# training with `distill daemon --once`, results. Called by `make demo`; everything lands in $1 (default demo/).
 set -euo pipefail
 dir=${1:-demo}
 bin=$(pwd)/.build/release/distill
@@ -31,8 +31,9 @@ step "Submit the demo job (Jobs/fashion-mnist-demo.yaml): one run per (alpha, re
 job=$("$bin" submit "$jobs_dir/fashion-mnist-demo.yaml" --priority 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$bin" show "$job"
 
-step "Train it: distill run $job (fetch into the cache, train, checkpoint, evaluate, cost every student)"
-"$bin" run "$job"
+step "Train it: distill daemon --once (claims each run, fetches into the cache, trains, checkpoints, evaluates, costs; exits when the queue is drained)"
+"$bin" daemon --once --id demo-worker
+"$bin" show "$job"
 "$bin" images | sed -n 1,4p
 
 step "Results (distill results --job $job)"

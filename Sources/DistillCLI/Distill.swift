@@ -31,6 +31,9 @@ struct Distill: AsyncParsableCommand {
             ImagesCommand.self,
             DatasetCommand.self,
             RunCommand.self,
+            DaemonCommand.self,
+            RetryCommand.self,
+            PriorityCommand.self,
         ]
     )
 

@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
 
 import ArgumentParser
+import DistillService
 import DistillStore
+import Foundation
 
 extension JobState: ExpressibleByArgument {}
 
@@ -39,11 +41,20 @@ struct JobsCommand: ParsableCommand {
         }
     }
 
-    static func schedule(_ job: Job) -> String {
+    static func schedule(_ job: Job, now: Date = DaemonCommand.scheduleClock.now()) -> String {
         var parts: [String] = []
         if let at = job.notBefore { parts.append("at \(at)") }
         if let start = job.windowStart, let end = job.windowEnd { parts.append("window \(start)-\(end)") }
-        return parts.isEmpty ? "now" : parts.joined(separator: ", ")
+        guard !parts.isEmpty else { return "now" }
+        if job.state == .queued || job.state == .paused {
+            let schedule = JobSchedule(
+                JobScheduleFields(
+                    jobID: job.id, notBefore: job.notBefore, windowStart: job.windowStart, windowEnd: job.windowEnd))
+            if !schedule.isOpen(at: now) {
+                parts.append("next start \(Store.timestamp(schedule.nextStart(after: now)))")
+            }
+        }
+        return parts.joined(separator: ", ")
     }
 }
 
@@ -85,12 +96,13 @@ struct ShowCommand: ParsableCommand {
         print("")
         print(
             Output.table(
-                ["RUN", "NAME", "ARCHITECTURE", "ALPHA", "RESOLUTION", "STATE", "EPOCH", "PROGRESS"],
+                ["RUN", "NAME", "ARCHITECTURE", "ALPHA", "RESOLUTION", "STATE", "EPOCH", "PROGRESS", "HELD BY"],
                 runs.map { run in
                     [
                         "\(run.id)", run.name, run.architecture, "\(run.alpha)", "\(run.resolution)",
                         run.state.rawValue,
                         "\(run.epoch)", "\(Int((run.progress * 100).rounded()))%",
+                        run.leaseOwner.map { "\($0) until \(run.leaseExpires ?? "?")" } ?? "-",
                     ]
                 }))
         let events = try database.events(jobID: id).suffix(5)
@@ -116,5 +128,59 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         let job = try store.open().cancelJob(id: id)
         print("Cancelled job \(job.id) '\(job.name)'.")
+    }
+}
+
+/// `distill retry ID`: requeue a failed job's failed runs.
+struct RetryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Requeue a failed job's failed runs; they resume from their last checkpoint.",
+        discussion: """
+            The job becomes queued (or paused, when some run has progress) and a daemon or `distill run` picks \
+            it up again. Fix the cause first (see `distill show ID` for the error).
+            Example: distill retry 7
+            Exit codes: 0 requeued, 2 the job has not failed or does not exist.
+            """)
+
+    @Argument(help: "The job id.")
+    var id: Int64
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let (job, requeued) = try store.open().retryJob(id: id)
+        print("Requeued \(requeued) failed run(s) of job \(job.id) '\(job.name)'; it is \(job.state.rawValue).")
+    }
+}
+
+/// `distill priority ID N`.
+struct PriorityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "priority",
+        abstract: "Set a job's priority (higher runs first); daemons use it at their next claim.",
+        discussion: """
+            A run already training keeps going; the new priority decides which run a worker claims next.
+            Example: distill priority 7 10
+            Exit codes: 0 set, 2 no such job or a bad number.
+            """)
+
+    @Argument(help: "The job id.")
+    var id: Int64
+
+    @Argument(help: "The priority, -1000000…1000000 (default at submit: 0).")
+    var priority: Int
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard (-1_000_000...1_000_000).contains(priority) else {
+            throw ValidationError("Priority \(priority) is outside -1000000…1000000.")
+        }
+    }
+
+    func run() throws {
+        let job = try store.open().setPriority(jobID: id, priority: priority)
+        print("Job \(job.id) '\(job.name)' now has priority \(job.priority).")
     }
 }

@@ -8,17 +8,21 @@ import Foundation
 /// `distill run JOB_ID`: trains a job's runs in the foreground.
 ///
 /// Exit codes: 0 the job succeeded, or was paused (--max-steps, SIGINT/SIGTERM) with a checkpoint; 1 the job
-/// failed (its error is recorded); 2 bad options, unknown job, or a job that already finished.
+/// failed (its error is recorded); 2 bad options, unknown job or run, a job that already finished, or runs held
+/// by another worker (a daemon).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Train a submitted job's runs now, in the foreground (fetch, train, evaluate, cost, results).",
         discussion: """
-            Runs not yet succeeded are trained in grid order; a run with a checkpoint resumes from it. \
-            SIGINT (Ctrl-C) or SIGTERM checkpoints the current run, marks it paused and exits 0; run the \
-            command again to continue. Progress goes to standard error, the summary to standard output.
-            Example: distill run 3 --threads 2
-            Exit codes: 0 succeeded or paused, 1 the job failed, 2 bad input or a finished job.
+            Runs not yet succeeded are trained in grid order, now (the job's --at and --window are for \
+            daemons); a run with a checkpoint resumes from it. Each run is claimed with a lease like a daemon's \
+            claim: when another worker holds any of the job's runs, nothing is trained and the holders are \
+            named (exit 2). SIGINT (Ctrl-C) or SIGTERM checkpoints the current run, marks it paused and exits 0; \
+            run the command again to continue. Progress goes to standard error, the summary to standard output.
+            Examples: distill run 3 --threads 2
+                      distill run 3 --run alpha0.5-res160
+            Exit codes: 0 succeeded or paused, 1 the job failed, 2 bad input, a finished job or held runs.
             """)
 
     @Argument(help: "The job id (see `distill jobs`).")
@@ -29,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Stop after this many training steps in this invocation (checkpoint, run paused).")
     var maxSteps: Int?
+
+    @Option(name: .customLong("run"), help: "Train only the run of this name (see `distill show JOB`).")
+    var runName: String?
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -46,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try store.open()
+        let database = try store.open(transientRetrySeconds: StoreOptions.workerRetrySeconds)
         let stop = StopRequest()
         let signals = stop.install()
         defer { signals.forEach { $0.cancel() } }
@@ -68,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         if !quiet { options.progress = { FileHandle.standardError.write(Data((RunCommand.line($0) + "\n").utf8)) } }
-        let summary = try RunExecutor(store: database, options: options).execute(jobID: jobID)
+        let summary = try RunExecutor(store: database, options: options).execute(jobID: jobID, runName: runName)
         print(json ? try Output.json(summary) : RunCommand.describe(summary))
     }
 

@@ -14,5 +14,12 @@ struct StoreOptions: ParsableArguments {
     var location: StoreLocation { StoreLocation(database: database, dataDirectory: dataDir) }
 
     /// Opens the database, creating and migrating it if needed.
-    func open() throws -> Store { try Store(location: location) }
+    /// - Parameter transientRetrySeconds: How long workers retry a transaction that failed for a transient
+    ///   reason (busy, locked, disk full for a moment); interactive commands fail at once.
+    func open(transientRetrySeconds: Double = 0) throws -> Store {
+        try Store(location: location, transientRetrySeconds: transientRetrySeconds)
+    }
+
+    /// How long workers (`run`, `daemon`) retry transient database failures before failing the run.
+    static let workerRetrySeconds: Double = 600
 }

@@ -95,9 +95,13 @@ public final class Fetcher {
     /// Fetches every URL, calling `onOutcome` once per URL as soon as its final result is known.
     /// - Parameters:
     ///   - urls: The URLs, in any order (duplicates are fetched separately).
+    ///   - shouldStop: Checked between rounds of transfers (a few times a second at least); true → the
+    ///     transfers in flight are abandoned and `CancellationError` is thrown (URLs not reported stay unfetched).
     ///   - onOutcome: Called on this thread, once per URL, with the body or the failure.
-    /// - Throws: `DataError.library` only when libcurl itself fails (not for failed URLs).
-    public func fetch(_ urls: [String], onOutcome: (FetchOutcome) -> Void) throws {
+    /// - Throws: `DataError.library` only when libcurl itself fails (not for failed URLs), `CancellationError`.
+    public func fetch(
+        _ urls: [String], shouldStop: () -> Bool = { false }, onOutcome: (FetchOutcome) -> Void
+    ) throws {
         var ready: [String: [(index: Int, attempt: Int, permission: URLPermission)]] = [:]
         var hostOrder: [String] = []
         var readyCount = 0
@@ -135,6 +139,10 @@ public final class Fetcher {
         for key in ready.keys { ready[key]?.reverse() }
 
         while readyCount > 0 || !waiting.isEmpty || !active.isEmpty {
+            if shouldStop() {
+                for (_, transfer) in active { try? multi.remove(transfer.easy) }
+                throw CancellationError()
+            }
             // Backoffs that have expired go back to the ready queues.
             let now = Self.now()
             if !waiting.isEmpty {

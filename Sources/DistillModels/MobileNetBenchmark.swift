@@ -152,10 +152,12 @@ public enum MobileNetBenchmark {
     ///   - batch: N for the throughput run.
     ///   - options: Activation and batch-norm settings.
     ///   - repeats: Timed passes of each (after 3 untimed ones).
+    ///   - shouldStop: Checked before every timed pass; true → `CancellationError` (a worker asked to stop).
     /// - Returns: The figures.
-    /// - Throws: ``EngineError`` for bad sizes or oneDNN failures.
+    /// - Throws: ``EngineError`` for bad sizes or oneDNN failures, `CancellationError`.
     public static func infer(
-        spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int
+        spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int,
+        shouldStop: () -> Bool = { false }
     ) throws -> InferenceBenchmarkResult {
         guard repeats >= 1 else {
             throw EngineError(.invalidArgument, "Benchmark needs repeats ≥ 1, got \(repeats).")
@@ -175,6 +177,7 @@ public enum MobileNetBenchmark {
             for _ in 0..<3 { try network.forward() }
             var times: [Double] = []
             for _ in 0..<repeats {
+                if shouldStop() { throw CancellationError() }
                 let start = DispatchTime.now().uptimeNanoseconds
                 try network.forward()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

@@ -124,11 +124,13 @@ public final class ImageFetchService: Sendable {
     /// - Parameters:
     ///   - urls: Image URLs; duplicates count once.
     ///   - progress: Called a few times per second, and once at the end.
+    ///   - shouldStop: Checked between rounds of transfers; true → the outcomes so far are recorded and
+    ///     `CancellationError` is thrown.
     /// - Returns: The summary.
-    /// - Throws: `StoreError` or `DataError` as `fetch(urls:progress:)`.
-    public func fetchBlocking(urls: [String], progress: (@Sendable (ImageFetchProgress) -> Void)? = nil) throws
-        -> ImageFetchSummary
-    {
+    /// - Throws: `StoreError` or `DataError` as `fetch(urls:progress:)`, `CancellationError`.
+    public func fetchBlocking(
+        urls: [String], progress: (@Sendable (ImageFetchProgress) -> Void)? = nil, shouldStop: () -> Bool = { false }
+    ) throws -> ImageFetchSummary {
         let start = Date()
         var seen = Set<String>()
         let unique = urls.filter { seen.insert($0).inserted }
@@ -145,26 +147,33 @@ public final class ImageFetchService: Sendable {
         let slots = DispatchSemaphore(value: workers)
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "distill-fetch-workers", attributes: .concurrent)
-        try fetcher.fetch(todo) { outcome in
-            slots.wait()
-            group.enter()
-            queue.async {
-                let update: ImageRecordUpdate
-                do {
-                    let decoder = try run.takeDecoder()
-                    update = self.record(outcome, decoder: decoder)
-                    run.returnDecoder(decoder)
-                } catch {
-                    update = ImageRecordUpdate(
-                        url: outcome.url, status: .failed, failureReason: "other: \(error)", attempts: outcome.attempts)
+        var stopped = false
+        do {
+            try fetcher.fetch(todo, shouldStop: shouldStop) { outcome in
+                slots.wait()
+                group.enter()
+                queue.async {
+                    let update: ImageRecordUpdate
+                    do {
+                        let decoder = try run.takeDecoder()
+                        update = self.record(outcome, decoder: decoder)
+                        run.returnDecoder(decoder)
+                    } catch {
+                        update = ImageRecordUpdate(
+                            url: outcome.url, status: .failed, failureReason: "other: \(error)",
+                            attempts: outcome.attempts)
+                    }
+                    run.add(update, bytes: (try? outcome.result.get().bytes.count) ?? 0)
+                    slots.signal()
+                    group.leave()
                 }
-                run.add(update, bytes: (try? outcome.result.get().bytes.count) ?? 0)
-                slots.signal()
-                group.leave()
             }
+        } catch is CancellationError {
+            stopped = true
         }
         group.wait()
         let (state, failures) = try run.finish()
+        if stopped { throw CancellationError() }
         return ImageFetchSummary(
             requested: unique.count, alreadyFetched: unique.count - todo.count, fetched: state.done - state.failed,
             failed: state.failed, bytes: state.bytes, seconds: state.elapsedSeconds, failuresByReason: failures)

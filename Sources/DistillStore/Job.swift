@@ -79,6 +79,12 @@ public struct Run: Sendable, Codable, Equatable {
     public var progress: Double
     /// The error that failed it, if any.
     public var error: String?
+    /// The worker holding it (`ID@HOST:PID:TOKEN`) while running.
+    public var leaseOwner: String?
+    /// When that worker's lease ends unless renewed (ISO-8601 UTC).
+    public var leaseExpires: String?
+    /// How many times a worker has claimed it.
+    public var attempts: Int
 }
 
 /// A log line of a job or run.

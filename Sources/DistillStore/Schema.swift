@@ -5,11 +5,13 @@ internal import GRDB
 /// The database schema: named migrations, each the SQL text of one step.
 ///
 /// schema.sql at the top of the
-/// repository is migration v1; shipped migrations are never edited, later changes are new ones.
+/// repository is migration v1 and migrations/vN.sql the later ones; shipped migrations are never edited,
+/// later changes are new ones.
 public enum Schema {
     /// Every migration in order, as (name, SQL).
     public static let migrations: [(name: String, sql: String)] = [
-        ("v1", version1)
+        ("v1", version1),
+        ("v2", version2),
     ]
 
     static func migrator() -> DatabaseMigrator {

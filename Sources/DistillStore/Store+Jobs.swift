@@ -88,8 +88,9 @@ extension Store {
         }
     }
 
-    /// Cancels a job that has not finished: the job and its unfinished runs become `cancelled`, a
-    /// daemon holding it lets go at its next heartbeat.
+    /// Cancels a job that has not finished: the job and its unfinished runs become `cancelled` and their
+    /// leases are cleared, so a worker training one stops at its next heartbeat (within a second) and can write
+    /// nothing more to it.
     /// - Returns: The cancelled job.
     /// - Throws: `StoreError.invalidArgument` when the job already finished, `.notFound` when it does not exist.
     @discardableResult
@@ -108,7 +109,8 @@ extension Store {
                     """, arguments: [id])
             try db.execute(
                 sql: """
-                    UPDATE runs SET state = 'cancelled', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    UPDATE runs SET state = 'cancelled', lease_owner = NULL, lease_expires = NULL,
+                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                     WHERE job_id = ? AND state IN ('queued', 'running', 'paused')
                     """, arguments: [id])
             try Store.insertEvent(db, jobID: id, runID: nil, level: "info", message: "cancelled by user")
@@ -170,6 +172,7 @@ extension Store {
             id: row["id"], jobID: row["job_id"], name: row["name"], architecture: row["architecture"],
             alpha: row["alpha"], resolution: row["resolution"], state: JobState(rawValue: row["state"]) ?? .failed,
             epoch: row["epoch"], step: row["step"], totalSteps: row["total_steps"], progress: row["progress"],
-            error: row["error"])
+            error: row["error"], leaseOwner: row["lease_owner"], leaseExpires: row["lease_expires"],
+            attempts: row["attempts"])
     }
 }

@@ -130,52 +130,6 @@ public struct CheckpointRecord: Sendable, Equatable {
 }
 
 extension Store {
-    // MARK: - Jobs
-
-    /// Marks a job running for an executor: `started_at` (first time), attempts + 1, error cleared.
-    /// - Parameter id: The job.
-    /// - Returns: The job as stored afterwards.
-    /// - Throws: `StoreError.invalidArgument` when the job already finished or was cancelled, `.notFound`.
-    @discardableResult
-    public func startJob(id: Int64) throws -> Job {
-        try write { db in
-            let job = try Store.fetchJob(db, id: id)
-            guard !job.state.isFinal else {
-                throw StoreError(
-                    .invalidArgument,
-                    "Job \(id) is already \(job.state.rawValue); only queued, paused or interrupted jobs can be run "
-                        + "(submit the job file again to train it anew).")
-            }
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = 'running', attempts = attempts + 1, error = NULL, finished_at = NULL,
-                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
-                    """, arguments: [id])
-            try Store.insertEvent(
-                db, jobID: id, runID: nil, level: "info", message: "started (attempt \(job.attempts + 1))")
-            return try Store.fetchJob(db, id: id)
-        }
-    }
-
-    /// Ends (or pauses) a job: its state, the error if any, `finished_at` for final states; logs it.
-    /// - Parameters:
-    ///   - id: The job.
-    ///   - state: `succeeded`, `failed` or `paused`.
-    ///   - error: The message of the error that failed it.
-    /// - Throws: `StoreError` when the database fails.
-    public func finishJob(id: Int64, state: JobState, error: String? = nil) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = ?, error = ?, lease_owner = NULL, lease_expires = NULL,
-                    finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?
-                    """, arguments: [state.rawValue, error, state.isFinal, id])
-            let message = error.map { "\(state.rawValue): \($0)" } ?? state.rawValue
-            try Store.insertEvent(
-                db, jobID: id, runID: nil, level: state == .failed ? "error" : "info", message: message)
-        }
-    }
-
     // MARK: - Runs
 
     /// The run with this id.
@@ -189,51 +143,49 @@ extension Store {
         }
     }
 
-    /// Marks a run running with its planned step count (`started_at` the first time).
-    public func startRun(id: Int64, totalSteps: Int) throws {
+    /// Records the planned step count of a run the caller holds.
+    /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (nothing is written).
+    public func startRun(_ lease: RunLease, totalSteps: Int) throws {
         try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE runs SET state = 'running', total_steps = ?, error = NULL,
-                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
-                    """, arguments: [totalSteps, id])
+            try Store.requireLease(db, lease)
+            try db.execute(sql: "UPDATE runs SET total_steps = ? WHERE id = ?", arguments: [totalSteps, lease.runID])
         }
     }
 
-    /// Records a run's position: completed epochs, steps and the fraction done.
-    public func updateRunProgress(id: Int64, epoch: Int, step: Int, totalSteps: Int) throws {
+    /// Records a held run's position: completed epochs, steps and the fraction done.
+    /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (nothing is written).
+    public func updateRunProgress(_ lease: RunLease, epoch: Int, step: Int, totalSteps: Int) throws {
         let progress = totalSteps > 0 ? min(1, max(0, Double(step) / Double(totalSteps))) : 0
         try write { db in
+            try Store.requireLease(db, lease)
             try db.execute(
                 sql: "UPDATE runs SET epoch = ?, step = ?, total_steps = ?, progress = ? WHERE id = ?",
-                arguments: [epoch, step, totalSteps, progress, id])
+                arguments: [epoch, step, totalSteps, progress, lease.runID])
         }
     }
 
-    /// Pauses or fails a run (the error recorded for `failed`).
-    public func stopRun(id: Int64, state: JobState, error: String? = nil) throws {
+    /// Stores a held run's results row, marks the run succeeded and releases it, in one transaction; the job
+    /// becomes `succeeded` when this was its last run.
+    /// - Parameters:
+    ///   - lease: The run and its holder.
+    ///   - result: The row.
+    ///   - event: A log line for the run, written in the same transaction (before the job's own line).
+    /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (a cancel came first: nothing
+    ///   is written).
+    public func recordResult(_ lease: RunLease, _ result: RunResultRow, event: String? = nil) throws {
         try write { db in
+            try Store.requireLease(db, lease)
+            // A plain INSERT: a second results row for a run is a bug to surface, not to paper over.
             try db.execute(
                 sql: """
-                    UPDATE runs SET state = ?, error = ?,
-                    finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?
-                    """, arguments: [state.rawValue, error, state.isFinal, id])
-        }
-    }
-
-    /// Stores a finished run's results row and marks the run succeeded, in one transaction.
-    public func recordResult(runID: Int64, _ result: RunResultRow) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO results (run_id, mean_ap, top1, teacher_agreement, teacher_kl,
+                    INSERT INTO results (run_id, mean_ap, top1, teacher_agreement, teacher_kl,
                         verification_accuracy, embedding_distance, parameters, parameters_deployed, mult_adds, flops,
                         memory_access_bytes, latency_ms_batch1, latency_ms_batchN, latency_batch, latency_threads,
                         energy_mj, train_seconds)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    runID, result.meanAP, result.top1, result.teacherAgreement, result.teacherKL,
+                    lease.runID, result.meanAP, result.top1, result.teacherAgreement, result.teacherKL,
                     result.verificationAccuracy, result.embeddingDistance, result.parameters,
                     result.parametersDeployed, result.multAdds, result.flops, result.memoryAccessBytes,
                     result.latencyMillisecondsBatchOne, result.latencyMillisecondsBatchN, result.latencyBatch,
@@ -241,9 +193,13 @@ extension Store {
                 ])
             try db.execute(
                 sql: """
-                    UPDATE runs SET state = 'succeeded', progress = 1, error = NULL,
-                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
-                    """, arguments: [runID])
+                    UPDATE runs SET state = 'succeeded', progress = 1, error = NULL, lease_owner = NULL,
+                    lease_expires = NULL, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?
+                    """, arguments: [lease.runID])
+            if let event {
+                try Store.insertEvent(db, jobID: lease.jobID, runID: lease.runID, level: "info", message: event)
+            }
+            try Store.refreshJobState(db, jobID: lease.jobID)
         }
     }
 
@@ -266,9 +222,12 @@ extension Store {
 
     // MARK: - Metrics
 
-    /// Writes (or replaces) a run's metrics row for an epoch.
-    public func recordMetrics(_ metrics: RunMetricsRow) throws {
+    /// Writes (or replaces: a run resumed from a checkpoint older than its last epoch's end ends that epoch
+    /// again) a held run's metrics row for an epoch.
+    /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (nothing is written).
+    public func recordMetrics(_ metrics: RunMetricsRow, lease: RunLease) throws {
         try write { db in
+            try Store.requireLease(db, lease)
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO metrics (run_id, epoch, step, train_loss, eval_loss, mean_ap, top1,
@@ -298,22 +257,23 @@ extension Store {
 
     // MARK: - Checkpoints
 
-    /// Records a checkpoint file written for a run.
+    /// Records a checkpoint file written for a held run.
     /// - Parameters:
-    ///   - runID: The run.
+    ///   - lease: The run and its holder.
     ///   - step: Steps done.
     ///   - epoch: The epoch in progress (0-based).
     ///   - path: Relative to the data directory.
     ///   - sha256: The file's SHA-256.
     ///   - bytes: The file's size.
-    /// - Throws: `StoreError.database` when the write fails.
-    public func recordCheckpoint(runID: Int64, step: Int, epoch: Int, path: String, sha256: String, bytes: Int)
+    /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's, `.database` when the write fails.
+    public func recordCheckpoint(_ lease: RunLease, step: Int, epoch: Int, path: String, sha256: String, bytes: Int)
         throws
     {
         try write { db in
+            try Store.requireLease(db, lease)
             try db.execute(
                 sql: "INSERT INTO checkpoints (run_id, step, epoch, path, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [runID, step, epoch, path, sha256, bytes])
+                arguments: [lease.runID, step, epoch, path, sha256, bytes])
         }
     }
 

@@ -12,15 +12,28 @@ public final class Store: Sendable {
     /// Where the database and the data directory live.
     public let location: StoreLocation
     let pool: DatabasePool
+    /// How long a writer waits for another process's write transaction before giving up on one attempt.
+    public let busyTimeout: TimeInterval
+    /// How long a transaction that failed for a transient reason (the database busy beyond `busyTimeout`, locked,
+    /// or the disk full for a moment) is retried, with backoff, before the error is thrown. 0: not retried.
+    public let transientRetrySeconds: TimeInterval
 
-    /// How long a writer waits for another process's write transaction before giving up.
-    public static let busyTimeout: TimeInterval = 30
+    /// The default busy timeout: `$DISTILL_BUSY_TIMEOUT` seconds if set (tests use short ones), else 30.
+    public static var defaultBusyTimeout: TimeInterval {
+        ProcessInfo.processInfo.environment["DISTILL_BUSY_TIMEOUT"].flatMap(Double.init)
+            .flatMap { $0.isFinite && $0 >= 0 && $0 <= 3600 ? $0 : nil } ?? 30
+    }
 
     /// Opens (creating if needed) the database and migrates it to the current schema.
-    /// - Parameter location: The database path and data directory.
+    /// - Parameters:
+    ///   - location: The database path and data directory.
+    ///   - transientRetrySeconds: How long to retry transactions that fail for a transient reason (workers that
+    ///     must not fail a job for a moment's contention pass minutes; interactive commands 0).
     /// - Throws: `StoreError` with code `.database` when the file cannot be opened or migrated.
-    public init(location: StoreLocation) throws {
+    public init(location: StoreLocation, transientRetrySeconds: TimeInterval = 0) throws {
         self.location = location
+        self.busyTimeout = Store.defaultBusyTimeout
+        self.transientRetrySeconds = transientRetrySeconds
         let directory = (location.databasePath as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             throw StoreError(
@@ -28,7 +41,7 @@ public final class Store: Sendable {
                 "The database directory \(directory) does not exist; create it or pass another --db path.")
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(Store.busyTimeout)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "distill"
         do {
@@ -60,32 +73,41 @@ public final class Store: Sendable {
     // MARK: - Transactions
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.wrap(error, path: location.databasePath)
-        }
+        try retryingTransient { try pool.read(body) }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.wrap(error, path: location.databasePath)
+        try retryingTransient { try pool.write(body) }
+    }
+
+    /// Runs a transaction; SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL are retried with doubling pauses
+    /// (0.1 s up to 5 s) for `transientRetrySeconds`. The transaction was rolled back, so running it again is safe.
+    private func retryingTransient<T>(_ transaction: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(transientRetrySeconds)
+        var pause = 0.1
+        while true {
+            do {
+                return try transaction()
+            } catch let error as StoreError {
+                throw error
+            } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL].contains(error.resultCode) && Date() < deadline
+            {
+                Thread.sleep(forTimeInterval: min(pause, max(0, deadline.timeIntervalSinceNow)))
+                pause = min(pause * 2, 5)
+            } catch {
+                throw StoreError.wrap(error, path: location.databasePath, busyTimeout: busyTimeout)
+            }
         }
     }
 }
 
 extension StoreError {
-    static func wrap(_ error: any Error, path: String) -> StoreError {
+    static func wrap(_ error: any Error, path: String, busyTimeout: TimeInterval) -> StoreError {
         if let error = error as? DatabaseError {
             let hint =
                 error.resultCode == .SQLITE_BUSY
-                ? " Another process held the database longer than \(Int(Store.busyTimeout)) s; retry."
+                ? " Another process held the database longer than \(Int(busyTimeout)) s; retry."
                 : ""
             return StoreError(.database, "Database \(path): \(error.message ?? "\(error)").\(hint)", cause: error)
         }

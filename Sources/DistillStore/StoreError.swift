@@ -10,6 +10,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case notFound
         /// The database could not be opened, migrated, read or written.
         case database
+        /// The run is no longer held by the writer (cancelled, failed elsewhere, or its lease expired and
+        /// another worker claimed it); nothing was written.
+        case leaseLost
     }
 
     /// The class of failure.

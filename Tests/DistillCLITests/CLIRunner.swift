@@ -52,6 +52,10 @@ struct Sandbox {
     ///
     /// A command still running after `timeout` seconds is killed (SIGKILL) and reported with `timedOut`, so a
     /// hang fails its test instead of stalling the suite.
+    /// - Parameters:
+    ///   - arguments: The command line.
+    ///   - extra: Further environment variables.
+    ///   - timeout: Seconds before the command is killed.
     func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 300) throws
         -> CommandResult
     {
@@ -61,7 +65,7 @@ struct Sandbox {
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["DISTILL_DB"] = database
-        environment.merge(extra) { _, new in new }
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

@@ -15,36 +15,8 @@ struct RunCommandTests {
     /// Exports 48 + 48 Fashion-MNIST images, imports a label-derived logits teacher for all of them and
     /// submits a job (α 0.25 at 32x32, batch 16, labels = the data set's labels.csv: test rows evaluate).
     func submitJob(epochs: Int) throws {
-        let export = try sandbox.run(["dataset", "fashion-mnist", "--out", "fm", "--split", "all", "--limit", "48"])
-        #expect(export.status == 0, "\(export.stderr)")
-        let labels = try String(contentsOfFile: sandbox.directory.path + "/fm/labels.csv", encoding: .utf8)
-        var teacher = "url," + (0..<10).map { "c\($0)" }.joined(separator: ",") + "\n"
-        for line in labels.split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",")
-            let label = Int(fields[2]) ?? -1
-            teacher += fields[0] + "," + (0..<10).map { $0 == label ? "5" : "-1" }.joined(separator: ",") + "\n"
-        }
-        try sandbox.write(teacher, to: "teacher.csv")
-        #expect(try sandbox.run(["teacher", "import", "fm", "--kind", "logits", "--file", "teacher.csv"]).status == 0)
-        try sandbox.write(
-            """
-            name: cli-run
-            teacher: fm
-            images:
-              allow_file_roots: [fm]
-            evaluation:
-              labels: fm/labels.csv
-            students:
-              alpha: 0.25
-              resolution: 32
-            training:
-              epochs: \(epochs)
-              batch_size: 16
-              optimizer: sgd
-              learning_rate: 0.05
-              threads: 1
-
-            """, to: "job.yaml")
+        try sandbox.importFashionTeacher()
+        try sandbox.writeFashionJob(epochs: epochs)
         let submit = try sandbox.run(["submit", "job.yaml"])
         #expect(submit.stdout == "Submitted job 1 'cli-run' with 1 run(s).\n", "\(submit.stderr)")
     }

@@ -185,7 +185,7 @@ struct RunExecutorTests {
                 == store.metrics(runID: straightRun.id).map(\.trainLoss))
     }
 
-    @Test("too few usable training images fail the job with the reason recorded")
+    @Test("too few usable training images fail the run and the job with the reason recorded")
     func failsOnMissingImages() throws {
         let fixture = try RunFixture()
         // Delete half of the training images: 32 of 64 usable (50%) is below the required 75%.
@@ -204,7 +204,8 @@ struct RunExecutorTests {
         let failed = try fixture.store.job(id: job.id)
         #expect(failed.state == .failed && failed.error == message && failed.finishedAt != nil)
         #expect(try fixture.store.events(jobID: job.id).last?.message == "failed: " + message)
-        #expect(try fixture.store.runs(jobID: job.id).allSatisfy { $0.state == .queued })
+        // The run that was claimed records why it failed, with no step taken.
+        #expect(try fixture.store.runs(jobID: job.id).allSatisfy { $0.state == .failed && $0.error == message })
     }
 
     @Test("a label outside the logits teacher's classes is refused at submit, and fails a run before training")

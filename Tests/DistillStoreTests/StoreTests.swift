@@ -19,19 +19,19 @@ func table(_ rows: [(String, [Float])]) -> TeacherTable {
 
 @Suite("Store")
 struct StoreTests {
-    @Test("schema.sql applies from scratch as migration v1 and reopening is idempotent")
+    @Test("schema.sql and migrations/ apply from scratch as v1, v2 and reopening is idempotent")
     func schemaAppliesAndIsIdempotent() throws {
         let (store, path) = try temporaryStore()
-        #expect(try store.appliedMigrations() == ["v1"])
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
         let again = try Store(path: path)
-        #expect(try again.appliedMigrations() == ["v1"])
+        #expect(try again.appliedMigrations() == ["v1", "v2"])
         let queue = try DatabaseQueue(path: path)
         let tables = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
         }
         for expected in [
-            "checkpoints", "events", "images", "jobs", "labels", "metrics", "results", "runs", "sweep_results",
-            "teacher_outputs", "teachers",
+            "checkpoints", "events", "images", "jobs", "labels", "metrics", "results", "run_leases", "run_samples",
+            "runs", "sweep_results", "teacher_outputs", "teachers",
         ] {
             #expect(tables.contains(expected), "missing \(expected)")
         }
@@ -39,18 +39,20 @@ struct StoreTests {
         #expect(mode == "wal")
     }
 
-    @Test("the embedded migration is exactly schema.sql (run `make schema` after editing it)")
+    @Test("the embedded migrations are exactly schema.sql and migrations/v2.sql (run `make schema` after editing)")
     func embeddedSchemaMatchesFile() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let file = try String(contentsOf: root.appendingPathComponent("schema.sql"), encoding: .utf8)
-        let embedded = Schema.version1
         let normalise = { (text: String) in
             text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        #expect(normalise(file) == normalise(embedded))
+        for (file, embedded) in [("schema.sql", Schema.version1), ("migrations/v2.sql", Schema.version2)] {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            #expect(normalise(text) == normalise(embedded), "\(file)")
+        }
+        #expect(Schema.migrations.map(\.name) == ["v1", "v2"])
     }
 
     @Test("vectors round-trip as float32 little-endian blobs")

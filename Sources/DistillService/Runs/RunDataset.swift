@@ -41,12 +41,13 @@ public struct RunDataset: Sendable {
     ///   - store: The database.
     ///   - log: Receives a line per phase.
     ///   - fetchProgress: Receives fetch progress.
+    ///   - shouldStop: Checked while fetching; true → `CancellationError` (what was fetched is recorded).
     /// - Returns: The samples.
     /// - Throws: `ServiceError.runtime` when fewer than `images.min_fetched_fraction` of the training images are
     ///   usable or fewer than a batch; `ServiceError.invalidArgument` for unreadable lists; store and fetch errors.
     public static func prepare(
         spec: JobSpec, teacher: Teacher, store: Store, log: (String) -> Void,
-        fetchProgress: (@Sendable (ImageFetchProgress) -> Void)? = nil
+        fetchProgress: (@Sendable (ImageFetchProgress) -> Void)? = nil, shouldStop: () -> Bool = { false }
     ) throws -> RunDataset {
         var vectors: [String: [Float]] = [:]
         for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
@@ -88,7 +89,8 @@ public struct RunDataset: Sendable {
         configuration.maximumBodyBytes = spec.images.maxBytes
         configuration.totalTimeout = spec.images.timeoutSeconds
         let service = try ImageFetchService(store: store, configuration: configuration)
-        let summary = try service.fetchBlocking(urls: candidates + evaluationURLs, progress: fetchProgress)
+        let summary = try service.fetchBlocking(
+            urls: candidates + evaluationURLs, progress: fetchProgress, shouldStop: shouldStop)
         log(
             "images: \(summary.requested) requested, \(summary.alreadyFetched) already cached, "
                 + "\(summary.fetched) fetched, \(summary.failed) failed")
@@ -124,5 +126,39 @@ public struct RunDataset: Sendable {
                     + "\(spec.training.batchSize); lower the batch size or add images.")
         }
         return RunDataset(training: training, evaluation: evaluation, requestedTraining: requested)
+    }
+}
+
+extension RunDataset {
+    /// The samples a run was frozen with at its first start, with the teacher's vectors (a teacher that jobs
+    /// use cannot be replaced, so they are the ones it trained with).
+    /// - Parameters:
+    ///   - frozen: The run's recorded samples.
+    ///   - teacher: The job's teacher.
+    ///   - store: The database.
+    /// - Returns: The samples, in their recorded order.
+    /// - Throws: `StoreError` when the database cannot be read.
+    static func restore(
+        _ frozen: (training: [FrozenSample], evaluation: [FrozenSample]), teacher: Teacher, store: Store
+    ) throws -> RunDataset {
+        var vectors: [String: [Float]] = [:]
+        for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
+        func sample(_ frozen: FrozenSample) -> RunSample {
+            RunSample(
+                url: frozen.url, digest: frozen.sha256, teacher: vectors[frozen.url], label: frozen.classIndex,
+                attributes: frozen.attributes)
+        }
+        return RunDataset(
+            training: frozen.training.map(sample), evaluation: frozen.evaluation.map(sample),
+            requestedTraining: frozen.training.count)
+    }
+
+    /// The samples as `run_samples` rows record them.
+    var frozen: (training: [FrozenSample], evaluation: [FrozenSample]) {
+        func row(_ sample: RunSample) -> FrozenSample {
+            FrozenSample(
+                url: sample.url, sha256: sample.digest, classIndex: sample.label, attributes: sample.attributes)
+        }
+        return (training.map(row), evaluation.map(row))
     }
 }

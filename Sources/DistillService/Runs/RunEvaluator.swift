@@ -41,11 +41,12 @@ public enum RunEvaluator {
     ///   - loss: The training loss, for `evalLoss`.
     ///   - samples: The evaluation samples.
     ///   - loader: Decodes cached images at the network's resolution.
+    ///   - shouldStop: Checked before every batch; true → `CancellationError`.
     /// - Returns: The figures (all nil for an empty set).
-    /// - Throws: `EngineError` if oneDNN fails, `ServiceError` for non-finite outputs.
+    /// - Throws: `EngineError` if oneDNN fails, `ServiceError` for non-finite outputs, `CancellationError`.
     public static func evaluate(
         network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample],
-        loader: ImageBatchLoader
+        loader: ImageBatchLoader, shouldStop: () -> Bool = { false }
     ) throws -> RunEvaluation {
         guard !samples.isEmpty else { return RunEvaluation() }
         let width = network.spec.outputs
@@ -55,6 +56,7 @@ public enum RunEvaluator {
         outputs.reserveCapacity(samples.count * width)
         var start = 0
         while start < samples.count {
+            if shouldStop() { throw CancellationError() }
             let count = min(batch, samples.count - start)
             // A short last batch is padded with its last image; the padding's outputs are dropped.
             var digests = samples[start..<(start + count)].map(\.digest)

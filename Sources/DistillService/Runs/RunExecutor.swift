@@ -1,8 +1,13 @@
 // Copyright 2026 The Distill authors.
-// Trains a submitted job's runs end to end: job → running, images fetched and split, each unfinished run
-// trained (or resumed from its checkpoint), evaluated and costed, results rows written, job → succeeded.
-// Any error fails the current run and the job with its message; a stop (--max-steps, a signal) checkpoints
-// and leaves the run and the job `paused`. `distill run` calls it in the foreground; a daemon will too.
+// Trains claimed runs end to end: the run's data (frozen at its first start), training from the seed or the last
+// checkpoint, evaluation, costs and measured latency, the results row. One code path for `distill run` (which
+// claims a job's runs one after another in the foreground) and `distill daemon` (which claims the best runnable
+// run of any job). Every write of a run is conditioned on the worker's lease; a heartbeat thread renews it and
+// notices a cancel within a second.
+//
+// Stops: a signal, `--max-steps`, the window's end or another run of the job failing checkpoint the run and
+// leave it `paused` (claimable again); a cancel or a lost lease stop it without writing anything more. Any error
+// fails the run and its job with the message.
 
 import DistillData
 import DistillEngine
@@ -10,7 +15,7 @@ import DistillModels
 import DistillStore
 import Foundation
 
-/// Executes a job's runs in the calling thread.
+/// Executes claimed runs in the calling thread.
 public final class RunExecutor {
     /// How an invocation runs.
     public struct Options: Sendable {
@@ -20,7 +25,14 @@ public final class RunExecutor {
         public var maxSteps: Int?
         /// Timed forward passes for each latency figure.
         public var latencyRepeats: Int = 5
-        /// Checked before every step; true → checkpoint, pause, return.
+        /// How long a claim lasts unless the heartbeat renews it (every third of it).
+        public var leaseSeconds: Double = 60
+        /// Who this worker is in lease owners and log lines.
+        public var worker = WorkerIdentity.current()
+        /// Where schedules read the time (the daemon pauses a run at its window's end).
+        public var clock: any ScheduleClock = SystemClock()
+        /// Checked before every step and inside fetching, evaluation and latency measurement; true →
+        /// checkpoint, pause, return.
         public var shouldStop: (@Sendable () -> Bool)?
         /// Receives training progress about once a second.
         public var progress: (@Sendable (RunProgress) -> Void)?
@@ -38,128 +50,255 @@ public final class RunExecutor {
     /// How this invocation runs.
     public let options: Options
 
+    private var stepsTaken = 0
+    /// The last job's prepared data, reused by its next run in this process (each run freezes its own copy).
+    private var prepared: (jobID: Int64, dataset: RunDataset)?
+    /// Images of the last dataset used, for summaries.
+    private var lastDataset: RunDataset?
+
     /// Creates an executor.
     /// - Parameters:
     ///   - store: The database (its data directory holds the image cache and checkpoints).
-    ///   - options: Threads, step limit and callbacks.
+    ///   - options: Threads, step limit, lease and callbacks.
     public init(store: Store, options: Options = Options()) {
         self.store = store
         self.options = options
     }
 
-    /// Trains every run of a job that has not succeeded, in grid order, and records the results.
-    /// - Parameter jobID: The job.
+    /// Training steps this executor has taken.
+    public var stepsThisInvocation: Int { stepsTaken }
+
+    // MARK: - distill run
+
+    /// Claims and trains a job's runs that have not succeeded, in grid order (`distill run`), ignoring the job's
+    /// schedule (the user asked for it now).
+    /// - Parameters:
+    ///   - jobID: The job.
+    ///   - runName: Only this run.
     /// - Returns: What happened; the job is `succeeded`, `paused` when stopped early, or `cancelled` when
-    ///   `distill cancel` cancelled it meanwhile (the current run stops at its next step, with a checkpoint).
-    /// - Throws: `StoreError.invalidArgument` for a finished or cancelled job (`.notFound` for none); any error
-    ///   while working, after recording it: the job and the current run become `failed` with its message.
-    public func execute(jobID: Int64) throws -> RunExecutionSummary {
-        let job = try store.startJob(id: jobID)
-        var currentRun: Run?
+    ///   `distill cancel` cancelled it meanwhile (the current run stops within a second).
+    /// - Throws: `StoreError.invalidArgument` for a finished or cancelled job (`.notFound` for none or an unknown
+    ///   run); `ServiceError.invalidArgument` naming the holders when another worker holds any of the runs (nothing
+    ///   is trained); any error while working, after recording it: the run and the job become `failed`.
+    public func execute(jobID: Int64, runName: String? = nil) throws -> RunExecutionSummary {
+        let job = try store.job(id: jobID)
+        guard !job.state.isFinal else {
+            let hint =
+                job.state == .failed
+                ? "`distill retry \(jobID)` requeues its failed runs" : "submit the job file again to train it anew"
+            throw StoreError(
+                .invalidArgument,
+                "Job \(jobID) is already \(job.state.rawValue); only queued, paused or interrupted jobs can be run "
+                    + "(\(hint)).")
+        }
+        let runs = try store.runs(jobID: jobID)
+        if let runName, !runs.contains(where: { $0.name == runName }) {
+            throw StoreError(
+                .notFound,
+                "Job \(jobID) has no run named '\(runName)'; its runs: "
+                    + runs.map(\.name).joined(separator: ", ") + ".")
+        }
+        let worker = options.worker
+        let held = try store.heldRuns(jobID: jobID, runName: runName, isAbandoned: worker.isAbandoned)
+        guard held.isEmpty else {
+            throw ServiceError.invalid(
+                "Job \(jobID) is being trained by another worker: "
+                    + held.map { "run \($0.runName) is held by \($0.owner) until \($0.expires)" }
+                    .joined(separator: "; ")
+                    + ". Nothing was trained; wait for it, or stop that worker (a killed worker's lease lapses at "
+                    + "the time shown).")
+        }
+        while !(options.shouldStop?() ?? false), !stepBudgetSpent {
+            guard
+                let claim = try store.claimRun(
+                    owner: worker.owner, leaseSeconds: options.leaseSeconds, jobID: jobID, runName: runName,
+                    isAbandoned: worker.isAbandoned)
+            else { break }
+            let outcome = try train(claim)
+            if outcome.state != .succeeded { break }
+        }
+        let ended = try store.job(id: jobID)
+        var outcomes: [RunOutcome] = []
+        for run in try store.runs(jobID: jobID) where runName == nil || run.name == runName {
+            outcomes.append(
+                RunOutcome(
+                    runID: run.id, name: run.name, state: run.state, step: run.step, totalSteps: run.totalSteps ?? 0,
+                    result: try store.result(runID: run.id)))
+        }
+        return RunExecutionSummary(
+            jobID: jobID, state: ended.state, stepsThisInvocation: stepsTaken,
+            trainingImages: lastDataset?.training.count ?? 0, evaluationImages: lastDataset?.evaluation.count ?? 0,
+            runs: outcomes)
+    }
+
+    private var stepBudgetSpent: Bool { options.maxSteps.map { stepsTaken >= $0 } ?? false }
+
+    // MARK: - One claimed run
+
+    /// Trains a claimed run to its end, or until it is stopped.
+    /// - Parameters:
+    ///   - claim: The run and its lease.
+    ///   - pauseAt: The end of the job's window: the run checkpoints and pauses then.
+    /// - Returns: The run's outcome: `succeeded`, `paused`, `cancelled`, or `running` when the lease was lost
+    ///   (another worker has the run now).
+    /// - Throws: The error that failed the run, after recording it (run and job `failed`).
+    public func train(_ claim: RunClaim, pauseAt: Date? = nil) throws -> RunOutcome {
+        let run = claim.run
+        let lease = claim.lease
+        let jobID = run.jobID
+        let keeper = LeaseKeeper(store: store, lease: lease, leaseSeconds: options.leaseSeconds)
+        defer { keeper.stop() }
+        let clock = options.clock
+        let userStop = options.shouldStop
+        let maxSteps = options.maxSteps
+        var windowClosed = false
+        // Why to stop, checked before every step (the heartbeat thread keeps `keeper.status` current).
+        let stopReason: () -> RunStopReason? = {
+            switch keeper.status {
+            case .cancelled: return .cancelled
+            case .lost: return .leaseLost
+            case .jobFailed: return .pause
+            case .held: break
+            }
+            if userStop?() ?? false { return .pause }
+            if let maxSteps, self.stepsTaken >= maxSteps { return .pause }
+            if let pauseAt, clock.now() >= pauseAt {
+                windowClosed = true
+                return .pause
+            }
+            return nil
+        }
+        let shouldStop: () -> Bool = { stopReason() != nil }
+        var session: RunSession?
         do {
             let spec = try Self.decodeSpec(try store.jobSpecJSON(id: jobID), jobID: jobID)
-            let teacher = try store.teacher(named: job.teacher)
+            let teacher = try store.teacher(named: try store.job(id: jobID).teacher)
             let threads = options.threads ?? spec.training.threads
             if threads > 0 { try ComputeContext.setThreadCount(threads) }
             let loaderThreads = max(1, min(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount, 256))
-
-            log(jobID, nil, "fetching images (teacher '\(teacher.name)', \(teacher.kind.rawValue))")
-            let dataset = try RunDataset.prepare(
-                spec: spec, teacher: teacher, store: store, log: { self.log(jobID, nil, $0) },
-                fetchProgress: options.fetchProgress)
+            let dataset = try data(for: claim, spec: spec, teacher: teacher, shouldStop: shouldStop)
+            lastDataset = dataset
+            let current = try RunSession(
+                run: run, lease: lease, spec: spec, teacher: teacher, dataset: dataset, store: store,
+                loaderThreads: loaderThreads)
+            session = current
+            let how = try current.startOrResume()
             log(
-                jobID, nil,
-                "\(dataset.training.count) training images (of \(dataset.requestedTraining)), "
-                    + "\(dataset.evaluation.count) evaluation images; last partial batch of each epoch dropped")
-
-            var stepsTaken = 0
-            var outcomes: [RunOutcome] = []
-            var stopped = false
-            // `distill cancel` from another process: looked for at most once a second and between runs.
-            var cancelled = false
-            var lastCancelCheck = Date.distantPast
-            func checkCancelled() -> Bool {
-                if !cancelled, Date().timeIntervalSince(lastCancelCheck) >= 1 {
-                    lastCancelCheck = Date()
-                    cancelled = (try? store.job(id: jobID).state) == .cancelled
-                }
-                return cancelled
+                jobID, run.id,
+                "\(run.name): \(how); \(current.totalSteps) steps (\(spec.training.epochs) epochs × "
+                    + "\(current.stepsPerEpoch) of batch \(spec.training.batchSize))")
+            let outcome = try current.train(
+                shouldStop: stopReason, onStep: { self.stepsTaken += 1 },
+                progress: options.progress.map { callback in { callback($0) } },
+                log: { self.log(jobID, run.id, "\(run.name): \($0)") })
+            if case .stopped(let reason) = outcome {
+                return try stopped(run, lease: lease, reason: reason, session: current, windowClosed: windowClosed)
             }
-            for run in try store.runs(jobID: jobID) {
-                if !stopped, checkCancelled() { stopped = true }
-                if run.state == .succeeded || stopped {
-                    outcomes.append(
-                        RunOutcome(
-                            runID: run.id, name: run.name, state: run.state, step: run.step,
-                            totalSteps: run.totalSteps ?? 0, result: try store.result(runID: run.id)))
-                    continue
-                }
-                currentRun = run
-                let session = try RunSession(
-                    run: run, jobID: jobID, spec: spec, teacher: teacher, dataset: dataset, store: store,
-                    loaderThreads: loaderThreads)
-                let how = try session.startOrResume()
-                log(
-                    jobID, run.id,
-                    "\(run.name): \(how); \(session.totalSteps) steps (\(spec.training.epochs) epochs × "
-                        + "\(session.stepsPerEpoch) of batch \(spec.training.batchSize))")
-                let maxSteps = options.maxSteps
-                let shouldStop = options.shouldStop
-                let outcome = try session.train(
-                    shouldStop: {
-                        (maxSteps.map { stepsTaken >= $0 } ?? false) || (shouldStop?() ?? false) || checkCancelled()
-                    },
-                    onStep: { stepsTaken += 1 }, progress: options.progress.map { callback in { callback($0) } },
-                    log: { self.log(jobID, run.id, "\(run.name): \($0)") })
-                if outcome == .stopped {
-                    // A cancelled job's runs were already marked cancelled by `distill cancel`.
-                    if !cancelled { try store.stopRun(id: run.id, state: .paused) }
-                    log(
-                        jobID, run.id,
-                        "\(run.name): \(cancelled ? "stopped (job cancelled)" : "paused") at step "
-                            + "\(session.trainer.step)/\(session.totalSteps), checkpoint "
-                            + session.checkpointRelativePath)
-                    outcomes.append(
-                        RunOutcome(
-                            runID: run.id, name: run.name, state: cancelled ? .cancelled : .paused,
-                            step: session.trainer.step,
-                            totalSteps: session.totalSteps, result: nil))
-                    stopped = true
-                    currentRun = nil
-                    continue
-                }
-                let result = try finish(session, spec: spec)
-                try store.recordResult(runID: run.id, result)
-                log(jobID, run.id, "\(run.name): succeeded" + Self.describe(result))
-                outcomes.append(
-                    RunOutcome(
-                        runID: run.id, name: run.name, state: .succeeded, step: session.trainer.step,
-                        totalSteps: session.totalSteps, result: result))
-                currentRun = nil
-            }
-            let state: JobState = cancelled ? .cancelled : stopped ? .paused : .succeeded
-            if !cancelled { try store.finishJob(id: jobID, state: state) }
-            return RunExecutionSummary(
-                jobID: jobID, state: state, stepsThisInvocation: stepsTaken, trainingImages: dataset.training.count,
-                evaluationImages: dataset.evaluation.count, runs: outcomes)
+            let result = try finish(current, spec: spec, shouldStop: shouldStop)
+            let line = "\(run.name): succeeded" + Self.describe(result)
+            try store.recordResult(lease, result, event: line)
+            options.log?(line)
+            return RunOutcome(
+                runID: run.id, name: run.name, state: .succeeded, step: current.trainer.step,
+                totalSteps: current.totalSteps, result: result)
+        } catch is CancellationError {
+            // Stopped inside fetching, evaluation or latency measurement.
+            return try stopped(
+                run, lease: lease, reason: stopReason() ?? .pause, session: session, windowClosed: windowClosed)
+        } catch let error as StoreError where error.code == .leaseLost {
+            return try stopped(run, lease: lease, reason: lostReason(lease), session: session, windowClosed: false)
         } catch {
             let message = "\(error)"
-            if let currentRun { try? store.stopRun(id: currentRun.id, state: .failed, error: message) }
-            try? store.finishJob(id: jobID, state: .failed, error: message)
+            log(jobID, run.id, "\(run.name): failed: \(message)", level: "error")
+            do {
+                try store.releaseRun(lease, state: .failed, error: message)
+            } catch let lost as StoreError where lost.code == .leaseLost {
+                // Cancelled meanwhile: the cancel stands.
+            }
             throw error
         }
     }
 
     // MARK: - Private
 
+    /// Records a stop: a pause releases the run as `paused` (checkpointed by the session, or `queued` when it
+    /// never took a step); a cancel or a lost lease writes nothing.
+    private func stopped(
+        _ run: Run, lease: RunLease, reason: RunStopReason, session: RunSession?, windowClosed: Bool
+    ) throws -> RunOutcome {
+        let step = session?.trainer.step ?? run.step
+        let total = session?.totalSteps ?? run.totalSteps ?? 0
+        switch reason {
+        case .cancelled:
+            log(run.jobID, run.id, "\(run.name): stopped (job cancelled) at step \(step)/\(total)")
+            return RunOutcome(runID: run.id, name: run.name, state: .cancelled, step: step, totalSteps: total)
+        case .leaseLost:
+            log(
+                run.jobID, run.id,
+                "\(run.name): stopped at step \(step)/\(total): \(lease.owner) no longer holds the run "
+                    + "(its lease lapsed and another worker took it); nothing more was written", level: "warning")
+            return RunOutcome(runID: run.id, name: run.name, state: .running, step: step, totalSteps: total)
+        case .pause:
+            let state: JobState = step > 0 || session != nil ? .paused : .queued
+            do {
+                try store.releaseRun(lease, state: state)
+            } catch let error as StoreError where error.code == .leaseLost {
+                return try stopped(run, lease: lease, reason: lostReason(lease), session: session, windowClosed: false)
+            }
+            var line = "\(run.name): \(windowClosed ? "paused at the end of its window" : "paused") at step "
+            line += "\(step)/\(total)"
+            if let session, step > 0 { line += ", checkpoint " + session.checkpointRelativePath }
+            log(run.jobID, run.id, line)
+            return RunOutcome(runID: run.id, name: run.name, state: state, step: step, totalSteps: total)
+        }
+    }
+
+    /// Why a conditional write found the lease gone: a cancel, or another worker.
+    private func lostReason(_ lease: RunLease) -> RunStopReason {
+        (try? store.leaseStatus(lease)) == .cancelled ? .cancelled : .leaseLost
+    }
+
+    /// The run's data: as frozen at its first start, else fetched and split now and frozen.
+    private func data(for claim: RunClaim, spec: JobSpec, teacher: Teacher, shouldStop: () -> Bool) throws
+        -> RunDataset
+    {
+        let run = claim.run
+        if let frozen = try store.frozenSamples(runID: run.id) {
+            let dataset = try RunDataset.restore(frozen, teacher: teacher, store: store)
+            log(
+                run.jobID, run.id,
+                "\(run.name): \(dataset.training.count) training and \(dataset.evaluation.count) evaluation images "
+                    + "as frozen at its first start")
+            return dataset
+        }
+        let dataset: RunDataset
+        if let prepared, prepared.jobID == run.jobID {
+            dataset = prepared.dataset
+        } else {
+            log(run.jobID, nil, "fetching images (teacher '\(teacher.name)', \(teacher.kind.rawValue))")
+            dataset = try RunDataset.prepare(
+                spec: spec, teacher: teacher, store: store, log: { self.log(run.jobID, nil, $0) },
+                fetchProgress: options.fetchProgress, shouldStop: shouldStop)
+            log(
+                run.jobID, nil,
+                "\(dataset.training.count) training images (of \(dataset.requestedTraining)), "
+                    + "\(dataset.evaluation.count) evaluation images; last partial batch of each epoch dropped")
+            prepared = (run.jobID, dataset)
+        }
+        let frozen = dataset.frozen
+        try store.freezeSamples(claim.lease, training: frozen.training, evaluation: frozen.evaluation)
+        return dataset
+    }
+
     /// Final evaluation, costs and measured latency of a trained run.
-    private func finish(_ session: RunSession, spec: JobSpec) throws -> RunResultRow {
-        let evaluation = try session.evaluate()
+    private func finish(_ session: RunSession, spec: JobSpec, shouldStop: () -> Bool) throws -> RunResultRow {
+        let evaluation = try session.evaluate(shouldStop: shouldStop)
         let modelSpec = session.network.spec
         let costs = CostReport(spec: modelSpec).total
         let latencyBatch = min(spec.training.batchSize, 32)
         let latency = try MobileNetBenchmark.infer(
-            spec: modelSpec, batch: latencyBatch, options: session.network.options, repeats: options.latencyRepeats)
+            spec: modelSpec, batch: latencyBatch, options: session.network.options, repeats: options.latencyRepeats,
+            shouldStop: shouldStop)
         return RunResultRow(
             meanAP: evaluation.meanAP, top1: evaluation.top1, teacherAgreement: evaluation.teacherAgreement,
             teacherKL: evaluation.teacherKL, verificationAccuracy: evaluation.verificationAccuracy,
@@ -171,8 +310,8 @@ public final class RunExecutor {
             trainSeconds: session.secondsTrained)
     }
 
-    private func log(_ jobID: Int64, _ runID: Int64?, _ message: String) {
-        try? store.addEvent(jobID: jobID, runID: runID, message: message)
+    func log(_ jobID: Int64, _ runID: Int64?, _ message: String, level: String = "info") {
+        try? store.addEvent(jobID: jobID, runID: runID, level: level, message: message)
         options.log?(message)
     }
 

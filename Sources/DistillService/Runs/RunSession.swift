@@ -14,11 +14,25 @@ import DistillModels
 import DistillStore
 import Foundation
 
+/// Why training stops before its last step.
+enum RunStopReason: Equatable {
+    /// Checkpoint and pause (a signal, `--max-steps`, the window's end, another run of the job failed).
+    case pause
+    /// The user cancelled the job: write nothing more.
+    case cancelled
+    /// The lease is no longer this worker's: write nothing more.
+    case leaseLost
+}
+
 /// One run being trained.
 final class RunSession {
-    enum Outcome { case finished, stopped }
+    enum Outcome: Equatable {
+        case finished
+        case stopped(RunStopReason)
+    }
 
     let run: Run
+    let lease: RunLease
     let spec: JobSpec
     let jobID: Int64
     let kind: TeacherKind
@@ -47,9 +61,12 @@ final class RunSession {
 
     /// Builds the student and everything it trains with.
     init(
-        run: Run, jobID: Int64, spec: JobSpec, teacher: Teacher, dataset: RunDataset, store: Store, loaderThreads: Int
+        run: Run, lease: RunLease, spec: JobSpec, teacher: Teacher, dataset: RunDataset, store: Store,
+        loaderThreads: Int
     ) throws {
         self.run = run
+        self.lease = lease
+        let jobID = run.jobID
         self.jobID = jobID
         self.spec = spec
         self.kind = teacher.kind
@@ -158,14 +175,17 @@ final class RunSession {
 
     /// Trains until the last epoch ends or `shouldStop` says stop (checked before every step).
     /// - Parameters:
-    ///   - shouldStop: Checked before each step; true → checkpoint and return `.stopped`.
+    ///   - shouldStop: Checked before each step and inside the epoch-end evaluation; `.pause` → checkpoint and
+    ///     return `.stopped(.pause)`; `.cancelled` and `.leaseLost` return at once, writing nothing.
     ///   - onStep: Called after every step.
     ///   - progress: Receives progress about once a second and at every epoch end.
     ///   - log: Receives a line per epoch and checkpoint.
     /// - Returns: Whether the run finished or was stopped.
-    /// - Throws: `EngineError` from oneDNN, `ServiceError` for a diverged loss, store and checkpoint errors.
+    /// - Throws: `EngineError` from oneDNN, `ServiceError` for a diverged loss, store and checkpoint errors
+    ///   (`StoreError.leaseLost` when the lease went meanwhile).
     func train(
-        shouldStop: () -> Bool, onStep: () -> Void, progress: ((RunProgress) -> Void)?, log: (String) -> Void
+        shouldStop: () -> RunStopReason?, onStep: () -> Void, progress: ((RunProgress) -> Void)?,
+        log: (String) -> Void
     ) throws -> Outcome {
         let training = spec.training
         let batch = training.batchSize
@@ -176,17 +196,16 @@ final class RunSession {
         var lastReport = Date.distantPast
         let invocationStart = Date()
         var invocationSteps = 0
-        try store.startRun(id: run.id, totalSteps: totalSteps)
+        try store.startRun(lease, totalSteps: totalSteps)
         while epoch < training.epochs {
             epochStartState = generator.state
             var order = generator
             let permutation = order.shuffledIndices(count: samples.count)
             generator = order
             while position + batch <= stepsPerEpoch * batch {
-                if shouldStop() {
-                    if checkpointedStep != trainer.step { try writeCheckpoint() }
-                    try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
-                    return .stopped
+                if let reason = shouldStop() {
+                    if reason == .pause { try checkpointAndRecordProgress() }
+                    return .stopped(reason)
                 }
                 let started = Date()
                 let chosen = permutation[position..<(position + batch)].map { samples[$0] }
@@ -235,25 +254,41 @@ final class RunSession {
                             etaSeconds: Double((totalSteps - trainer.step) * batch) / max(speed, 1e-9)))
                 }
                 if !endOfEpoch && trainer.step % training.checkpointEverySteps == 0 {
-                    try writeCheckpoint()
-                    try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+                    try checkpointAndRecordProgress()
                 }
             }
-            try finishEpoch(learningRate: Double(schedule.rate(at: trainer.step)), log: log)
+            do {
+                try finishEpoch(
+                    learningRate: Double(schedule.rate(at: trainer.step)), log: log,
+                    shouldStop: { shouldStop() != nil })
+            } catch is CancellationError {
+                // Stopped inside the epoch-end evaluation: the position is the epoch's end, so a resumed run
+                // evaluates it again and goes on.
+                guard let reason = shouldStop() else { throw CancellationError() }
+                if reason == .pause { try checkpointAndRecordProgress() }
+                return .stopped(reason)
+            }
         }
         return .finished
     }
 
+    /// Writes a checkpoint (unless one for this step exists) and records the run's position.
+    private func checkpointAndRecordProgress() throws {
+        if checkpointedStep != trainer.step { try writeCheckpoint() }
+        try store.updateRunProgress(lease, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+    }
+
     /// Evaluates, writes the epoch's metrics row, moves to the next epoch and checkpoints.
-    private func finishEpoch(learningRate: Double, log: (String) -> Void) throws {
-        let evaluation = try evaluate()
+    /// - Throws: `CancellationError` when `shouldStop` says stop during the evaluation (nothing written).
+    private func finishEpoch(learningRate: Double, log: (String) -> Void, shouldStop: () -> Bool) throws {
+        let evaluation = try evaluate(shouldStop: shouldStop)
         let meanLoss = epochSteps > 0 ? lossSum / Double(epochSteps) : nil
         let speed = epochSeconds > 0 ? Double(epochSteps * spec.training.batchSize) / epochSeconds : nil
         try store.recordMetrics(
             RunMetricsRow(
                 runID: run.id, epoch: epoch + 1, step: trainer.step, trainLoss: meanLoss, evalLoss: evaluation.evalLoss,
                 meanAP: evaluation.meanAP, top1: evaluation.top1, agreement: evaluation.teacherAgreement,
-                imagesPerSecond: speed, learningRate: learningRate))
+                imagesPerSecond: speed, learningRate: learningRate), lease: lease)
         var line = "epoch \(epoch + 1)/\(spec.training.epochs): step \(trainer.step)/\(totalSteps)"
         if let meanLoss { line += String(format: ", train loss %.4f", meanLoss) }
         line += Self.describe(evaluation)
@@ -268,13 +303,15 @@ final class RunSession {
         failedDecodes = 0
         epochStartState = generator.state
         try writeCheckpoint()
-        try store.updateRunProgress(id: run.id, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
+        try store.updateRunProgress(lease, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
     }
 
     /// The run's metrics on the evaluation samples.
-    func evaluate() throws -> RunEvaluation {
+    /// - Parameter shouldStop: Checked between batches; true → `CancellationError`.
+    func evaluate(shouldStop: () -> Bool = { false }) throws -> RunEvaluation {
         try RunEvaluator.evaluate(
-            network: network, kind: kind, loss: trainer.loss, samples: dataset.evaluation, loader: loader)
+            network: network, kind: kind, loss: trainer.loss, samples: dataset.evaluation, loader: loader,
+            shouldStop: shouldStop)
     }
 
     /// Seconds spent in training steps over all invocations.
@@ -308,7 +345,7 @@ final class RunSession {
             throw ServiceError(.io, "Cannot read back \(checkpointURL.path): \(error.localizedDescription).")
         }
         try store.recordCheckpoint(
-            runID: run.id, step: trainer.step, epoch: epoch, path: checkpointRelativePath,
+            lease, step: trainer.step, epoch: epoch, path: checkpointRelativePath,
             sha256: try SHA256.hex(bytes), bytes: bytes.count)
         checkpointedStep = trainer.step
     }

@@ -1,0 +1,126 @@
+// Copyright 2026 The Distill authors.
+
+import DistillStore
+import Foundation
+import Testing
+
+/// A database with teacher `t` and one job of `runs` runs (priority as given).
+func storeWithJob(runs: Int = 2, priority: Int = 0) throws -> (Store, Job) {
+    let (store, _) = try temporaryStore()
+    try store.importTeacher(name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+    let job = try submitJob(store, runs: runs, priority: priority)
+    return (store, job)
+}
+
+func submitJob(_ store: Store, runs: Int, priority: Int = 0) throws -> Job {
+    let points = (0..<runs).map {
+        NewJob.RunPoint(name: "run\($0)", architecture: "mobilenet_v1", alpha: 0.25, resolution: 32 + $0)
+    }
+    return try store.submit(
+        NewJob(
+            name: "j", teacher: "t", specYAML: "", specJSON: "{}", priority: priority, notBefore: nil, window: nil,
+            runs: points))
+}
+
+let sampleResult = RunResultRow(
+    parameters: 1, parametersDeployed: 2, multAdds: 3, flops: 4, memoryAccessBytes: 5, energyMillijoules: 6,
+    trainSeconds: 7)
+
+@Suite("Leases: claims, heartbeats and conditional writes")
+struct LeaseTests {
+    @Test("a claimed run is not claimed again until its lease expires or its holder is known dead")
+    func claimsAreExclusive() throws {
+        let (store, job) = try storeWithJob(runs: 1)
+        let now = Date()
+        let first = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60, now: now))
+        #expect(first.run.state == .running && first.run.attempts == 1 && first.run.leaseOwner == "a@h:1:x")
+        #expect(try store.job(id: job.id).state == .running)
+        #expect(try store.claimRun(owner: "b@h:2:y", leaseSeconds: 60, now: now) == nil)
+        #expect(try store.heldRuns(jobID: job.id, now: now).map(\.owner) == ["a@h:1:x"])
+        // A holder known dead frees the run at once; an expired lease frees it too.
+        let taken = try #require(
+            try store.claimRun(owner: "b@h:2:y", leaseSeconds: 60, now: now, isAbandoned: { $0 == "a@h:1:x" }))
+        #expect(taken.run.attempts == 2)
+        let later = now.addingTimeInterval(61)
+        #expect(try store.heldRuns(jobID: job.id, now: later).isEmpty)
+        let third = try #require(try store.claimRun(owner: "c@h:3:z", leaseSeconds: 60, now: later))
+        #expect(third.run.attempts == 3)
+        // The earlier holders can write nothing more.
+        for lease in [first.lease, taken.lease] {
+            let lost = #expect(throws: StoreError.self) {
+                try store.updateRunProgress(lease, epoch: 1, step: 5, totalSteps: 10)
+            }
+            #expect(lost?.code == .leaseLost)
+            #expect(try store.renewLease(lease, leaseSeconds: 60) == false)
+            #expect(try store.leaseStatus(lease) == .lost)
+        }
+        #expect(try store.run(id: first.run.id).step == 0)
+        #expect(try store.leaseStatus(third.lease) == .held)
+    }
+
+    @Test("a cancel at the moment a run finishes stands: the results row is refused, the run stays cancelled")
+    func cancelBeatsResult() throws {
+        let (store, job) = try storeWithJob(runs: 1)
+        let claim = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
+        try store.cancelJob(id: job.id)
+        #expect(try store.leaseStatus(claim.lease) == .cancelled)
+        let refused = #expect(throws: StoreError.self) { try store.recordResult(claim.lease, sampleResult) }
+        #expect(refused?.code == .leaseLost)
+        #expect(try store.result(runID: claim.run.id) == nil)
+        #expect(try store.run(id: claim.run.id).state == .cancelled)
+        #expect(try store.job(id: job.id).state == .cancelled)
+        #expect(throws: StoreError.self) { try store.releaseRun(claim.lease, state: .paused) }
+        #expect(try store.run(id: claim.run.id).state == .cancelled)
+    }
+
+    @Test("a job's state follows its runs; a failed run fails the job and stops its other runs from being claimed")
+    func jobStateFollowsRuns() throws {
+        let (store, job) = try storeWithJob(runs: 2)
+        let first = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
+        let second = try #require(try store.claimRun(owner: "b@h:2:y", leaseSeconds: 60))
+        #expect(first.run.name == "run0" && second.run.name == "run1")
+        try store.recordResult(first.lease, sampleResult)
+        #expect(try store.job(id: job.id).state == .running)
+        try store.releaseRun(second.lease, state: .paused)
+        #expect(try store.job(id: job.id).state == .paused)
+        let again = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
+        try store.releaseRun(again.lease, state: .failed, error: "boom")
+        let failed = try store.job(id: job.id)
+        #expect(failed.state == .failed && failed.error == "boom" && failed.finishedAt != nil)
+        #expect(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60) == nil)
+        let retried = try store.retryJob(id: job.id)
+        #expect(retried.requeued == 1 && retried.job.state == .queued && retried.job.error == nil)
+        let last = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
+        try store.recordResult(last.lease, sampleResult)
+        #expect(try store.job(id: job.id).state == .succeeded)
+        #expect(try store.events(jobID: job.id).last?.message == "succeeded")
+    }
+
+    @Test("claims go by priority, then submission order; closed schedules are skipped")
+    func claimOrder() throws {
+        let (store, low) = try storeWithJob(runs: 1)
+        let high = try submitJob(store, runs: 1)
+        try store.setPriority(jobID: high.id, priority: 5)
+        let closed = try submitJob(store, runs: 1, priority: 9)
+        let isOpen: (JobScheduleFields) -> Bool = { $0.jobID != closed.id }
+        let order = try (0..<3).compactMap { _ in
+            try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60, isOpen: isOpen)?.run.jobID
+        }
+        #expect(order == [high.id, low.id])
+    }
+
+    @Test("frozen samples round-trip with their labels")
+    func frozenSamples() throws {
+        let (store, _) = try storeWithJob(runs: 1)
+        let claim = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
+        #expect(try store.frozenSamples(runID: claim.run.id) == nil)
+        let training = [
+            FrozenSample(url: "u1", sha256: "h1", classIndex: 3, attributes: nil),
+            FrozenSample(url: "u0", sha256: "h0", classIndex: nil, attributes: [1, 0, 1]),
+        ]
+        let evaluation = [FrozenSample(url: "u2", sha256: "h2", classIndex: 0, attributes: [0])]
+        try store.freezeSamples(claim.lease, training: training, evaluation: evaluation)
+        let frozen = try #require(try store.frozenSamples(runID: claim.run.id))
+        #expect(frozen.training == training && frozen.evaluation == evaluation)
+    }
+}
