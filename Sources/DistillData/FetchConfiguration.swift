@@ -19,8 +19,8 @@ public struct FetchConfiguration: Sendable, Equatable {
     /// A transfer slower than this many bytes per second for `lowSpeedSeconds` is abandoned as a timeout
     /// (default 1024), so a server dripping bytes cannot hold a slot until the total timeout.
     public var lowSpeedBytesPerSecond: Int = 1024
-    /// Seconds below `lowSpeedBytesPerSecond` after which a transfer is abandoned (default 10).
-    public var lowSpeedSeconds: Int = 10
+    /// Seconds below `lowSpeedBytesPerSecond` after which a transfer is abandoned (default 20).
+    public var lowSpeedSeconds: Int = 20
     /// Largest accepted body in bytes, enforced while receiving (default 32 MiB).
     public var maximumBodyBytes: Int = 32 << 20
     /// Redirects followed at most (default 5); only to http and https.

@@ -62,7 +62,12 @@ public final class LoopbackServer {
     /// - Returns: Request counts by path.
     /// - Throws: When the counts cannot be fetched.
     public func counts() throws -> [String: Int] {
-        let fetcher = try Fetcher()
+        // Patient: on a loaded machine (the whole suite on two cores) the server may be silent for a while, and
+        // the default low-speed limit would give up after 20 s without a byte.
+        var configuration = FetchConfiguration()
+        configuration.lowSpeedSeconds = 300
+        configuration.totalTimeout = 300
+        let fetcher = try Fetcher(configuration: configuration)
         var body: [UInt8] = []
         try fetcher.fetch([url("/counts")]) { outcome in
             if case .success(let fetched) = outcome.result { body = fetched.bytes }
