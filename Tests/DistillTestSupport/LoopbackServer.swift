@@ -68,10 +68,12 @@ public final class LoopbackServer {
         configuration.lowSpeedSeconds = 300
         configuration.totalTimeout = 300
         let fetcher = try Fetcher(configuration: configuration)
-        var body: [UInt8] = []
-        try fetcher.fetch([url("/counts")]) { outcome in
-            if case .success(let fetched) = outcome.result { body = fetched.bytes }
+        var result: Result<FetchedBody, FetchFailure>?
+        try fetcher.fetch([url("/counts")]) { outcome in result = outcome.result }
+        guard case .success(let fetched) = result else {
+            throw DataError(.io, "The loopback server's /counts failed: \(String(describing: result)).")
         }
+        let body = fetched.bytes
         let object = try JSONSerialization.jsonObject(with: Data(body))
         return (object as? [String: Int]) ?? [:]
     }
