@@ -7,7 +7,8 @@ import Foundation
 /// Called once by libFuzzer before the first input.
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzerInitialize(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> Int32 {
     if let directory = ProcessInfo.processInfo.environment["DISTILL_FUZZ_WRITE_IMAGE_SEEDS"] {
         do {

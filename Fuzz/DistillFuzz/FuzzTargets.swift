@@ -27,7 +27,8 @@ enum FuzzTargets {
     /// Prepares what a target needs once, before fuzzing.
     static func setUp(target name: String) throws {
         target = name
-        scratch = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
+        scratch =
+            (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
             + "/distill-fuzz-\(getpid())"
         try FileManager.default.createDirectory(atPath: scratch + "/root/sub", withIntermediateDirectories: true)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: scratch + "/root/a.png"))

@@ -68,7 +68,8 @@ public struct FetchConfiguration: Sendable, Equatable {
             "The timeout \(totalTimeout) s is outside 0.001…86400 seconds; give a number of seconds such as 60.")
         try require(
             Self.timeoutRange.contains(connectTimeout),
-            "The connect timeout \(connectTimeout) s is outside 0.001…86400 seconds; give a number of seconds such as 10.")
+            "The connect timeout \(connectTimeout) s is outside 0.001…86400 seconds; give a number of seconds such as 10."
+        )
         try require(
             (0...(1 << 30)).contains(lowSpeedBytesPerSecond) && (1...86400).contains(lowSpeedSeconds),
             "The low-speed limit (\(lowSpeedBytesPerSecond) bytes/s for \(lowSpeedSeconds) s) is out of range.")
@@ -102,7 +103,8 @@ public struct FetchConfiguration: Sendable, Equatable {
     public func checkFileRoot(_ root: String) throws {
         guard let bounds = fileRootBounds else { return }
         guard let resolved = FileRoots.realPath(root) else {
-            throw DataError(.invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
+            throw DataError(
+                .invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
         }
         let inside = bounds.compactMap(FileRoots.realPath).contains { bound in
             resolved == bound || resolved.hasPrefix(bound == "/" ? "/" : bound + "/")

@@ -33,7 +33,8 @@ public enum InputFile {
             if number == ENOENT || number == ENOTDIR {
                 throw ServiceError.invalid("The \(what) \(path) does not exist; \(hint).")
             }
-            throw ServiceError.invalid("Cannot open the \(what) \(path): \(String(cString: strerror(number))); \(hint).")
+            throw ServiceError.invalid(
+                "Cannot open the \(what) \(path): \(String(cString: strerror(number))); \(hint).")
         }
         defer { close(descriptor) }
         var status = stat()

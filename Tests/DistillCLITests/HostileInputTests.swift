@@ -89,7 +89,9 @@ struct HostileInputTests {
         return cases
     }()
 
-    @Test("a job file refused at submit: the message names the line and key, nothing is stored", arguments: refusedJobFiles)
+    @Test(
+        "a job file refused at submit: the message names the line and key, nothing is stored",
+        arguments: refusedJobFiles)
     func refusedJobFile(yaml: String, message: String) throws {
         try sandbox.write(yaml, to: "job.yaml")
         try expectRefused(["submit", "job.yaml"], message)
@@ -156,7 +158,10 @@ struct HostileInputTests {
         "teacher URLs with NUL, escape sequences, spaces or DEL are refused at import with the line",
         arguments: [
             ("file:///a\u{0}.png", "'file:///a\\u{0}.png' contains a control character (U+0000) at character 10"),
-            ("file:///a\u{1B}[31m.png", "'file:///a\\u{1B}[31m.png' contains a control character (U+001B) at character 10"),
+            (
+                "file:///a\u{1B}[31m.png",
+                "'file:///a\\u{1B}[31m.png' contains a control character (U+001B) at character 10"
+            ),
             ("http://h/a b.png", "'http://h/a b.png' contains whitespace (U+0020) at character 11"),
             ("http://h/a\u{7F}.png", "'http://h/a\\u{7F}.png' contains a control character (U+007F) at character 11"),
         ])
@@ -184,7 +189,9 @@ struct HostileInputTests {
         #expect(try teacherNames() == ["t"])
     }
 
-    @Test("fetch timeouts outside 1 ms…1 day are refused, `inf` included", arguments: ["inf", "nan", "0.0000001", "1e300"])
+    @Test(
+        "fetch timeouts outside 1 ms…1 day are refused, `inf` included",
+        arguments: ["inf", "nan", "0.0000001", "1e300"])
     func fetchTimeout(value: String) throws {
         try sandbox.write("http://127.0.0.1:9/a.png\n", to: "urls.txt")
         let result = try sandbox.run(["fetch", "--urls", "urls.txt", "--timeout", value], timeout: 60)
@@ -219,15 +226,18 @@ struct HostileInputTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let environment = ["DISTILL_FILE_ROOTS": allowed.path + ":/nonexistent"]
-        let bounds = "is outside DISTILL_FILE_ROOTS (\(allowed.path):/nonexistent); the operator allows file:// reads "
+        let bounds =
+            "is outside DISTILL_FILE_ROOTS (\(allowed.path):/nonexistent); the operator allows file:// reads "
             + "only beneath those directories — move the images there."
         try sandbox.write("file://\(outside.path)/a.png\n", to: "urls.txt")
         let fetch = try sandbox.run(
             ["fetch", "--urls", "urls.txt", "--allow-file-root", "outside"], environment: environment, timeout: 60)
         #expect(fetch.status == 2)
         #expect(fetch.stderr.hasPrefix("error: The file root '") && fetch.stderr.hasSuffix(bounds + "\n"))
-        #expect(try sandbox.run(["images", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
-        try sandbox.write(Self.grid + "training:\n  batch_size: 2\nimages:\n  allow_file_roots: [outside]\n", to: "job.yaml")
+        #expect(
+            try sandbox.run(["images", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+        try sandbox.write(
+            Self.grid + "training:\n  batch_size: 2\nimages:\n  allow_file_roots: [outside]\n", to: "job.yaml")
         let submit = try sandbox.run(["submit", "job.yaml"], environment: environment, timeout: 60)
         #expect(submit.status == 2)
         #expect(submit.stderr.hasPrefix("error: job.yaml: `images.allow_file_roots`: The file root '"))
@@ -238,7 +248,8 @@ struct HostileInputTests {
         #expect(inside.status == 0, "\(inside.stderr)")
     }
 
-    @Test("DISTILL_ALLOW_NETWORKS: a link-local (metadata) address is refused without connecting; a bad range is exit 2")
+    @Test(
+        "DISTILL_ALLOW_NETWORKS: a link-local (metadata) address is refused without connecting; a bad range is exit 2")
     func operatorNetworks() throws {
         try sandbox.write("http://169.254.169.254/latest/meta-data/a.png\n", to: "urls.txt")
         let fetch = try sandbox.run(
@@ -264,7 +275,8 @@ struct HostileInputTests {
         // A row stored before URLs were checked at import.
         let store = try Store(path: sandbox.database)
         try store.importTeacher(
-            name: "old", kind: .attributes, table: TeacherTable(urls: ["http://h/\u{1B}]0;owned\u{7}.png"], values: [1], dimension: 1),
+            name: "old", kind: .attributes,
+            table: TeacherTable(urls: ["http://h/\u{1B}]0;owned\u{7}.png"], values: [1], dimension: 1),
             sourceFile: nil, replace: false)
         let show = try sandbox.run(["teacher", "show", "old"])
         #expect(show.status == 0)

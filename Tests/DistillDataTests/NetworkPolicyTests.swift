@@ -44,7 +44,8 @@ struct NetworkPolicyTests {
     func badRange(text: String) {
         let error = #expect(throws: DataError.self) { try NetworkPolicy(allowedNetworks: "127.0.0.0/8," + text) }
         #expect(error?.code == .invalidArgument)
-        #expect(error?.message.hasPrefix("DISTILL_ALLOW_NETWORKS lists '\(text)', which is not an address range") == true)
+        #expect(
+            error?.message.hasPrefix("DISTILL_ALLOW_NETWORKS lists '\(text)', which is not an address range") == true)
     }
 
     @Test("the check runs on the address libcurl connects to: a loopback server is refused unless listed")

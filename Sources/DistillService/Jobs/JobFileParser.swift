@@ -113,7 +113,8 @@ public enum JobFileParser {
                 try section.integer("max_bytes", range: 1024...(1 << 31), rangeText: "1024 to 2147483648")
                 ?? images.maxBytes
             images.timeoutSeconds =
-                try section.number("timeout_seconds", rangeText: "from 1 to 3600") { $0 >= 1 && $0 <= 3600 } ?? images.timeoutSeconds
+                try section.number("timeout_seconds", rangeText: "from 1 to 3600") { $0 >= 1 && $0 <= 3600 }
+                ?? images.timeoutSeconds
             images.minFetchedFraction =
                 try section.number("min_fetched_fraction", rangeText: "0 to 1") { (0...1).contains($0) }
                 ?? images.minFetchedFraction
@@ -185,19 +186,23 @@ public enum JobFileParser {
             training.schedule =
                 try section.string("schedule", allowed: ["constant", "step", "cosine"]) ?? training.schedule
             training.stepEpochs =
-                try section.number("step_epochs", rangeText: "more than 0 and at most 10000") { $0 > 0 && $0 <= 10_000 } ?? training.stepEpochs
+                try section.number("step_epochs", rangeText: "more than 0 and at most 10000") { $0 > 0 && $0 <= 10_000 }
+                ?? training.stepEpochs
             training.stepGamma =
                 try section.number("step_gamma", rangeText: "more than 0 and at most 1") { $0 > 0 && $0 <= 1 }
                 ?? training.stepGamma
             training.warmupEpochs =
-                try section.number("warmup_epochs", rangeText: "0 to 10000") { $0 >= 0 && $0 <= 10_000 } ?? training.warmupEpochs
+                try section.number("warmup_epochs", rangeText: "0 to 10000") { $0 >= 0 && $0 <= 10_000 }
+                ?? training.warmupEpochs
             training.temperature =
                 try section.number("temperature", rangeText: "more than 0 and at most 100") { $0 > 0 && $0 <= 100 }
                 ?? training.temperature
             training.softWeight =
-                try section.number("soft_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 } ?? training.softWeight
+                try section.number("soft_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 }
+                ?? training.softWeight
             training.hardWeight =
-                try section.number("hard_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 } ?? training.hardWeight
+                try section.number("hard_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 }
+                ?? training.hardWeight
             training.seed =
                 try section.integer("seed", range: 0...Int(Int32.max), rangeText: "an integer from 0 to 2147483647")
                 ?? training.seed

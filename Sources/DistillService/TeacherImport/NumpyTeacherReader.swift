@@ -22,7 +22,8 @@ enum NumpyTeacherReader {
         let payload = count.partialValue.multipliedReportingOverflow(by: header.elementSize)
         let needed = payload.partialValue.addingReportingOverflow(header.dataOffset)
         guard !count.overflow, !payload.overflow, !needed.overflow, data.count >= needed.partialValue else {
-            let size = count.overflow || payload.overflow || needed.overflow ? "more than 2^63" : "\(needed.partialValue)"
+            let size =
+                count.overflow || payload.overflow || needed.overflow ? "more than 2^63" : "\(needed.partialValue)"
             throw ServiceError.invalid(
                 "\(file) is truncated: its header promises \(header.rows)x\(header.columns) values "
                     + "(\(size) bytes) but the file has \(data.count) bytes; export it again.")
