@@ -25,7 +25,7 @@ public final class LoopbackServer {
     ///   - root: The directory to serve.
     ///   - lifetime: Seconds after which the server stops by itself.
     /// - Throws: `DataError.io` when the server does not start.
-    public init(root: String, lifetime: Int = 120) throws {
+    public init(root: String, lifetime: Int = 900) throws {
         self.root = root
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
