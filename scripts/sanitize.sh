@@ -26,7 +26,7 @@ for kind in "${KINDS[@]}"; do
   echo "== $kind: testing"
   # Leak checking needs LeakSanitizer's runtime support for Swift's allocations; it is off here.
   if ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    swift test --skip-build --build-path "$build" 2>&1 | tee "$build/test.log" | grep -E '^(✘|Test run)|ERROR: |runtime error'
+    swift test --skip-build --build-path "$build" 2>&1 | tee "$build/test.log" | grep -E '^(✘|✔ Test run)|ERROR: |runtime error'
   then :; fi
   if grep -qE 'ERROR: AddressSanitizer|runtime error:|✘ Test run' "$build/test.log" || ! grep -q '✔ Test run' "$build/test.log"; then
     echo "== $kind: FAILED (see $build/test.log)"
