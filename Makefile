@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
 
-.PHONY: all deps test-deps install-packages build release test demo clean schema lint
+.PHONY: all deps test-deps install-packages build release test demo clean schema lint fuzz sanitize
 
 all: build
 
@@ -43,6 +43,15 @@ test: test-deps
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log
 	@n=$$(grep -oE 'Test run with [0-9]+ tests' .build/test.log | grep -oE '[0-9]+' | tail -n 1); \
 	  echo "tests: $${n:-0} passed, 0 failed"
+
+# libFuzzer on every parser that takes outside bytes, FUZZ_SECONDS (default 60) per target; never part of
+# `make test`. Builds into .build/fuzz; findings go to .build/fuzz/findings/TARGET/.
+fuzz: deps
+	./scripts/fuzz.sh
+
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer (separate build directories).
+sanitize: deps
+	./scripts/sanitize.sh
 
 # swift-format with the checked-in .swift-format (STYLE.md's rules).
 lint:

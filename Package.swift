@@ -42,12 +42,13 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // MARK: - Libraries, one capability each
         .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
         .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
         .target(
-            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib"],
+            name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib", "CLinux"],
             swiftSettings: strict + engineFlags),
         .target(
             name: "DistillStore",
@@ -100,3 +101,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzzing (`make fuzz` only)
+
+/// `DISTILL_FUZZ=1` adds the libFuzzer harness (built by scripts/fuzz.sh with `--sanitize fuzzer`); ordinary
+/// builds and `make test` never see it.
+if ProcessInfo.processInfo.environment["DISTILL_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(
+            name: "DistillFuzz", dependencies: ["DistillService", "DistillStore", "DistillData", "DistillEngine"],
+            path: "Fuzz/DistillFuzz", swiftSettings: strict),
+    ]
+    package.products.append(.executable(name: "distill-fuzz", targets: ["DistillFuzz"]))
+}

@@ -61,19 +61,19 @@ struct Distill: AsyncParsableCommand {
 
     static func exitForParse(_ error: any Error) -> Never {
         if exitCode(for: error) == .success { exit(withError: error) }
-        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.printable(fullMessage(for: error)) + "\n").utf8))
         Foundation.exit(ExitStatus.badInput)
     }
 
     static func exitForRun(_ error: any Error) -> Never {
         if let error = error as? any UserFacingError {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(TerminalText.printable(error.message))\n".utf8))
             Foundation.exit(error.isUsersToFix ? ExitStatus.badInput : ExitStatus.failure)
         }
         // Help requests and usage errors raised while running (e.g. a command group run without a
         // subcommand) come from ArgumentParser itself.
         if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { exitForParse(error) }
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(TerminalText.printable("\(error)"))\n".utf8))
         Foundation.exit(ExitStatus.failure)
     }
 }

@@ -67,8 +67,10 @@ struct FetchCommand: AsyncParsableCommand {
             throw ValidationError("--concurrency \(concurrency) is outside 1…1024.")
         }
         guard (1...1024).contains(perHost) else { throw ValidationError("--per-host \(perHost) is outside 1…1024.") }
-        guard timeout > 0, connectTimeout > 0 else {
-            throw ValidationError("--timeout and --connect-timeout must be positive.")
+        for (name, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout)]
+        where !FetchConfiguration.timeoutRange.contains(value) {
+            throw ValidationError(
+                "\(name) \(value) is outside 0.001…86400 seconds; give a number of seconds such as 60.")
         }
         guard maxBytes > 0 else { throw ValidationError("--max-bytes \(maxBytes) must be positive.") }
         guard (1...20).contains(attempts) else { throw ValidationError("--attempts \(attempts) is outside 1…20.") }

@@ -85,7 +85,7 @@ struct ShowCommand: ParsableCommand {
             print(try Output.json(Shown(job: job, runs: runs, spec: try database.jobSpecJSON(id: id))))
             return
         }
-        print("Job:       \(job.id) '\(job.name)'")
+        print("Job:       \(job.id) '\(TerminalText.printable(job.name))'")
         print("Teacher:   \(job.teacher)")
         print("State:     \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "")")
         print("Priority:  \(job.priority)")

@@ -37,7 +37,7 @@ struct LogsCommand: ParsableCommand {
 
     static func line(_ event: Event) -> String {
         "\(event.at)  \(event.level.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0))"
-            + (event.runID.map { "run \($0): " } ?? "") + event.message
+            + (event.runID.map { "run \($0): " } ?? "") + TerminalText.printable(event.message)
     }
 
     static func jsonLine(_ event: Event) throws -> String {

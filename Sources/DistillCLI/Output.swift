@@ -19,8 +19,9 @@ enum Output {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Columns padded to their widest cell.
-    static func table(_ columns: [String], _ rows: [[String]]) -> String {
+    /// Columns padded to their widest cell; control characters in cells are shown as escapes.
+    static func table(_ columns: [String], _ rawRows: [[String]]) -> String {
+        let rows = rawRows.map { $0.map(TerminalText.printable) }
         var widths = columns.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {

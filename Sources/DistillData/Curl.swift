@@ -74,6 +74,12 @@ enum Curl {
                 distill_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, function), "curl_easy_setopt(WRITEFUNCTION)")
         }
 
+        func setOpenSocketFunction(_ function: curl_opensocket_callback) throws {
+            try Curl.check(
+                distill_curl_setopt_opensocket(handle, CURLOPT_OPENSOCKETFUNCTION, function),
+                "curl_easy_setopt(OPENSOCKETFUNCTION)")
+        }
+
         func long(_ info: CURLINFO) -> Int? {
             var value = 0
             return distill_curl_getinfo_long(handle, info, &value) == CURLE_OK ? value : nil

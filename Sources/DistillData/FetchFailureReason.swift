@@ -12,6 +12,10 @@ public enum FetchFailureReason: String, Sendable, Equatable, Codable, CaseIterab
     case fileOutsideRoots = "file-outside-roots"
     /// A file:// URL whose file does not exist or cannot be read.
     case fileNotFound = "file-not-found"
+    /// A file:// URL naming a directory, FIFO, socket or device instead of a regular file.
+    case notARegularFile = "not-a-regular-file"
+    /// A connection to a link-local or (with DISTILL_ALLOW_NETWORKS) non-public, unlisted address.
+    case disallowedAddress = "disallowed-address"
     /// HTTP 4xx other than 429 (permanent).
     case httpClientError = "http-client-error"
     /// HTTP 429 Too Many Requests (retried).

@@ -17,15 +17,36 @@ private final class TransferState {
     let attempt: Int
     let permission: URLPermission
     let limit: Int
+    let networks: NetworkPolicy
     var body: [UInt8] = []
     var exceededLimit = false
+    /// The address of a connection the network policy refused, for the failure message.
+    var refusedAddress: String?
 
-    init(index: Int, attempt: Int, permission: URLPermission, limit: Int) {
+    init(index: Int, attempt: Int, permission: URLPermission, limit: Int, networks: NetworkPolicy) {
         self.index = index
         self.attempt = attempt
         self.permission = permission
         self.limit = limit
+        self.networks = networks
     }
+}
+
+/// libcurl's open-socket callback: every connection of a transfer (redirects included) passes here with the
+/// address it is about to connect to; one the network policy refuses gets no socket (CURLE_COULDNT_CONNECT).
+private let openSocketCallback: curl_opensocket_callback = { context, purpose, address in
+    guard let context, let address else { return -1 }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    var bytes = [UInt8](repeating: 0, count: 16)
+    let count = Int(distill_curl_sockaddr_ip(address, &bytes))
+    if count > 0 {
+        let ip = Array(bytes[0..<count])
+        guard state.networks.permits(ip) else {
+            state.refusedAddress = NetworkPolicy.describe(ip)
+            return -1  // CURL_SOCKET_BAD
+        }
+    }
+    return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
 }
 
 /// libcurl's write callback: appends to the transfer's body, aborting (short count → error 23) past the limit.
@@ -54,6 +75,7 @@ public final class Fetcher {
     /// The settings.
     public let configuration: FetchConfiguration
     private let policy: URLPolicy
+    private let networks: NetworkPolicy
     private let multi: Curl.Multi
     private var idleHandles: [Curl.Easy] = []
     private var random = SystemRandomNumberGenerator()
@@ -65,6 +87,7 @@ public final class Fetcher {
         try configuration.validate()
         self.configuration = configuration
         policy = try URLPolicy(allowedFileRoots: configuration.allowedFileRoots)
+        networks = try NetworkPolicy(allowedNetworks: configuration.allowedNetworks)
         multi = try Curl.Multi()
         try multi.set(CURLMOPT_MAXCONNECTS, configuration.concurrency)
     }
@@ -92,11 +115,25 @@ public final class Fetcher {
             readyCount += 1
         }
         for (index, url) in urls.enumerated() {
+            let permission: URLPermission
             do throws(FetchFailure) {
-                enqueue(index, 1, try policy.permit(url))
+                permission = try policy.permit(url)
             } catch {
                 onOutcome(FetchOutcome(index: index, url: url, result: .failure(error), attempts: 0))
+                continue
             }
+            guard let file = permission.file else {
+                enqueue(index, 1, permission)
+                continue
+            }
+            // Local files are read here, beneath their root's descriptor, never through libcurl.
+            let read = policy.fileRoots.read(
+                file.relative, root: file.root, url: url, limit: configuration.maximumBodyBytes)
+            onOutcome(
+                FetchOutcome(
+                    index: index, url: url,
+                    result: read.map { FetchedBody(bytes: $0, httpStatus: nil, contentType: nil, effectiveURL: url) },
+                    attempts: 1))
         }
         // Reverse each host queue once so popLast takes URLs in request order.
         for key in ready.keys { ready[key]?.reverse() }
@@ -123,17 +160,14 @@ public final class Fetcher {
             while active.count < configuration.concurrency, readyCount > 0, progress {
                 progress = false
                 for host in hostOrder where active.count < configuration.concurrency {
-                    // Local files need no politeness: only the global limit applies to them.
-                    let hostLimit =
-                        host == URLPolicy.fileHostKey ? configuration.concurrency : configuration.perHostConnections
-                    guard perHost[host, default: 0] < hostLimit,
+                    guard perHost[host, default: 0] < configuration.perHostConnections,
                         let item = ready[host]?.popLast()
                     else { continue }
                     readyCount -= 1
                     let easy = try idleHandles.popLast() ?? Curl.Easy()
                     let state = TransferState(
                         index: item.index, attempt: item.attempt, permission: item.permission,
-                        limit: configuration.maximumBodyBytes)
+                        limit: configuration.maximumBodyBytes, networks: networks)
                     try configure(easy, for: state)
                     try multi.add(easy)
                     active[easy.handle] = (easy, state)
@@ -188,17 +222,23 @@ public final class Fetcher {
     private func configure(_ easy: Curl.Easy, for state: TransferState) throws {
         try easy.reset()
         try easy.set(CURLOPT_URL, state.permission.url)
-        try easy.set(CURLOPT_PROTOCOLS_STR, state.permission.isFile ? "file" : "http,https")
+        try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_FOLLOWLOCATION, 1)
         try easy.set(CURLOPT_MAXREDIRS, configuration.maximumRedirects)
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        try easy.set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
+        // validate() keeps both within 1 ms…1 day, so neither becomes 0 ("no timeout" to libcurl) nor traps.
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, FetchConfiguration.milliseconds(configuration.connectTimeout))
+        try easy.set(CURLOPT_TIMEOUT_MS, FetchConfiguration.milliseconds(configuration.totalTimeout))
+        // A server dripping bytes is cut off after lowSpeedSeconds below lowSpeedBytesPerSecond.
+        try easy.set(CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedBytesPerSecond)
+        try easy.set(CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedSeconds)
         try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(configuration.maximumBodyBytes))
         try easy.set(CURLOPT_NOSIGNAL, 1)
         try easy.set(CURLOPT_USERAGENT, configuration.userAgent)
         try easy.setWriteFunction(writeCallback)
         try easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(state).toOpaque())
+        try easy.setOpenSocketFunction(openSocketCallback)
+        try easy.set(CURLOPT_OPENSOCKETDATA, pointer: Unmanaged.passUnretained(state).toOpaque())
     }
 
     private func classify(_ easy: Curl.Easy, _ state: TransferState, _ result: CURLcode) -> Result<
@@ -221,6 +261,12 @@ public final class Fetcher {
             return failure(.timeout, "\(url): timed out \(attempts) (\(detail)).")
         case CURLE_PARTIAL_FILE:
             return failure(.truncated, "\(url): the body ended early \(attempts) (\(detail)).")
+        case CURLE_COULDNT_CONNECT where state.refusedAddress != nil:
+            return failure(
+                .disallowedAddress,
+                "\(url): refused to connect to \(state.refusedAddress ?? "?"), a link-local or non-public address; "
+                    + "only public addresses and the ranges in DISTILL_ALLOW_NETWORKS are fetched (link-local only "
+                    + "when listed).")
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_GOT_NOTHING,
             CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return failure(.connection, "\(url): \(detail) \(attempts).")
@@ -240,7 +286,7 @@ public final class Fetcher {
         default:
             return failure(.other, "\(url): libcurl error \(result.rawValue): \(detail).")
         }
-        if !state.permission.isFile, let status {
+        if let status {
             switch status {
             case 200..<300: break
             case 429:
@@ -253,7 +299,7 @@ public final class Fetcher {
         }
         return .success(
             FetchedBody(
-                bytes: state.body, httpStatus: state.permission.isFile ? nil : status,
+                bytes: state.body, httpStatus: status,
                 contentType: easy.string(CURLINFO_CONTENT_TYPE),
                 effectiveURL: easy.string(CURLINFO_EFFECTIVE_URL) ?? url))
     }

@@ -1,6 +1,6 @@
 // Copyright 2026 The Distill authors.
-// Which URLs may be fetched: http and https anywhere; file only under the allowed roots (after resolving
-// symlinks and `..`); every other scheme is refused.
+// Which URLs may be fetched: http and https anywhere; file only beneath the allowed roots (FileRoots opens
+// them so that neither `..` nor a symbolic link leaves the root); every other scheme is refused.
 
 #if canImport(Glibc)
     import Glibc
@@ -10,12 +10,20 @@
 
 /// The decision for one URL: what to hand to libcurl and how to group it for the per-host cap.
 struct URLPermission: Equatable {
-    /// The URL libcurl fetches (for file:// the resolved path, so a symlink swap cannot escape the roots).
+    /// The URL as given.
     var url: String
     /// `scheme://host:port`, the key of the per-host connection cap.
     var hostKey: String
+    /// For a file:// URL: the index of its root in the policy's `FileRoots` and the path relative to it.
+    var file: (root: Int, relative: String)?
+
     /// Whether this is a file:// URL.
-    var isFile: Bool
+    var isFile: Bool { file != nil }
+
+    static func == (left: URLPermission, right: URLPermission) -> Bool {
+        left.url == right.url && left.hostKey == right.hostKey && left.file?.root == right.file?.root
+            && left.file?.relative == right.file?.relative
+    }
 }
 
 /// Checks URLs against the allowed schemes and file roots.
@@ -23,32 +31,27 @@ struct URLPolicy {
     /// The per-host key shared by all file:// URLs.
     static let fileHostKey = "file://"
 
-    /// Resolved absolute root directories.
-    let roots: [String]
+    /// The allowed roots, open as directory descriptors.
+    let fileRoots: FileRoots
 
+    /// Opens the allowed roots (`FetchConfiguration.validate()` has checked them against the operator's bounds).
+    /// - Parameter allowedFileRoots: Directories file:// URLs may read from.
+    /// - Throws: `DataError.invalidArgument` for a root that does not exist or is not a directory.
     init(allowedFileRoots: [String]) throws {
-        var resolved: [String] = []
-        for root in allowedFileRoots {
-            guard let real = Self.realPath(root) else {
-                throw DataError(
-                    .invalidArgument, "The allowed file root '\(root)' does not exist; create it or fix the path.")
-            }
-            resolved.append(real)
-        }
-        roots = resolved
+        fileRoots = try FileRoots(allowedFileRoots)
     }
 
     /// Decides whether a URL may be fetched.
-    /// - Throws: `FetchFailure` with `.invalidURL`, `.disallowedScheme`, `.fileOutsideRoots` or `.fileNotFound`.
+    /// - Throws: `FetchFailure` with `.invalidURL`, `.disallowedScheme` or `.fileOutsideRoots`.
     func permit(_ url: String) throws(FetchFailure) -> URLPermission {
         let parsed: Curl.ParsedURL
         do { parsed = try Curl.parse(url) } catch { throw FetchFailure(.invalidURL, "\(error)") }
         switch parsed.scheme {
         case "http", "https":
             guard !parsed.host.isEmpty else { throw FetchFailure(.invalidURL, "'\(url)' has no host.") }
-            return URLPermission(url: url, hostKey: "\(parsed.scheme)://\(parsed.host):\(parsed.port)", isFile: false)
+            return URLPermission(url: url, hostKey: "\(parsed.scheme)://\(parsed.host):\(parsed.port)", file: nil)
         case "file":
-            guard !roots.isEmpty else {
+            guard !fileRoots.roots.isEmpty else {
                 throw FetchFailure(
                     .fileOutsideRoots,
                     "\(url) is a file:// URL but no file root is allowed; pass --allow-file-root DIR for its directory."
@@ -58,31 +61,21 @@ struct URLPolicy {
                 throw FetchFailure(
                     .invalidURL, "\(url) names host '\(parsed.host)'; file:// URLs must be local (file:///path).")
             }
-            guard let real = Self.realPath(parsed.path) else {
-                throw FetchFailure(.fileNotFound, "\(url): no such file \(parsed.path).")
+            guard parsed.path.hasPrefix("/"), !parsed.path.unicodeScalars.contains(where: { $0.value == 0 }) else {
+                throw FetchFailure(.invalidURL, "\(url): the path must be absolute and may not contain %00.")
             }
-            guard roots.contains(where: { real == $0 || real.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
+            guard let (root, relative) = fileRoots.locate(parsed.path) else {
                 throw FetchFailure(
                     .fileOutsideRoots,
-                    "\(url) resolves to \(real), outside the allowed roots \(roots.joined(separator: ", ")); "
+                    "\(url) is outside the allowed roots \(fileRoots.roots.map(\.path).joined(separator: ", ")); "
                         + "pass --allow-file-root for its directory.")
             }
-            do {
-                return URLPermission(url: try Curl.fileURL(path: real), hostKey: Self.fileHostKey, isFile: true)
-            } catch {
-                throw FetchFailure(.invalidURL, "\(error)")
-            }
+            return URLPermission(url: url, hostKey: Self.fileHostKey, file: (root, relative))
         default:
             throw FetchFailure(
                 .disallowedScheme,
                 "\(url) uses scheme '\(parsed.scheme)'; only http, https and file (under --allow-file-root) are fetched."
             )
         }
-    }
-
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

@@ -8,6 +8,8 @@ struct CommandResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the command was killed for running past its time limit.
+    var timedOut = false
 }
 
 /// Locates the built `distill` next to the test bundle (same build directory).
@@ -47,10 +49,16 @@ struct Sandbox {
     }
 
     /// Runs `distill` with `arguments`, the sandbox as working directory and `DISTILL_DB` set.
+    ///
+    /// A command still running after `timeout` seconds is killed (SIGKILL) and reported with `timedOut`, so a
+    /// hang fails its test instead of stalling the suite.
     /// - Parameters:
     ///   - arguments: The command line.
     ///   - extra: Further environment variables.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+    ///   - timeout: Seconds before the command is killed.
+    func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 300) throws
+        -> CommandResult
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DistillBinary.path)
         process.arguments = arguments
@@ -64,12 +72,38 @@ struct Sandbox {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let killed = KilledFlag()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+            if process.isRunning {
+                killed.set()
+                kill(pid, SIGKILL)
+            }
+        }
         // Read both pipes before waiting, so a chatty command cannot block on a full pipe.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CommandResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData, as: UTF8.self), timedOut: killed.value)
+    }
+}
+
+/// Set from the timer thread, read after the process ends.
+private final class KilledFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var killed = false
+
+    func set() {
+        lock.lock()
+        killed = true
+        lock.unlock()
+    }
+
+    var value: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return killed
     }
 }

@@ -98,7 +98,7 @@ struct FetchCommandTests {
         #expect(result.stderr.contains("Give exactly one of --teacher NAME or --urls FILE."))
         let missing = try sandbox.run(["fetch", "--urls", "nope.txt"])
         #expect(missing.status == 2)
-        #expect(missing.stderr == "error: Cannot read the URL list nope.txt; check the path.\n")
+        #expect(missing.stderr == "error: The URL list nope.txt does not exist; check the path.\n")
         let teacher = try sandbox.run(["fetch", "--teacher", "ghost"])
         #expect(teacher.status == 2)
         #expect(
@@ -132,7 +132,7 @@ struct FetchCommandTests {
         let row = try sandbox.run(["images", "--failed", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(row.stdout.utf8)) as? [[String: Any]]
         #expect(rows?.count == 1)
-        #expect(rows?.first?["attempts"] as? Int == 0)
+        #expect(rows?.first?["attempts"] as? Int == 2)  // looked up once per fetch run, beneath its root
         #expect((rows?.first?["failure_reason"] as? String)?.hasPrefix("file-not-found: ") == true)
     }
 

@@ -147,6 +147,31 @@ struct FetcherTests {
         #expect(outcome.attempts == 2)
     }
 
+    @Test("a server sending too little too slowly is cut off by the low-speed limit, not the total timeout")
+    func lowSpeed() throws {
+        let fixture = try FetchFixture()
+        let configuration = FetchFixture.configuration {
+            $0.totalTimeout = 600
+            $0.lowSpeedSeconds = 1
+            $0.maximumAttempts = 1
+        }
+        let outcome = try FetchFixture.fetch([fixture.server.url("/hang")], configuration)[0]
+        #expect(FetchFixture.failure(outcome)?.reason == .timeout)
+        #expect(FetchFixture.failure(outcome)?.message.contains("too slow") == true)
+    }
+
+    @Test("timeouts outside 1 ms…1 day are refused, never passed to libcurl as 0 or trapped on", arguments: [
+        0.0000001, 0, -1, Double.infinity, Double.nan, 1e300,
+    ])
+    func timeoutRange(value: Double) {
+        #expect(throws: DataError.self) {
+            _ = try Fetcher(configuration: FetchFixture.configuration { $0.totalTimeout = value })
+        }
+        #expect(throws: DataError.self) {
+            _ = try Fetcher(configuration: FetchFixture.configuration { $0.connectTimeout = value })
+        }
+    }
+
     @Test("a body over the limit fails as too-large, with and without Content-Length")
     func tooLarge() throws {
         let fixture = try FetchFixture()
@@ -263,6 +288,32 @@ struct FetcherTests {
         let refused = try FetchFixture.fetch([urls[0]])[0]
         #expect(FetchFixture.failure(refused)?.reason == .fileOutsideRoots)
         #expect(FetchFixture.failure(refused)?.message.contains("--allow-file-root") == true)
+    }
+
+    @Test("file:// reads only regular files beneath the root: relative links inside, no FIFO, directory or big file")
+    func fileKinds() throws {
+        let root = try TemporaryDirectory()
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: root.path + "/in.png"))
+        try FileManager.default.createDirectory(atPath: root.path + "/sub", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/sub/link.png", withDestinationPath: "../in.png")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/up.png", withDestinationPath: "../../etc/hostname")
+        #expect(mkfifo(root.path + "/fifo.png", 0o600) == 0)
+        try Data(repeating: 7, count: 5000).write(to: URL(fileURLWithPath: root.path + "/big.png"))
+        let urls = ["sub/link.png", "up.png", "fifo.png", "sub", "big.png", "sub/../in.png"].map {
+            "file://" + root.path + "/" + $0
+        }
+        let outcomes = try FetchFixture.fetch(
+            urls,
+            FetchFixture.configuration {
+                $0.allowedFileRoots = [root.path]
+                $0.maximumBodyBytes = 4096
+            })
+        #expect(FetchFixture.body(outcomes[0])?.bytes == [1, 2, 3])
+        #expect(FetchFixture.failure(outcomes[1])?.reason == .fileOutsideRoots)
+        #expect(FetchFixture.failure(outcomes[2])?.reason == .notARegularFile)
+        #expect(FetchFixture.failure(outcomes[3])?.reason == .notARegularFile)
+        #expect(FetchFixture.failure(outcomes[4])?.reason == .tooLarge)
+        #expect(FetchFixture.body(outcomes[5])?.bytes == [1, 2, 3])
     }
 
     @Test("a refused connection is a transient connection failure")

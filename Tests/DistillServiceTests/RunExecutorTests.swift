@@ -244,19 +244,28 @@ struct RunExecutorTests {
         #expect(try fixture.store.runs(jobID: job.id).allSatisfy { $0.state == .failed && $0.error == message })
     }
 
-    @Test("a label outside the logits teacher's classes fails the job before any training")
+    @Test("a label outside the logits teacher's classes is refused at submit, and fails a run before training")
     func failsOnLabelOutsideClasses() throws {
         let fixture = try RunFixture()
         let labels = fixture.directory + "/labels.csv"
-        var lines = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n").map(String.init)
+        let good = try String(contentsOfFile: labels, encoding: .utf8)
+        var lines = good.split(separator: "\n").map(String.init)
         var fields = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         fields[2] = "12"
         lines[1] = fields.joined(separator: ",")
         try (lines.joined(separator: "\n") + "\n").write(toFile: labels, atomically: true, encoding: .utf8)
-        let job = try fixture.submit()
         let message =
             "The labels file \(labels) gives \(fields[0]) class 12, but teacher 'fm' has 10 classes (0…9); "
             + "fix the labels or the teacher."
+        #expect {
+            _ = try fixture.submit()
+        } throws: { error in
+            (error as? ServiceError)?.message == message
+        }
+        // Labels edited after submit: the run checks them again before any training.
+        try good.write(toFile: labels, atomically: true, encoding: .utf8)
+        let job = try fixture.submit()
+        try (lines.joined(separator: "\n") + "\n").write(toFile: labels, atomically: true, encoding: .utf8)
         #expect {
             try fixture.executor().execute(jobID: job.id)
         } throws: { error in

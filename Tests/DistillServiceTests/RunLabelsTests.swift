@@ -37,7 +37,11 @@ struct RunLabelsTests {
                 "l.csv line 2: the class is 'cat'; give a class index ≥ 0 (`url,class`)."
             ),
             ("http://x/1.jpg\n", "l.csv line 1: the class is nothing; give a class index ≥ 0 (`url,class`)."),
-            ("url,class,top\nhttp://x/1.jpg,1,2\n", "l.csv line 2: attribute column 3 must be 0 or 1."),
+            (
+                "url,class,top\nhttp://x/1.jpg,1,2\n",
+                "l.csv line 2: attribute column 3 'top' is '2' but attribute columns hold 0 or 1; the columns Distill "
+                    + "reads are url, split, class, class_name and 0/1 attributes (name the class column `class`)."
+            ),
             ("\n", "The labels file l.csv is empty; give `url,class` lines."),
         ])
     func refused(text: String, message: String) {

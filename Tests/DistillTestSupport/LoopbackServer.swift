@@ -25,7 +25,7 @@ public final class LoopbackServer {
     ///   - root: The directory to serve.
     ///   - lifetime: Seconds after which the server stops by itself.
     /// - Throws: `DataError.io` when the server does not start.
-    public init(root: String, lifetime: Int = 120) throws {
+    public init(root: String, lifetime: Int = 900) throws {
         self.root = root
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -62,11 +62,18 @@ public final class LoopbackServer {
     /// - Returns: Request counts by path.
     /// - Throws: When the counts cannot be fetched.
     public func counts() throws -> [String: Int] {
-        let fetcher = try Fetcher()
-        var body: [UInt8] = []
-        try fetcher.fetch([url("/counts")]) { outcome in
-            if case .success(let fetched) = outcome.result { body = fetched.bytes }
+        // Patient: on a loaded machine (the whole suite on two cores) the server may be silent for a while, and
+        // the default low-speed limit would give up after 20 s without a byte.
+        var configuration = FetchConfiguration()
+        configuration.lowSpeedSeconds = 300
+        configuration.totalTimeout = 300
+        let fetcher = try Fetcher(configuration: configuration)
+        var result: Result<FetchedBody, FetchFailure>?
+        try fetcher.fetch([url("/counts")]) { outcome in result = outcome.result }
+        guard case .success(let fetched) = result else {
+            throw DataError(.io, "The loopback server's /counts failed: \(String(describing: result)).")
         }
+        let body = fetched.bytes
         let object = try JSONSerialization.jsonObject(with: Data(body))
         return (object as? [String: Int]) ?? [:]
     }

@@ -143,12 +143,19 @@ extension Checkpoint {
             let name = try reader.name()
             let rank: UInt8 = try reader.read()
             var shape: [Int] = []
-            for _ in 0..<rank { shape.append(Int(truncatingIfNeeded: try reader.read() as UInt64)) }
-            let count: UInt64 = try reader.read()
-            let product = shape.reduce(UInt64(1)) {
-                $0.multipliedReportingOverflow(by: UInt64(max($1, 0))).partialValue
+            var product = (partialValue: UInt64(1), overflow: false)
+            for _ in 0..<rank {
+                // Checked: a damaged or crafted file may hold any 64-bit dimensions.
+                let dimension: UInt64 = try reader.read()
+                guard dimension <= UInt64(Int.max) else {
+                    throw reader.malformed("tensor \"\(name)\" has a dimension of \(dimension)")
+                }
+                shape.append(Int(dimension))
+                let next = product.partialValue.multipliedReportingOverflow(by: dimension)
+                product = (next.partialValue, product.overflow || next.overflow)
             }
-            guard product == count else {
+            let count: UInt64 = try reader.read()
+            guard !product.overflow, product.partialValue == count else {
                 throw reader.malformed("tensor \"\(name)\" has shape \(shape) but \(count) values")
             }
             tensors[name] = Tensor(shape: shape, values: try reader.floats(count))

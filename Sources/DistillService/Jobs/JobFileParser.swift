@@ -28,10 +28,28 @@ public enum JobFileParser {
     /// - Returns: The validated spec.
     /// - Throws: `ServiceError.invalidArgument` naming the file, line, key and the allowed values.
     public static func parse(file path: String) throws -> JobSpec {
-        let data = try TeacherImporter.readFile(path, what: "job file")
+        try parse(text(file: path), file: path)
+    }
+
+    /// Reads a job file's text: a regular file of at most `InputFile.jobFileLimit` bytes of UTF-8.
+    /// - Parameter path: The YAML file.
+    /// - Returns: Its text.
+    /// - Throws: `ServiceError.invalidArgument` naming the file and the problem.
+    public static func text(file path: String) throws -> String {
+        let data = try InputFile.read(path, what: "job file", limit: InputFile.jobFileLimit)
         guard let text = String(data: data, encoding: .utf8) else {
             throw ServiceError.invalid("\(path) is not UTF-8 text; expected a YAML job file.")
         }
+        return text
+    }
+
+    /// Parses a job file's text read with `text(file:)`; relative paths resolve against the file's directory.
+    /// - Parameters:
+    ///   - text: The YAML.
+    ///   - path: The file it came from.
+    /// - Returns: The validated spec.
+    /// - Throws: `ServiceError.invalidArgument` naming the file, line, key and the allowed values.
+    public static func parse(_ text: String, file path: String) throws -> JobSpec {
         let directory = (StoreLocation.absolute(path) as NSString).deletingLastPathComponent
         return try parse(text, file: path, baseDirectory: directory)
     }
@@ -44,6 +62,7 @@ public enum JobFileParser {
     /// - Returns: The validated spec.
     /// - Throws: `ServiceError.invalidArgument` naming the line, key and the allowed values.
     public static func parse(_ text: String, file: String, baseDirectory: String) throws -> JobSpec {
+        try YAMLGuard.check(text, file: file)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -94,9 +113,8 @@ public enum JobFileParser {
                 try section.integer("max_bytes", range: 1024...(1 << 31), rangeText: "1024 to 2147483648")
                 ?? images.maxBytes
             images.timeoutSeconds =
-                try section.number("timeout_seconds", rangeText: "more than 0 and at most 3600") {
-                    $0 > 0 && $0 <= 3600
-                } ?? images.timeoutSeconds
+                try section.number("timeout_seconds", rangeText: "from 1 to 3600") { $0 >= 1 && $0 <= 3600 }
+                ?? images.timeoutSeconds
             images.minFetchedFraction =
                 try section.number("min_fetched_fraction", rangeText: "0 to 1") { (0...1).contains($0) }
                 ?? images.minFetchedFraction
@@ -168,19 +186,23 @@ public enum JobFileParser {
             training.schedule =
                 try section.string("schedule", allowed: ["constant", "step", "cosine"]) ?? training.schedule
             training.stepEpochs =
-                try section.number("step_epochs", rangeText: "more than 0") { $0 > 0 } ?? training.stepEpochs
+                try section.number("step_epochs", rangeText: "more than 0 and at most 10000") { $0 > 0 && $0 <= 10_000 }
+                ?? training.stepEpochs
             training.stepGamma =
                 try section.number("step_gamma", rangeText: "more than 0 and at most 1") { $0 > 0 && $0 <= 1 }
                 ?? training.stepGamma
             training.warmupEpochs =
-                try section.number("warmup_epochs", rangeText: "0 or more") { $0 >= 0 } ?? training.warmupEpochs
+                try section.number("warmup_epochs", rangeText: "0 to 10000") { $0 >= 0 && $0 <= 10_000 }
+                ?? training.warmupEpochs
             training.temperature =
                 try section.number("temperature", rangeText: "more than 0 and at most 100") { $0 > 0 && $0 <= 100 }
                 ?? training.temperature
             training.softWeight =
-                try section.number("soft_weight", rangeText: "0 or more") { $0 >= 0 } ?? training.softWeight
+                try section.number("soft_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 }
+                ?? training.softWeight
             training.hardWeight =
-                try section.number("hard_weight", rangeText: "0 or more") { $0 >= 0 } ?? training.hardWeight
+                try section.number("hard_weight", rangeText: "0 to 1000") { $0 >= 0 && $0 <= 1000 }
+                ?? training.hardWeight
             training.seed =
                 try section.integer("seed", range: 0...Int(Int32.max), rangeText: "an integer from 0 to 2147483647")
                 ?? training.seed

@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillData
 import DistillStore
 import Foundation
 
@@ -37,8 +38,8 @@ public struct JobSubmitter: Sendable {
     /// - Throws: `ServiceError.invalidArgument` for a bad file or a spec that does not fit its teacher;
     ///   `StoreError.notFound` when the teacher does not exist.
     public func submit(file path: String, overrides: Overrides = Overrides()) throws -> Job {
-        var spec = try JobFileParser.parse(file: path)
-        let yaml = String(decoding: try TeacherImporter.readFile(path, what: "job file"), as: UTF8.self)
+        let yaml = try JobFileParser.text(file: path)
+        var spec = try JobFileParser.parse(yaml, file: path)
         if let at = overrides.at { spec.schedule.at = try ScheduleParser.parseTime(at) }
         if let window = overrides.window {
             _ = try ScheduleParser.parseWindow(window)
@@ -47,6 +48,7 @@ public struct JobSubmitter: Sendable {
         if let priority = overrides.priority { spec.schedule.priority = priority }
         let teacher = try store.teacher(named: spec.teacher)
         try Self.check(spec, against: teacher, file: path)
+        try Self.checkInputs(spec, against: teacher, file: path)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
@@ -83,11 +85,32 @@ public struct JobSubmitter: Sendable {
                 throw ServiceError.invalid(
                     "\(file): `images.allow_file_roots` names \(root), which is not a directory.")
             }
+            do {
+                try FetchConfiguration().checkFileRoot(root)
+            } catch let error as DataError {
+                throw ServiceError.invalid("\(file): `images.allow_file_roots`: \(error.message)")
+            }
         }
         if spec.training.batchSize > teacher.outputCount && spec.images.urls == nil {
             throw ServiceError.invalid(
                 "\(file): `training.batch_size` is \(spec.training.batchSize) but teacher '\(teacher.name)' has only "
                     + "\(teacher.outputCount) images; use a batch size of at most \(teacher.outputCount).")
+        }
+    }
+
+    /// Reads every file a run will read (the URL list, the labels file) and checks it against the teacher, so a
+    /// run never fails on input `submit` could have refused.
+    static func checkInputs(_ spec: JobSpec, against teacher: Teacher, file: String) throws {
+        if let path = spec.images.urls {
+            let urls = try URLList.read(path, hint: "check `images.urls` in \(file)")
+            guard !urls.isEmpty else {
+                throw ServiceError.invalid(
+                    "\(file): `images.urls` names \(path), which lists no URLs; give one image URL per line.")
+            }
+        }
+        if let path = spec.evaluation.labels {
+            let labels = try EvaluationLabels.read(path: path)
+            try labels.check(against: teacher, usesHardLabels: spec.training.hardWeight > 0, file: path)
         }
     }
 }

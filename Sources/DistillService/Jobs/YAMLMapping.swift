@@ -76,6 +76,14 @@ struct YAMLMapping {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
             throw fail(key, node, "must be a text value, found \(YAMLMapping.describe(node)).")
         }
+        if let control = scalar.string.unicodeScalars.first(where: {
+            ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || (0x7F...0x9F).contains($0.value)
+        }) {
+            throw fail(
+                key, node,
+                "contains the control character U+\(String(control.value, radix: 16, uppercase: true)); remove it "
+                    + "(terminal escape sequences and NUL bytes are not allowed in job files).")
+        }
         if let allowed, !allowed.contains(scalar.string) {
             throw fail(key, node, "is '\(scalar.string)'; allowed values: \(allowed.joined(separator: ", ")).")
         }

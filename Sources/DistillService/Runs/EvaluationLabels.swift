@@ -2,6 +2,7 @@
 // The labels CSV of a job's evaluation set: `url,split,class,class_name,<attribute columns…>` as
 // `distill dataset` writes it, or plain `url,class` (with or without a header line).
 
+import DistillStore
 import Foundation
 
 /// Labels of an evaluation set, by URL.
@@ -37,10 +38,8 @@ public struct EvaluationLabels: Sendable, Equatable {
     /// - Returns: The labels.
     /// - Throws: `ServiceError.invalidArgument` naming the file, the line and the bad value.
     public static func read(path: String) throws -> EvaluationLabels {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceError.invalid(
-                "Cannot read the labels file \(path); check `evaluation.labels` in the job file.")
-        }
+        let data = try InputFile.read(
+            path, what: "labels file", limit: InputFile.listLimit, hint: "check `evaluation.labels` in the job file")
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
@@ -81,6 +80,7 @@ public struct EvaluationLabels: Sendable, Equatable {
             guard let url = fields.first, !url.isEmpty else {
                 throw ServiceError.invalid("\(file) line \(number): the first field (url) is empty.")
             }
+            try ImageURLText.check(url, file: file, place: "line \(number)")
             var entry = Entry(url: url)
             if let splitColumn, splitColumn < fields.count { entry.split = fields[splitColumn] }
             if classColumn >= 0 {
@@ -92,10 +92,13 @@ public struct EvaluationLabels: Sendable, Equatable {
                 entry.classIndex = value
             }
             if !attributeColumns.isEmpty {
-                entry.attributes = try attributeColumns.map { column in
+                entry.attributes = try zip(attributeColumns, attributeNames).map { column, name in
                     guard column < fields.count, let value = Float(fields[column]), value == 0 || value == 1 else {
+                        let found = column < fields.count ? ImageURLText.escaped(fields[column]) : "missing"
                         throw ServiceError.invalid(
-                            "\(file) line \(number): attribute column \(column + 1) must be 0 or 1.")
+                            "\(file) line \(number): attribute column \(column + 1) \(ImageURLText.escaped(name)) is "
+                                + "\(found) but attribute columns hold 0 or 1; the columns Distill reads are url, split, "
+                                + "class, class_name and 0/1 attributes (name the class column `class`).")
                     }
                     return value
                 }
@@ -103,5 +106,28 @@ public struct EvaluationLabels: Sendable, Equatable {
             entries.append(entry)
         }
         return EvaluationLabels(entries: entries, attributeNames: attributeNames)
+    }
+}
+
+extension EvaluationLabels {
+    /// Checks labels against the teacher a job trains with, so a run never starts on labels it cannot use:
+    /// a logits teacher's classes must be below its dimension, and hard labels need a class column.
+    /// - Parameters:
+    ///   - teacher: The job's teacher.
+    ///   - usesHardLabels: Whether the job's `training.hard_weight` is above 0.
+    ///   - file: The labels file, for messages.
+    /// - Throws: `ServiceError.invalidArgument` naming the file, the URL and the bad class.
+    public func check(against teacher: Teacher, usesHardLabels: Bool, file: String) throws {
+        if teacher.kind == .logits, let bad = entries.first(where: { ($0.classIndex ?? 0) >= teacher.dimension }) {
+            // A class the student has no output for can be neither learnt (hard labels) nor scored (top-1).
+            throw ServiceError.invalid(
+                "The labels file \(file) gives \(bad.url) class \(bad.classIndex ?? 0), but teacher '\(teacher.name)' "
+                    + "has \(teacher.dimension) classes (0…\(teacher.dimension - 1)); fix the labels or the teacher.")
+        }
+        if usesHardLabels, !entries.contains(where: { $0.classIndex != nil }) {
+            throw ServiceError.invalid(
+                "The labels file \(file) has no `class` column, but `training.hard_weight` needs class labels; "
+                    + "add a `class` column or set hard_weight to 0.")
+        }
     }
 }

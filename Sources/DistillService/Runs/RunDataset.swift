@@ -154,15 +154,9 @@ extension RunDataset {
                 try spec.images.urls.map { try URLList.read($0, hint: "check `images.urls` in the job file") }
                 ?? vectors.keys.sorted()
             let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
-            if teacher.kind == .logits, let labels, let path = spec.evaluation.labels,
-                let bad = labels.entries.first(where: { ($0.classIndex ?? 0) >= teacher.dimension })
-            {
-                // Checked before any training: a class the student has no output for can be neither learnt
-                // (hard labels) nor scored (top-1).
-                throw ServiceError.invalid(
-                    "The labels file \(path) gives \(bad.url) class \(bad.classIndex ?? 0), but teacher '\(teacher.name)' "
-                        + "has \(teacher.dimension) classes (0…\(teacher.dimension - 1)); fix the labels or the teacher."
-                )
+            if let labels, let path = spec.evaluation.labels {
+                // `distill submit` made the same check; repeated for jobs stored before it did.
+                try labels.check(against: teacher, usesHardLabels: spec.training.hardWeight > 0, file: path)
             }
             var evaluationURLs: [String]
             if let labels {

@@ -124,6 +124,7 @@ public struct TeacherImporter: Sendable {
         if let blank = lines.firstIndex(where: \.isEmpty) {
             throw ServiceError.invalid("\(path) line \(blank + 1) is empty; list exactly one URL per line.")
         }
+        for (offset, url) in lines.enumerated() { try ImageURLText.check(url, file: path, place: "line \(offset + 1)") }
         return lines
     }
 

@@ -64,6 +64,7 @@ struct TeacherRowValidator {
             throw ServiceError.invalid(
                 "\(file) \(describe(number)): the URL is empty; every row needs the image URL it belongs to.")
         }
+        try ImageURLText.check(url, file: file, place: describe(number))
         if let earlier = firstRow[url] {
             throw ServiceError.invalid(
                 "\(file) \(describe(number)): URL \(url) already appeared on \(describe(earlier)); "

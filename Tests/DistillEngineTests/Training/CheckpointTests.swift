@@ -262,3 +262,50 @@ struct CheckpointTests {
         #expect(resumedGenerator.next() == uninterrupted.2)
     }
 }
+
+@Suite("checkpoint: crafted shapes")
+struct CheckpointCraftedShapeTests {
+    /// A checksummed file holding one tensor "t" with `shape` and `count` values (none stored).
+    static func file(shape: [UInt64], count: UInt64) -> [UInt8] {
+        var payload: [UInt8] = []
+        func append<Value: FixedWidthInteger>(_ value: Value) {
+            withUnsafeBytes(of: value.littleEndian) { payload.append(contentsOf: $0) }
+        }
+        append(Int64(0))
+        append(Int64(0))
+        append(Int64(0))
+        append(UInt8(0))
+        for _ in 0..<4 { append(UInt64(0)) }
+        append(UInt32(0))  // configuration
+        append(UInt32(0))  // scalars
+        append(UInt32(1))  // tensors
+        append(UInt16(1))
+        payload.append(UInt8(ascii: "t"))
+        append(UInt8(shape.count))
+        for dimension in shape { append(dimension) }
+        append(count)
+        var file = Checkpoint.magic
+        for value in [Checkpoint.formatVersion, 0] { withUnsafeBytes(of: value.littleEndian) { file += $0 } }
+        withUnsafeBytes(of: UInt64(payload.count).littleEndian) { file += $0 }
+        withUnsafeBytes(of: CRC32.checksum(of: payload).littleEndian) { file += $0 }
+        withUnsafeBytes(of: UInt32(0)) { file += $0 }
+        return file + payload
+    }
+
+    @Test(
+        "a shape whose product overflows or whose dimension passes Int.max is malformed, not accepted",
+        arguments: [[UInt64(1) << 32, UInt64(1) << 32], [UInt64(1) << 63], [UInt64(1) << 32, UInt64(1) << 32, 0]])
+    func overflow(shape: [UInt64]) {
+        let error = #expect(throws: EngineError.self) {
+            _ = try Checkpoint(decoding: Self.file(shape: shape, count: 0), source: "x.ckpt")
+        }
+        #expect(error?.code == .corruptData)
+        #expect(error?.message.hasPrefix("checkpoint x.ckpt is malformed (tensor \"t\" has ") == true)
+    }
+
+    @Test("a well-formed crafted file decodes")
+    func wellFormed() throws {
+        let checkpoint = try Checkpoint(decoding: Self.file(shape: [0, 3], count: 0), source: "x.ckpt")
+        #expect(checkpoint.tensors["t"]?.shape == [0, 3])
+    }
+}
