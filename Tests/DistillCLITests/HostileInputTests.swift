@@ -184,8 +184,9 @@ struct HostileInputTests {
         try sandbox.write("file:///a.png\n", to: "urls.txt")
         try expectRefused(
             ["teacher", "import", "big", "--kind", "logits", "--file", "big.npy", "--urls", "urls.txt"],
-            "big.npy header line: shape (4611686018427387904, 4611686018427387904) describes more bytes than any "
-                + "file can hold; the header is corrupt — export the array again with numpy.save.")
+            "big.npy header line: shape (4611686018427387904, 4611686018427387904) has 4611686018427387904 values "
+                + "per row; a teacher vector holds at most 65,536 values — check that rows are images (transpose the "
+                + "array if not).")
         #expect(try teacherNames() == ["t"])
     }
 
