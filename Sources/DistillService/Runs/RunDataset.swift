@@ -165,7 +165,7 @@ extension RunDataset {
                     .filter { seen.insert($0).inserted }
                 candidates = candidates.filter { !seen.contains($0) }
             } else {
-                var generator = SeededGenerator(seed: UInt64(spec.training.seed))
+                var generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: spec.training.seed))
                 var shuffled = candidates
                 generator.shuffle(&shuffled)
                 let held = min(

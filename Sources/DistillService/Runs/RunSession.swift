@@ -112,7 +112,7 @@ final class RunSession {
         checkpointRelativePath = "checkpoints/job\(jobID)/\(run.name).ckpt"
         checkpointURL = URL(fileURLWithPath: store.location.dataDirectory).appendingPathComponent(
             checkpointRelativePath)
-        generator = SeededGenerator(seed: UInt64(training.seed) ^ 0x9E37_79B9_7F4A_7C15)
+        generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: training.seed) ^ 0x9E37_79B9_7F4A_7C15)
         epochStartState = generator.state
     }
 
@@ -129,13 +129,19 @@ final class RunSession {
         -> LearningRateSchedule
     {
         let rate = Float(training.learningRate)
-        let warmup = min(Int((training.warmupEpochs * Double(stepsPerEpoch)).rounded()), max(0, totalSteps - 1))
+        // Epochs → steps, clamped before converting: a job stored before submit bounded these values may hold
+        // anything a Double can (1e300 would trap in Int()).
+        func steps(_ epochs: Double) -> Int {
+            let value = (epochs * Double(stepsPerEpoch)).rounded()
+            return value.isFinite ? Int(min(max(value, 0), Double(max(1, totalSteps)))) : max(1, totalSteps)
+        }
+        let warmup = min(steps(training.warmupEpochs), max(0, totalSteps - 1))
         let base: LearningRateSchedule
         switch training.schedule {
         case "constant": base = .constant(rate)
         case "step":
             base = .step(
-                initial: rate, every: max(1, Int((training.stepEpochs * Double(stepsPerEpoch)).rounded())),
+                initial: rate, every: max(1, steps(training.stepEpochs)),
                 factor: Float(training.stepGamma))
         case "cosine": base = .cosine(initial: rate, floor: 0, totalSteps: max(1, totalSteps - warmup))
         default:
@@ -167,7 +173,7 @@ final class RunSession {
             return "resumed from \(checkpointRelativePath) at step \(trainer.step) (epoch \(epoch + 1), "
                 + "image \(position) of the epoch)"
         }
-        network.initialize(seed: UInt64(spec.training.seed))
+        network.initialize(seed: UInt64(truncatingIfNeeded: spec.training.seed))
         return "initialised from seed \(spec.training.seed)"
     }
 
