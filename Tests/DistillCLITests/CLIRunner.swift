@@ -48,6 +48,23 @@ struct Sandbox {
         return url.path
     }
 
+    /// A `distill` process (not started) with `arguments`, the sandbox as working directory and `DISTILL_DB` set.
+    /// - Parameters:
+    ///   - arguments: The command line.
+    ///   - extra: Further environment variables.
+    /// - Returns: The process, for the caller to connect and start.
+    func command(_ arguments: [String], environment extra: [String: String] = [:]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["DISTILL_DB"] = database
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        return process
+    }
+
     /// Runs `distill` with `arguments`, the sandbox as working directory and `DISTILL_DB` set.
     ///
     /// A command still running after `timeout` seconds is killed (SIGKILL) and reported with `timedOut`, so a
@@ -59,14 +76,7 @@ struct Sandbox {
     func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 300) throws
         -> CommandResult
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISTILL_DB"] = database
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
+        let process = command(arguments, environment: extra)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

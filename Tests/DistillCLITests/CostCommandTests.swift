@@ -27,6 +27,8 @@ struct CostCommandTests {
     func badAlphaIsUsageError() throws {
         let result = try Sandbox().run(["cost", "--alpha", "1.5", "--resolution", "224"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("Error: alpha 1.5 is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."))
+        #expect(
+            result.stderr.hasPrefix(
+                "Error: alpha 1.5 is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."))
     }
 }

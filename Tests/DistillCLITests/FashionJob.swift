@@ -65,14 +65,7 @@ extension Sandbox {
     ///   - log: A file in the sandbox for standard error (standard output is dropped).
     ///   - environment: Extra environment variables.
     func start(_ arguments: [String], log: String, environment extra: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISTILL_DB"] = database
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
+        let process = command(arguments, environment: extra)
         _ = FileManager.default.createFile(atPath: directory.path + "/" + log, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent(log))

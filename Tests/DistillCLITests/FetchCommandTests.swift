@@ -9,7 +9,6 @@ import Testing
     import Glibc
 #endif
 
-
 @Suite("distill fetch, images and dataset through the real binary")
 struct FetchCommandTests {
     let sandbox: Sandbox
@@ -32,13 +31,9 @@ struct FetchCommandTests {
         // committed batch (≤ 0.5 s), so the kill always lands mid-way even on a loaded machine.
         try sandbox.write(names.map { server.url("/slow/100/\($0)") }.joined(separator: "\n") + "\n", to: "urls.txt")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
-        process.arguments = ["fetch", "--urls", "urls.txt", "--concurrency", "4", "--per-host", "4", "--quiet"]
-        process.currentDirectoryURL = sandbox.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISTILL_DB"] = sandbox.database
-        process.environment = environment
+        let process = sandbox.command([
+            "fetch", "--urls", "urls.txt", "--concurrency", "4", "--per-host", "4", "--quiet",
+        ])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -62,7 +57,9 @@ struct FetchCommandTests {
         #expect(!before.isEmpty)
         #expect(before.count < 240, "the fetch finished before it could be killed; nothing was interrupted")
 
-        let restart = try sandbox.run(["fetch", "--urls", "urls.txt", "--concurrency", "16", "--per-host", "16", "--quiet"])
+        let restart = try sandbox.run([
+            "fetch", "--urls", "urls.txt", "--concurrency", "16", "--per-host", "16", "--quiet",
+        ])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("(\(before.count) already cached)"), "\(restart.stdout)")
 

@@ -82,13 +82,7 @@ struct RunCommandTests {
     /// Starts `distill run 1 --quiet` on a long job and returns once its run has started training.
     func startLongRun() throws -> (Process, Store) {
         try submitJob(epochs: 500)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
-        process.arguments = ["run", "1", "--quiet"]
-        process.currentDirectoryURL = sandbox.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISTILL_DB"] = sandbox.database
-        process.environment = environment
+        let process = sandbox.command(["run", "1", "--quiet"])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

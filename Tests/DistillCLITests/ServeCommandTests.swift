@@ -10,13 +10,7 @@ import Testing
 struct ServeCommandTests {
     /// Starts `distill serve --port 0` and returns it with its port (read from its first line).
     func serve(_ sandbox: Sandbox) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillBinary.path)
-        process.arguments = ["serve", "--port", "0"]
-        process.currentDirectoryURL = sandbox.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISTILL_DB"] = sandbox.database
-        process.environment = environment
+        let process = sandbox.command(["serve", "--port", "0"])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
