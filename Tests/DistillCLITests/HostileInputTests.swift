@@ -117,15 +117,25 @@ struct HostileInputTests {
             "The job file job.yaml is not a regular file (a FIFO, device or socket); pass a regular file.")
     }
 
-    @Test("a labels file with a `label` column is refused at submit, not by the run")
+    @Test("a labels file whose `label` column (a synonym of `class`) holds no class index is refused at submit")
     func labelsColumnAtSubmit() throws {
         try sandbox.write("url,label\nfile:///a.png,cat\n", to: "labels.csv")
         try sandbox.write(Self.grid + "training:\n  batch_size: 2\nevaluation:\n  labels: labels.csv\n", to: "job.yaml")
         let labels = sandbox.directory.appendingPathComponent("labels.csv").standardized.path
         try expectRefused(
+            ["submit", "job.yaml"], "\(labels) line 2: the class is 'cat'; give a class index ≥ 0 (`url,class`).")
+        #expect(try jobCount() == 0)
+    }
+
+    @Test("a labels file with a non-0/1 attribute column is refused at submit, naming the column")
+    func labelsAttributeAtSubmit() throws {
+        try sandbox.write("url,class,smiling\nfile:///a.png,1,maybe\n", to: "labels.csv")
+        try sandbox.write(Self.grid + "training:\n  batch_size: 2\nevaluation:\n  labels: labels.csv\n", to: "job.yaml")
+        let labels = sandbox.directory.appendingPathComponent("labels.csv").standardized.path
+        try expectRefused(
             ["submit", "job.yaml"],
-            "\(labels) line 2: attribute column 2 'label' is 'cat' but attribute columns hold 0 or 1; the columns "
-                + "Distill reads are url, split, class, class_name and 0/1 attributes (name the class column `class`).")
+            "\(labels) line 2: attribute column 3 'smiling' is 'maybe' but attribute columns hold 0 or 1; the "
+                + "columns Distill reads are url, split, class (or label, identity), class_name and 0/1 attributes.")
         #expect(try jobCount() == 0)
     }
 

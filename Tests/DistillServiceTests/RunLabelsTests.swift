@@ -29,6 +29,21 @@ struct RunLabelsTests {
         }
     }
 
+    @Test("`label` and `identity` are synonyms of `class`; identities may be names, numbered by first appearance")
+    func classSynonyms() throws {
+        let labelled = try EvaluationLabels.parse("url,label,top\nhttp://x/1.jpg,4,1\nhttp://x/2.jpg,0,0\n", file: "l.csv")
+        #expect(labelled.entries.map(\.classIndex) == [4, 0])
+        #expect(labelled.attributeNames == ["top"])
+        let people = try EvaluationLabels.parse(
+            "url,identity\nhttp://x/a.jpg,ada\nhttp://x/b.jpg,alan\nhttp://x/c.jpg,ada\nhttp://x/d.jpg,17\n",
+            file: "faces.csv")
+        #expect(people.entries.map(\.classIndex) == [0, 1, 0, 2])
+        #expect(people.attributeNames.isEmpty)
+        // With several, `class` wins, then `label`; the other is not read (and is no attribute).
+        let both = try EvaluationLabels.parse("url,class,label\nhttp://x/1.jpg,3,1\n", file: "l.csv")
+        #expect(both.entries.map(\.classIndex) == [3] && both.attributeNames.isEmpty)
+    }
+
     @Test(
         "bad labels are refused with the file, the line and the value",
         arguments: [
@@ -40,7 +55,7 @@ struct RunLabelsTests {
             (
                 "url,class,top\nhttp://x/1.jpg,1,2\n",
                 "l.csv line 2: attribute column 3 'top' is '2' but attribute columns hold 0 or 1; the columns Distill "
-                    + "reads are url, split, class, class_name and 0/1 attributes (name the class column `class`)."
+                    + "reads are url, split, class (or label, identity), class_name and 0/1 attributes."
             ),
             ("\n", "The labels file l.csv is empty; give `url,class` lines."),
         ])

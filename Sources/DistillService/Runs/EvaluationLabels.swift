@@ -1,6 +1,8 @@
 // Copyright 2026 The Distill authors.
 // The labels CSV of a job's evaluation set: `url,split,class,class_name,<attribute columns…>` as
-// `distill dataset` writes it, or plain `url,class` (with or without a header line).
+// `distill dataset` writes it, or plain `url,class` (with or without a header line). `label` and `identity` are
+// synonyms of `class` (the first of class, label, identity present is read; the others are ignored); identities
+// may be names (numbered in order of first appearance).
 
 import DistillStore
 import Foundation
@@ -56,6 +58,7 @@ public struct EvaluationLabels: Sendable, Equatable {
             throw ServiceError.invalid("The labels file \(file) is empty; give `url,class` lines.")
         }
         var classColumn = 1
+        var namedIdentities = false
         var splitColumn: Int?
         var attributeColumns: [Int] = []
         var attributeNames: [String] = []
@@ -65,14 +68,18 @@ public struct EvaluationLabels: Sendable, Equatable {
         if header.first?.lowercased() == "url" {
             lines.removeFirst()
             let names = header.map { $0.lowercased() }
-            classColumn = names.firstIndex(of: "class") ?? -1
+            let classNames = ["class", "label", "identity"]
+            let found = classNames.lazy.compactMap { name in names.firstIndex(of: name).map { (name, $0) } }.first
+            classColumn = found?.1 ?? -1
+            namedIdentities = found?.0 == "identity"
             splitColumn = names.firstIndex(of: "split")
-            for (index, name) in names.enumerated() where !["url", "split", "class", "class_name"].contains(name) {
+            for (index, name) in names.enumerated() where !(["url", "split", "class_name"] + classNames).contains(name) {
                 attributeColumns.append(index)
                 attributeNames.append(header[index])
             }
         }
         var entries: [Entry] = []
+        var identities: [String: Int] = [:]
         for (number, line) in lines {
             let fields = try CSVFields.split(line[...], file: file, line: number).map {
                 $0.trimmingCharacters(in: .whitespaces)
@@ -83,7 +90,12 @@ public struct EvaluationLabels: Sendable, Equatable {
             try ImageURLText.check(url, file: file, place: "line \(number)")
             var entry = Entry(url: url)
             if let splitColumn, splitColumn < fields.count { entry.split = fields[splitColumn] }
-            if classColumn >= 0 {
+            if classColumn >= 0, namedIdentities, classColumn < fields.count, !fields[classColumn].isEmpty {
+                // Identities are names as often as numbers: each distinct value gets the next index.
+                let name = fields[classColumn]
+                entry.classIndex = identities[name] ?? identities.count
+                identities[name] = entry.classIndex
+            } else if classColumn >= 0 {
                 guard classColumn < fields.count, let value = Int(fields[classColumn]), value >= 0 else {
                     let found = classColumn < fields.count ? "'\(fields[classColumn])'" : "nothing"
                     throw ServiceError.invalid(
@@ -98,7 +110,7 @@ public struct EvaluationLabels: Sendable, Equatable {
                         throw ServiceError.invalid(
                             "\(file) line \(number): attribute column \(column + 1) \(ImageURLText.escaped(name)) is "
                                 + "\(found) but attribute columns hold 0 or 1; the columns Distill reads are url, split, "
-                                + "class, class_name and 0/1 attributes (name the class column `class`).")
+                                + "class (or label, identity), class_name and 0/1 attributes.")
                     }
                     return value
                 }
