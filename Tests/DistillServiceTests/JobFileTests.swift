@@ -66,6 +66,10 @@ struct JobFileTests {
             "job.yaml line 7: `training.epochs` is 0; allowed: an integer from 1 to 10000."
         ),
         (
+            minimal + "training:\n  batch_size: 1\n",
+            "job.yaml line 7: `training.batch_size` is 1; allowed: an integer from 2 to 4096 (batch-norm statistics need at least 2 images)."
+        ),
+        (
             minimal + "training:\n  epochs: ten\n",
             "job.yaml line 7: `training.epochs` must be an integer (an integer from 1 to 10000), found 'ten'."
         ),

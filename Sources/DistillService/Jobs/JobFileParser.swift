@@ -171,7 +171,9 @@ public enum JobFileParser {
                 try section.integer("epochs", range: 1...10_000, rangeText: "an integer from 1 to 10000")
                 ?? training.epochs
             training.batchSize =
-                try section.integer("batch_size", range: 1...4096, rangeText: "an integer from 1 to 4096")
+                try section.integer(
+                    "batch_size", range: 2...4096,
+                    rangeText: "an integer from 2 to 4096 (batch-norm statistics need at least 2 images)")
                 ?? training.batchSize
             training.optimizer =
                 try section.string("optimizer", allowed: ["rmsprop", "sgd", "adam"]) ?? training.optimizer
