@@ -150,6 +150,12 @@ struct JobFileTests {
         #expect(job.runCount == 2 && job.priority == 5 && job.windowStart == "22:00" && job.windowEnd == "06:00")
         let json = try store.jobSpecJSON(id: job.id)
         #expect(json.contains("\"batch_size\":2") && json.contains("\"window\":\"22:00-06:00\""))
+        // An attribute teacher's runs default to T = 1; a temperature the file gives is kept.
+        #expect(json.contains("\"temperature\":1"))
+        let hot = try write(
+            Data((Self.minimal + "training:\n  batch_size: 2\n  temperature: 3\n").utf8), "hot.yaml", in: directory)
+        let kept = try JobSubmitter(store: store).submit(file: hot)
+        #expect(try store.jobSpecJSON(id: kept.id).contains("\"temperature\":3"))
     }
 
     @Test("schedule times: HH:MM is the next occurrence, ISO-8601 is kept, nonsense is refused")

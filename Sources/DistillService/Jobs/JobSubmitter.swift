@@ -3,6 +3,7 @@
 import DistillData
 import DistillStore
 import Foundation
+import Yams
 
 /// `distill submit`: validates a job file against the database and stores it with one run per grid point.
 public struct JobSubmitter: Sendable {
@@ -47,6 +48,8 @@ public struct JobSubmitter: Sendable {
         }
         if let priority = overrides.priority { spec.schedule.priority = priority }
         let teacher = try store.teacher(named: spec.teacher)
+        // Per-attribute sigmoids are already calibrated probabilities: attribute runs default to T = 1.
+        if teacher.kind == .attributes, !Self.setsTemperature(yaml) { spec.training.temperature = 1 }
         try Self.check(spec, against: teacher, file: path)
         try Self.checkInputs(spec, against: teacher, file: path)
         let encoder = JSONEncoder()
@@ -61,6 +64,14 @@ public struct JobSubmitter: Sendable {
     }
 
     /// Checks what only the teacher and the file system can tell.
+    /// Whether the job file names `training.temperature` (the text has passed `JobFileParser.parse`).
+    static func setsTemperature(_ yaml: String) -> Bool {
+        guard let root = try? Yams.compose(yaml: yaml), let training = root.mapping?["training"]?.mapping else {
+            return false
+        }
+        return training["temperature"] != nil
+    }
+
     static func check(_ spec: JobSpec, against teacher: Teacher, file: String) throws {
         if spec.training.hardWeight > 0 {
             guard teacher.kind == .logits else {
