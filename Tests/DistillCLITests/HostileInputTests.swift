@@ -117,37 +117,28 @@ struct HostileInputTests {
             "The job file job.yaml is not a regular file (a FIFO, device or socket); pass a regular file.")
     }
 
-    @Test("a labels file whose `label` column (a synonym of `class`) holds no class index is refused at submit")
-    func labelsColumnAtSubmit() throws {
-        try sandbox.write("url,label\nfile:///a.png,cat\n", to: "labels.csv")
-        try sandbox.write(Self.grid + "training:\n  batch_size: 2\nevaluation:\n  labels: labels.csv\n", to: "job.yaml")
-        let labels = sandbox.directory.appendingPathComponent("labels.csv").standardized.path
-        try expectRefused(
-            ["submit", "job.yaml"], "\(labels) line 2: the class is 'cat'; give a class index ≥ 0 (`url,class`).")
-        #expect(try jobCount() == 0)
-    }
+    /// Labels files `submit` refuses, by what the run would have tripped on: (file text, message after the path).
+    static let badLabels: [(String, String)] = [
+        // `label` is a synonym of `class`, so 'cat' is a class that is no index.
+        ("url,label\nfile:///a.png,cat\n", " line 2: the class is 'cat'; give a class index ≥ 0 (`url,class`)."),
+        (
+            "url,class,smiling\nfile:///a.png,1,maybe\n",
+            " line 2: attribute column 3 'smiling' is 'maybe' but attribute columns hold 0 or 1; the columns Distill "
+                + "reads are url, split, class (or label, identity), class_name and 0/1 attributes."
+        ),
+        (
+            "url,class\nfile:///a.png,7\n",
+            " gives file:///a.png class 7, but teacher 't' has 2 classes (0…1); fix the labels or the teacher."
+        ),
+    ]
 
-    @Test("a labels file with a non-0/1 attribute column is refused at submit, naming the column")
-    func labelsAttributeAtSubmit() throws {
-        try sandbox.write("url,class,smiling\nfile:///a.png,1,maybe\n", to: "labels.csv")
+    @Test("labels the run could not use are refused at submit, naming the line and the value", arguments: badLabels)
+    func labelsAtSubmit(text: String, message: String) throws {
+        try sandbox.write(text, to: "labels.csv")
         try sandbox.write(Self.grid + "training:\n  batch_size: 2\nevaluation:\n  labels: labels.csv\n", to: "job.yaml")
         let labels = sandbox.directory.appendingPathComponent("labels.csv").standardized.path
-        try expectRefused(
-            ["submit", "job.yaml"],
-            "\(labels) line 2: attribute column 3 'smiling' is 'maybe' but attribute columns hold 0 or 1; the "
-                + "columns Distill reads are url, split, class (or label, identity), class_name and 0/1 attributes.")
-        #expect(try jobCount() == 0)
-    }
-
-    @Test("labels whose classes the teacher does not have are refused at submit")
-    func labelsClassAtSubmit() throws {
-        try sandbox.write("url,class\nfile:///a.png,7\n", to: "labels.csv")
-        try sandbox.write(Self.grid + "training:\n  batch_size: 2\nevaluation:\n  labels: labels.csv\n", to: "job.yaml")
-        let labels = sandbox.directory.appendingPathComponent("labels.csv").standardized.path
-        try expectRefused(
-            ["submit", "job.yaml"],
-            "The labels file \(labels) gives file:///a.png class 7, but teacher 't' has 2 classes (0…1); fix the "
-                + "labels or the teacher.")
+        let prefix = message.hasPrefix(" gives") ? "The labels file \(labels)" : labels
+        try expectRefused(["submit", "job.yaml"], prefix + message)
         #expect(try jobCount() == 0)
     }
 
