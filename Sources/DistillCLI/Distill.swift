@@ -19,6 +19,7 @@ struct Distill: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             TeacherCommand.self,
+            TeachCommand.self,
             SubmitCommand.self,
             JobsCommand.self,
             ShowCommand.self,

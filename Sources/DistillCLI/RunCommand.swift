@@ -54,6 +54,16 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try store.open(transientRetrySeconds: StoreOptions.workerRetrySeconds)
+        let summary = try Self.execute(
+            database: database, jobID: jobID, runName: runName, threads: threads, maxSteps: maxSteps, quiet: quiet)
+        print(json ? try Output.json(summary) : RunCommand.describe(summary))
+    }
+
+    /// Trains a job's runs in the foreground with progress on standard error; SIGINT and SIGTERM pause
+    /// (`distill run`, `distill teach`).
+    static func execute(
+        database: Store, jobID: Int64, runName: String? = nil, threads: Int?, maxSteps: Int?, quiet: Bool
+    ) throws -> RunExecutionSummary {
         let stop = StopRequest()
         let signals = stop.install()
         defer { signals.forEach { $0.cancel() } }
@@ -75,8 +85,7 @@ struct RunCommand: AsyncParsableCommand {
             if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         if !quiet { options.progress = { FileHandle.standardError.write(Data((RunCommand.line($0) + "\n").utf8)) } }
-        let summary = try RunExecutor(store: database, options: options).execute(jobID: jobID, runName: runName)
-        print(json ? try Output.json(summary) : RunCommand.describe(summary))
+        return try RunExecutor(store: database, options: options).execute(jobID: jobID, runName: runName)
     }
 
     /// One progress line: run, epoch, step, loss, speed, ETA.

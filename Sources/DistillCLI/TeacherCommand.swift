@@ -97,8 +97,14 @@ struct TeacherListCommand: ParsableCommand {
         } else {
             print(
                 Output.table(
-                    ["NAME", "KIND", "DIMENSION", "OUTPUTS", "IMPORTED"],
-                    teachers.map { [$0.name, $0.kind.rawValue, "\($0.dimension)", "\($0.outputCount)", $0.createdAt] }))
+                    ["NAME", "KIND", "DIMENSION", "OUTPUTS", "STATUS", "HELD_OUT", "CREATED"],
+                    teachers.map {
+                        [
+                            $0.name, $0.kind.rawValue, "\($0.dimension)", "\($0.outputCount)",
+                            $0.status == .training ? "training (job \($0.trainedByJob ?? 0))" : $0.status.rawValue,
+                            TeacherShowCommand.figure($0) ?? "-", $0.createdAt,
+                        ]
+                    }))
         }
     }
 }
@@ -134,12 +140,7 @@ struct TeacherShowCommand: ParsableCommand {
             print(try Output.json(Shown(teacher: teacher, rows: sample)))
             return
         }
-        print("Teacher:   \(teacher.name)")
-        print("Kind:      \(teacher.kind.rawValue)")
-        print("Dimension: \(teacher.dimension)")
-        print("Outputs:   \(teacher.outputCount)")
-        print("Source:    \(teacher.sourceFile ?? "-")")
-        print("Imported:  \(teacher.createdAt)")
+        print(Self.describe(teacher))
         if !sample.isEmpty {
             print("")
             print(
@@ -150,5 +151,38 @@ struct TeacherShowCommand: ParsableCommand {
                         return [output.url, "[" + shown + (output.vector.count > 6 ? ", …]" : "]")]
                     }))
         }
+    }
+
+    /// The teacher's fields, one per line.
+    static func describe(_ teacher: Teacher) -> String {
+        var lines = [
+            "Teacher:   \(teacher.name)",
+            "Kind:      \(teacher.kind.rawValue)",
+            "Dimension: \(teacher.dimension)",
+            "Outputs:   \(teacher.outputCount)",
+        ]
+        if let job = teacher.trainedByJob {
+            lines.append(
+                "Trained:   by `distill teach` (job \(job)); "
+                    + (teacher.status == .training ? "training, not usable yet" : "ready"))
+            if let figure = figure(teacher) { lines.append("Held out:  \(figure)") }
+        } else {
+            lines.append("Source:    \(teacher.sourceFile ?? "-")")
+        }
+        lines.append("Created:   \(teacher.createdAt)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// "top-1 0.9120 on 1000 images" for a trained teacher, nil for an imported one.
+    static func figure(_ teacher: Teacher) -> String? {
+        guard let evaluation = teacher.evaluation else { return nil }
+        let figures: [(String, Double?)] = [
+            ("top-1", evaluation.top1), ("mean AP", evaluation.meanAP),
+            ("verification at FAR 1e-4", evaluation.verification),
+        ]
+        guard let (name, value) = figures.first(where: { $0.1 != nil }), let value else {
+            return "no figure (\(evaluation.images) held-out images)"
+        }
+        return String(format: "%@ %.4f on %d images", name, value, evaluation.images)
     }
 }

@@ -56,6 +56,23 @@ public final class ImageBatchLoader: @unchecked Sendable {
     /// - Throws: `DataError.invalidArgument` when the destination is smaller than `N` samples.
     public func fill(digests: [String], into destination: UnsafeMutableBufferPointer<Float>) throws -> [Int: DataError]
     {
+        try fill(digests: digests, augmentations: nil, into: destination)
+    }
+
+    /// Fills a batch, each sample cropped and flipped as its augmentation says (training batches).
+    /// - Parameters:
+    ///   - digests: The SHA-256 cache keys, one per sample.
+    ///   - augmentations: One per sample, or nil for none.
+    ///   - destination: `(N, 3, resolution, resolution)` floats with `N = digests.count`.
+    /// - Returns: The failed samples by index, with the reason (their floats are zero).
+    /// - Throws: `DataError.invalidArgument` when the destination is too small or the counts differ.
+    public func fill(
+        digests: [String], augmentations: [Augmentation]?, into destination: UnsafeMutableBufferPointer<Float>
+    ) throws -> [Int: DataError] {
+        if let augmentations, augmentations.count != digests.count {
+            throw DataError(
+                .invalidArgument, "\(augmentations.count) augmentations given for \(digests.count) samples.")
+        }
         let sample = sampleCount
         guard destination.count >= digests.count * sample, let base = destination.baseAddress else {
             if digests.isEmpty { return [:] }
@@ -76,7 +93,9 @@ public final class ImageBatchLoader: @unchecked Sendable {
                     start: UnsafeMutablePointer<Float>(bitPattern: address).map { $0 + index * sample }, count: sample)
                 do {
                     let bytes = try cache.load(digest: digests[index], verify: false)
-                    try bytes.withUnsafeBytes { try preprocessor.process($0, into: output) }
+                    try bytes.withUnsafeBytes {
+                        try preprocessor.process($0, into: output, augmentation: augmentations?[index])
+                    }
                 } catch {
                     output.update(repeating: 0)
                     failures.add(index, error as? DataError ?? DataError(.io, "\(error)"))

@@ -24,10 +24,14 @@ public final class ImageBatchPrefetcher: @unchecked Sendable {
     /// One background fill: its digests and, once its group is left, its result.
     private final class PendingFill: @unchecked Sendable {
         let digests: [String]
+        let augmentations: [Augmentation]?
         let group = DispatchGroup()
         var result: Result<[Int: DataError], any Error> = .success([:])
 
-        init(digests: [String]) { self.digests = digests }
+        init(digests: [String], augmentations: [Augmentation]?) {
+            self.digests = digests
+            self.augmentations = augmentations
+        }
     }
 
     /// Allocates the two batch buffers.
@@ -54,19 +58,21 @@ public final class ImageBatchPrefetcher: @unchecked Sendable {
     public var current: UnsafeBufferPointer<Float> { UnsafeBufferPointer(buffers[currentIndex]) }
 
     /// Makes the batch of `digests` current.
-    /// - Parameter digests: Cache keys, at most `batch`.
+    /// - Parameters:
+    ///   - digests: Cache keys, at most `batch`.
+    ///   - augmentations: One per sample, or nil for none.
     /// - Returns: The samples that failed to decode (zero-filled), by index.
     /// - Throws: `DataError.invalidArgument` for too many digests.
-    public func load(_ digests: [String]) throws -> [Int: DataError] {
+    public func load(_ digests: [String], augmentations: [Augmentation]? = nil) throws -> [Int: DataError] {
         if let fill = pending {
             fill.group.wait()
             pending = nil
-            if fill.digests == digests {
+            if fill.digests == digests, fill.augmentations == augmentations {
                 currentIndex = 1 - currentIndex
                 return try fill.result.get()
             }
         }
-        return try loader.fill(digests: digests, into: buffers[currentIndex])
+        return try loader.fill(digests: digests, augmentations: augmentations, into: buffers[currentIndex])
     }
 
     /// Waits for a background fill and drops it, so the loader is free for other work (evaluation).
@@ -76,10 +82,12 @@ public final class ImageBatchPrefetcher: @unchecked Sendable {
     }
 
     /// Starts decoding the batch of `digests` into the other buffer; the next `load` with the same digests takes it.
-    /// - Parameter digests: Cache keys, at most `batch`.
-    public func prefetch(_ digests: [String]) {
+    /// - Parameters:
+    ///   - digests: Cache keys, at most `batch`.
+    ///   - augmentations: One per sample, or nil for none.
+    public func prefetch(_ digests: [String], augmentations: [Augmentation]? = nil) {
         pending?.group.wait()
-        let fill = PendingFill(digests: digests)
+        let fill = PendingFill(digests: digests, augmentations: augmentations)
         let target = buffers[1 - currentIndex]
         // The buffer outlives the fill (deinit waits for it) and only this fill writes it meanwhile.
         let address = UInt(bitPattern: target.baseAddress)
@@ -89,7 +97,7 @@ public final class ImageBatchPrefetcher: @unchecked Sendable {
         queue.async {
             let buffer = UnsafeMutableBufferPointer(
                 start: UnsafeMutablePointer<Float>(bitPattern: address), count: count)
-            fill.result = Result { try loader.fill(digests: digests, into: buffer) }
+            fill.result = Result { try loader.fill(digests: digests, augmentations: augmentations, into: buffer) }
             fill.group.leave()
         }
         pending = fill

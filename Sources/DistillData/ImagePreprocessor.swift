@@ -45,13 +45,45 @@ public final class ImagePreprocessor {
     ///   - destination: `(3, resolution, resolution)` floats (e.g. one sample of an NCHW batch).
     /// - Throws: `DataError` (`.unsupportedFormat`, `.corruptImage`, `.imageTooLarge`) — never crashes on bad bytes.
     public func process(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        switch try decoder.decodeForResize(bytes, minimumWidth: resolution, minimumHeight: resolution) {
+        try process(bytes, into: destination, augmentation: nil)
+    }
+
+    /// Decodes one image file and writes its normalised tensor, cropped and flipped as `augmentation` says.
+    /// - Parameters:
+    ///   - bytes: A JPEG or PNG file.
+    ///   - destination: `(3, resolution, resolution)` floats.
+    ///   - augmentation: The crop (fractions of the crop mode's region) and flip; nil for none.
+    /// - Throws: `DataError` as `process(_:into:)`.
+    public func process(
+        _ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>,
+        augmentation: Augmentation?
+    ) throws {
+        // A crop keeps a fraction of the image: decode at a scale that still leaves `resolution` pixels in it.
+        let fraction = augmentation?.crop.map { min(max($0.width, 0.01), 1) } ?? 1
+        let needed = Int((Double(resolution) / fraction).rounded(.up))
+        switch try decoder.decodeForResize(bytes, minimumWidth: needed, minimumHeight: needed) {
         case .rgb(let image):
-            try process(image, into: destination)
+            try resizer.resize(
+                image, region: region(width: image.width, height: image.height, augmentation), width: resolution,
+                height: resolution, into: destination, normalization: normalization)
         case .planes(let image):
             try resizer.resize(
-                image, region: region(width: image.width, height: image.height), width: resolution, height: resolution,
-                into: destination, normalization: normalization)
+                image, region: region(width: image.width, height: image.height, augmentation), width: resolution,
+                height: resolution, into: destination, normalization: normalization)
+        }
+        if augmentation?.flip == true { Self.flipHorizontally(destination, resolution: resolution) }
+    }
+
+    /// Mirrors a `(3, R, R)` tensor left to right in place.
+    static func flipHorizontally(_ tensor: UnsafeMutableBufferPointer<Float>, resolution: Int) {
+        for row in 0..<(3 * resolution) {
+            var left = row * resolution
+            var right = left + resolution - 1
+            while left < right {
+                tensor.swapAt(left, right)
+                left += 1
+                right -= 1
+            }
         }
     }
 
@@ -67,10 +99,12 @@ public final class ImagePreprocessor {
             normalization: normalization)
     }
 
-    private func region(width: Int, height: Int) -> CropRegion {
-        cropMode == .centerSquare
+    private func region(width: Int, height: Int, _ augmentation: Augmentation? = nil) -> CropRegion {
+        let base =
+            cropMode == .centerSquare
             ? CropRegion.centerSquare(width: width, height: height)
             : CropRegion(x: 0, y: 0, width: width, height: height)
+        return augmentation?.crop?.region(in: base) ?? base
     }
 
     /// Decodes one image file into a new tensor.

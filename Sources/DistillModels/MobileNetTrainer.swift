@@ -42,12 +42,15 @@ public final class MobileNetTrainer {
     ///   - teacher: The teacher's outputs (N, outputs).
     ///   - labels: Optional labels (N), negative for unlabelled rows.
     ///   - learningRate: This step's learning rate.
-    /// - Returns: The batch-mean loss before the update.
-    /// - Throws: ``EngineError`` for wrong buffer sizes or a oneDNN failure.
+    ///   - excluding: Rows left out of the loss (images that failed to decode): their input is replaced by a copy
+    ///     of another row's so batch-norm statistics see only real images, and the loss is the mean over the
+    ///     other rows (their gradient is as if the batch held only them). At least one row must remain.
+    /// - Returns: The batch-mean loss before the update (over the rows not excluded).
+    /// - Throws: ``EngineError`` for wrong buffer sizes, every row excluded, or a oneDNN failure.
     @discardableResult
     public func trainStep(
         images: UnsafeBufferPointer<Float>, teacher: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>?,
-        learningRate: Float
+        learningRate: Float, excluding excluded: Set<Int> = []
     ) throws -> Float {
         let network = network
         guard images.count == network.inputCount, teacher.count == network.outputCount,
@@ -59,8 +62,58 @@ public final class MobileNetTrainer {
                     + "\(labels?.count ?? 0) labels; a batch of \(network.batch) needs \(network.inputCount), "
                     + "\(network.outputCount) and \(network.batch).")
         }
-        network.withInput { buffer in _ = buffer.update(fromContentsOf: images) }
-        return try runStep(teacher: teacher, labels: labels, learningRate: learningRate)
+        let batch = network.batch
+        let kept = (0..<batch).filter { !excluded.contains($0) }
+        guard let donor = kept.first else {
+            throw EngineError(.invalidArgument, "Training step: all \(batch) rows of the batch are excluded.")
+        }
+        network.withInput { buffer in
+            _ = buffer.update(fromContentsOf: images)
+            let sample = network.inputCount / batch
+            for row in excluded where row >= 0 && row < batch {
+                for index in 0..<sample { buffer[row * sample + index] = buffer[donor * sample + index] }
+            }
+        }
+        if kept.count == batch {
+            return try runStep(teacher: teacher, labels: labels, learningRate: learningRate)
+        }
+        return try runStep(learningRate: learningRate) { student, gradient in
+            maskedLoss(student: student, teacher: teacher, labels: labels, kept: kept, gradient: gradient)
+        }
+    }
+
+    /// The loss over the `kept` rows only: they are gathered into a smaller batch, and the gradient of the other
+    /// rows is zero.
+    private func maskedLoss(
+        student: UnsafeBufferPointer<Float>, teacher: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>?,
+        kept: [Int], gradient: UnsafeMutableBufferPointer<Float>
+    ) -> Float {
+        let width = network.spec.outputs
+        var keptStudent = [Float](), keptTeacher = [Float](), keptLabels = [Int32]()
+        keptStudent.reserveCapacity(kept.count * width)
+        keptTeacher.reserveCapacity(kept.count * width)
+        for row in kept {
+            keptStudent.append(contentsOf: student[(row * width)..<((row + 1) * width)])
+            keptTeacher.append(contentsOf: teacher[(row * width)..<((row + 1) * width)])
+            keptLabels.append(labels?[row] ?? -1)
+        }
+        var keptGradient = [Float](repeating: 0, count: kept.count * width)
+        let value = keptStudent.withUnsafeBufferPointer { s in
+            keptTeacher.withUnsafeBufferPointer { t in
+                keptLabels.withUnsafeBufferPointer { l in
+                    keptGradient.withUnsafeMutableBufferPointer { g in
+                        loss.lossAndGradient(
+                            student: s, teacher: t, labels: labels == nil ? nil : l, batch: kept.count, width: width,
+                            gradient: g)
+                    }
+                }
+            }
+        }
+        gradient.update(repeating: 0)
+        for (position, row) in kept.enumerated() {
+            for column in 0..<width { gradient[row * width + column] = keptGradient[position * width + column] }
+        }
+        return value
     }
 
     /// Runs one step on the images already in the network's input buffer (no copy; for benchmarks).
@@ -78,14 +131,22 @@ public final class MobileNetTrainer {
     private func runStep(
         teacher: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>?, learningRate: Float
     ) throws -> Float {
+        try runStep(learningRate: learningRate) { student, gradient in
+            loss.lossAndGradient(
+                student: student, teacher: teacher, labels: labels, batch: network.batch,
+                width: network.spec.outputs, gradient: gradient)
+        }
+    }
+
+    /// Forward, the loss (`lossAndGradient` fills the output gradient), backward and update.
+    private func runStep(
+        learningRate: Float,
+        lossAndGradient: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Float
+    ) throws -> Float {
         let network = network
         try network.forward(training: true)
         let value = try network.withOutput { student in
-            network.withOutputGradient { gradient in
-                loss.lossAndGradient(
-                    student: student, teacher: teacher, labels: labels, batch: network.batch,
-                    width: network.spec.outputs, gradient: gradient)
-            }
+            network.withOutputGradient { gradient in lossAndGradient(student, gradient) }
         }
         network.zeroGradients()
         try network.backward()

@@ -141,6 +141,8 @@ public struct NewJob: Sendable {
     public var window: (start: String, end: String)?
     /// The grid.
     public var runs: [RunPoint]
+    /// For a teach job: the teacher it trains, created with the job (status `training`, no outputs yet).
+    public var trainsTeacher: (kind: TeacherKind, dimension: Int)?
 
     /// Creates a job to submit.
     public init(

@@ -12,6 +12,7 @@ public enum Schema {
     public static let migrations: [(name: String, sql: String)] = [
         ("v1", version1),
         ("v2", version2),
+        ("v3", version3),
     ]
 
     static func migrator() -> DatabaseMigrator {

@@ -17,6 +17,22 @@ extension Store {
     /// - Throws: `StoreError.notFound` when the teacher does not exist.
     public func submit(_ job: NewJob) throws -> Job {
         try write { db in
+            if let trains = job.trainsTeacher {
+                if let existing = try Row.fetchOne(
+                    db, sql: "SELECT status, trained_by_job FROM teachers WHERE name = ?", arguments: [job.teacher])
+                {
+                    let status: String = existing["status"]
+                    let by: Int64? = existing["trained_by_job"]
+                    throw StoreError(
+                        .invalidArgument,
+                        "A teacher named '\(job.teacher)' already exists"
+                            + (status == "training" ? " (being trained by job \(by ?? 0))" : "")
+                            + "; choose another name (`distill teacher list` shows the names in use).")
+                }
+                try db.execute(
+                    sql: "INSERT INTO teachers (name, kind, dimension, output_count, status) VALUES (?, ?, ?, 0, 'training')",
+                    arguments: [job.teacher, trains.kind.rawValue, trains.dimension])
+            }
             guard
                 let teacherID = try Int64.fetchOne(
                     db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [job.teacher])
@@ -36,6 +52,9 @@ extension Store {
                     job.window?.start, job.window?.end,
                 ])
             let id = db.lastInsertedRowID
+            if job.trainsTeacher != nil {
+                try db.execute(sql: "UPDATE teachers SET trained_by_job = ? WHERE id = ?", arguments: [id, teacherID])
+            }
             let insertRun = try db.makeStatement(
                 sql: "INSERT INTO runs (job_id, name, architecture, alpha, resolution) VALUES (?, ?, ?, ?, ?)")
             for run in job.runs {

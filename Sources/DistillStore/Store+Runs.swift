@@ -172,9 +172,12 @@ extension Store {
     ///   - event: A log line for the run, written in the same transaction (before the job's own line).
     /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (a cancel came first: nothing
     ///   is written).
-    public func recordResult(_ lease: RunLease, _ result: RunResultRow, event: String? = nil) throws {
+    public func recordResult(
+        _ lease: RunLease, _ result: RunResultRow, event: String? = nil, trainedTeacher: TrainedTeacherOutputs? = nil
+    ) throws {
         try write { db in
             try Store.requireLease(db, lease)
+            if let trainedTeacher { try Store.storeTrainedTeacher(db, trainedTeacher) }
             // A plain INSERT: a second results row for a run is a bug to surface, not to paper over.
             try db.execute(
                 sql: """

@@ -197,10 +197,47 @@ extension Store {
     }
 
     static func teacher(from row: Row) -> Teacher {
-        Teacher(
+        var teacher = Teacher(
             id: row["id"], name: row["name"], kind: TeacherKind(rawValue: row["kind"]) ?? .logits,
             dimension: row["dimension"], outputCount: row["output_count"], sourceFile: row["source_file"],
             createdAt: row["created_at"])
+        teacher.status = TeacherStatus(rawValue: row["status"] ?? "ready") ?? .ready
+        teacher.trainedByJob = row["trained_by_job"]
+        if let images: Int = row["eval_images"] {
+            teacher.evaluation = TeacherEvaluation(
+                top1: row["eval_top1"], meanAP: row["eval_mean_ap"], verification: row["eval_verification"],
+                images: images)
+        }
+        return teacher
+    }
+
+    /// Stores a trained teacher's outputs and figures and marks it ready (inside the finishing run's transaction).
+    static func storeTrainedTeacher(_ db: Database, _ trained: TrainedTeacherOutputs) throws {
+        // A run resumed after a crash between here and its commit writes them again: replace, never duplicate.
+        try db.execute(sql: "DELETE FROM teacher_outputs WHERE teacher_id = ?", arguments: [trained.teacherID])
+        let writer = TeacherOutputWriter(
+            statement: try db.makeStatement(
+                sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)"),
+            teacherID: trained.teacherID)
+        let table = trained.table
+        try table.values.withUnsafeBufferPointer { values in
+            for (row, url) in table.urls.enumerated() {
+                try writer.append(
+                    url: url,
+                    vector: UnsafeBufferPointer(
+                        rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
+            }
+        }
+        let evaluation = trained.evaluation
+        try db.execute(
+            sql: """
+                UPDATE teachers SET status = 'ready', dimension = ?, output_count = ?, eval_top1 = ?, eval_mean_ap = ?,
+                eval_verification = ?, eval_images = ? WHERE id = ?
+                """,
+            arguments: [
+                table.dimension, writer.count, evaluation.top1, evaluation.meanAP, evaluation.verification,
+                evaluation.images, trained.teacherID,
+            ])
     }
 }
 

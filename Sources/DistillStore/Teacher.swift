@@ -16,6 +16,57 @@ public struct Teacher: Sendable, Codable, Equatable {
     public var sourceFile: String?
     /// ISO-8601 UTC time of the import.
     public var createdAt: String
+    /// `ready` (its outputs are stored; jobs can use it) or `training` (a teach job is training it).
+    public var status: TeacherStatus = .ready
+    /// The teach job that trains it; nil for imported teachers.
+    public var trainedByJob: Int64?
+    /// Its own evaluation on held-out labelled images; nil for imported teachers and while training.
+    public var evaluation: TeacherEvaluation?
+}
+
+/// Whether a teacher's outputs are there.
+public enum TeacherStatus: String, Sendable, Codable, Equatable {
+    /// A teach job is training it; it has no outputs yet.
+    case training
+    /// Its outputs are stored.
+    case ready
+}
+
+/// A trained teacher's figures on the labelled images it was not trained on; the one of its kind is set.
+public struct TeacherEvaluation: Sendable, Codable, Equatable {
+    /// Top-1 accuracy (logits teachers).
+    public var top1: Double?
+    /// Mean AP over the attributes (attribute teachers).
+    public var meanAP: Double?
+    /// Verification rate at a false-accept rate of 1e-4 (embedding teachers).
+    public var verification: Double?
+    /// How many held-out images the figures cover.
+    public var images: Int
+
+    /// Creates the figures.
+    public init(top1: Double? = nil, meanAP: Double? = nil, verification: Double? = nil, images: Int) {
+        self.top1 = top1
+        self.meanAP = meanAP
+        self.verification = verification
+        self.images = images
+    }
+}
+
+/// What a finished teach run stores with its result: the trained teacher's outputs and evaluation.
+public struct TrainedTeacherOutputs: Sendable {
+    /// The teacher row the teach job created.
+    public var teacherID: Int64
+    /// Its outputs, one row per URL.
+    public var table: TeacherTable
+    /// Its figures on the held-out images.
+    public var evaluation: TeacherEvaluation
+
+    /// Creates the record.
+    public init(teacherID: Int64, table: TeacherTable, evaluation: TeacherEvaluation) {
+        self.teacherID = teacherID
+        self.table = table
+        self.evaluation = evaluation
+    }
 }
 
 /// One teacher output: an image URL and its vector.

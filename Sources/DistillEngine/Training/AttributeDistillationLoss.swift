@@ -17,14 +17,30 @@
 /// teacher's own entropy (not 0): the gradient, not the loss, vanishes when student = teacher.
 /// `softplus` is evaluated as `max(z, 0) + log1p(exp(−|z|))`, finite for logits of ±1000.
 /// Labels are ignored (unlabelled images need none).
+///
+/// With `targets: .probabilities` the teacher rows are the targets `p` themselves (0/1 labels when a
+/// teacher is trained on an attribute labels file), not logits: `p = t`.
 public struct AttributeDistillationLoss: DistillationLoss, Equatable {
+    /// What the teacher rows hold.
+    public enum Targets: Sendable, Equatable {
+        /// Teacher logits: `p = σ(t/T)`.
+        case logits
+        /// Target probabilities in [0, 1]: `p = t`.
+        case probabilities
+    }
+
     /// The softening temperature `T` (> 0).
     public var temperature: Float
+    /// What the teacher rows hold.
+    public var targets: Targets
 
     /// Creates the loss.
-    /// - Parameter temperature: The softening temperature `T` (> 0; 1 means plain BCE).
-    public init(temperature: Float = 1) {
+    /// - Parameters:
+    ///   - temperature: The softening temperature `T` (> 0; 1 means plain BCE).
+    ///   - targets: Whether teacher rows are logits (distillation) or probabilities (training on labels).
+    public init(temperature: Float = 1, targets: Targets = .logits) {
         self.temperature = temperature
+        self.targets = targets
     }
 
     /// Checks that the temperature is positive and finite.
@@ -57,6 +73,7 @@ public struct AttributeDistillationLoss: DistillationLoss, Equatable {
         let total = batch * width
         let inverseT = 1 / temperature
         let gradientScale = temperature / Float(total)
+        let targetsAreProbabilities = targets == .probabilities
         var sum = FloatVector()
         var partial: Double = 0
         var index = 0
@@ -64,7 +81,8 @@ public struct AttributeDistillationLoss: DistillationLoss, Equatable {
         while index < total {
             let count = total - index
             let z = VectorMath.load(s + index, count: count) * inverseT
-            let p = VectorMath.sigmoid(VectorMath.load(t + index, count: count) * inverseT)
+            let raw = VectorMath.load(t + index, count: count)
+            let p = targetsAreProbabilities ? raw : VectorMath.sigmoid(raw * inverseT)
             sum += VectorMath.zeroTail(VectorMath.softplus(z) - p * z, count: count)
             VectorMath.store(gradientScale * (VectorMath.sigmoid(z) - p), to: g + index, count: count)
             index += VectorMath.lanes

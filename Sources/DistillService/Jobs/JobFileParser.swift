@@ -10,7 +10,10 @@ import Yams
 /// values are refused with the file, line, key path and the allowed values. Relative paths in the file
 /// are resolved against the job file's directory.
 public enum JobFileParser {
-    static let topKeys = ["name", "teacher", "description", "images", "evaluation", "students", "training", "schedule"]
+    static let topKeys = [
+        "name", "teacher", "teach", "description", "images", "evaluation", "students", "training", "schedule",
+    ]
+    static let teachKeys = ["kind", "labels", "outputs_for", "embedding_size"]
     static let imageKeys = [
         "urls", "allow_file_roots", "concurrency", "max_bytes", "timeout_seconds", "min_fetched_fraction",
     ]
@@ -19,7 +22,7 @@ public enum JobFileParser {
     static let trainingKeys = [
         "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule", "step_epochs",
         "step_gamma", "warmup_epochs", "temperature", "soft_weight", "hard_weight", "seed", "threads",
-        "checkpoint_every_steps",
+        "checkpoint_every_steps", "augment_crop", "augment_flip", "crop_scale",
     ]
     static let scheduleKeys = ["at", "window", "priority"]
 
@@ -214,6 +217,9 @@ public enum JobFileParser {
                 try section.integer(
                     "checkpoint_every_steps", range: 1...1_000_000, rangeText: "an integer from 1 to 1000000")
                 ?? training.checkpointEverySteps
+            training.augmentCrop = try section.boolean("augment_crop")
+            training.augmentFlip = try section.boolean("augment_flip")
+            training.cropScale = try section.number("crop_scale", rangeText: "0.05 to 1") { $0 >= 0.05 && $0 <= 1 }
             if training.softWeight == 0 && training.hardWeight == 0 {
                 throw ServiceError.invalid(
                     "\(file): `training.soft_weight` and `training.hard_weight` are both 0; at least one must be positive."
@@ -244,8 +250,48 @@ public enum JobFileParser {
         else {
             throw ServiceError.invalid("\(file): `name` and `teacher` are required.")
         }
+        // teach: the job trains `teacher` on a labels file instead of distilling from it.
+        var teach: JobSpec.Teach?
+        if let section = try top.mapping("teach") {
+            try section.checkKeys(teachKeys)
+            guard
+                let kindText = try section.string(
+                    "kind", required: true, allowed: TeacherKind.allCases.map(\.rawValue)),
+                let kind = TeacherKind(rawValue: kindText), let labels = try section.string("labels", required: true)
+            else { throw ServiceError.invalid("\(file): `teach.kind` and `teach.labels` are required.") }
+            let embeddingSize = try section.integer(
+                "embedding_size", range: 2...4096, rangeText: "an integer from 2 to 4096")
+            if embeddingSize != nil, kind != .embedding {
+                throw section.fail(
+                    "embedding_size", section.node("embedding_size"),
+                    "applies to embedding teachers only (this one is \(kind.rawValue)); remove it.")
+            }
+            guard evaluation.labels == nil else {
+                throw ServiceError.invalid(
+                    "\(file): a teach job's labels are `teach.labels` (rows whose split is not `train` are held out "
+                        + "for its evaluation); remove `evaluation.labels`.")
+            }
+            guard alphas.count == 1, resolutions.count == 1 else {
+                throw ServiceError.invalid(
+                    "\(file): a teach job trains one teacher: give one `students.alpha` and one `students.resolution` "
+                        + "(found \(alphas.count) and \(resolutions.count)).")
+            }
+            teach = JobSpec.Teach(
+                kind: kind, labels: resolve(labels), outputsFor: try section.string("outputs_for").map(resolve),
+                embeddingSize: kind == .embedding ? (embeddingSize ?? 128) : nil, outputs: 0)
+            evaluation.labels = teach?.labels
+            // Trained on labels: cross-entropy (logits), BCE on the 0/1 attributes, a metric loss (embedding).
+            training.softWeight = 0
+            training.hardWeight = 1
+            training.temperature = 1
+        }
+        // Augmentation: on for teachers (flips off for attributes, some of which are side-specific), off for
+        // students, whose targets are the teacher's outputs for the un-augmented image.
+        training.augmentCrop = training.augmentCrop ?? (teach != nil)
+        training.augmentFlip = training.augmentFlip ?? (teach != nil && teach?.kind != .attributes)
+        training.cropScale = training.cropScale ?? 0.5
         return JobSpec(
-            name: name, teacher: teacher, description: try top.string("description"), images: images,
+            name: name, teacher: teacher, teach: teach, description: try top.string("description"), images: images,
             evaluation: evaluation, students: students, training: training, schedule: schedule)
     }
 

@@ -78,6 +78,12 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var threads: Int = 0
         /// Checkpoint every this many steps (and at every epoch end and pause).
         public var checkpointEverySteps: Int = 500
+        /// Random resized crops of training images (nil, in jobs stored before augmentation existed: off).
+        public var augmentCrop: Bool?
+        /// Random horizontal flips of training images (nil: off).
+        public var augmentFlip: Bool?
+        /// The smallest crop, as a fraction of the image's area (nil: 0.5).
+        public var cropScale: Double?
 
         /// The defaults.
         public init() {}
@@ -96,8 +102,24 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public init() {}
     }
 
+    /// A teach job: the teacher it trains on a labels file (`distill teach`).
+    public struct Teach: Sendable, Codable, Equatable {
+        /// The kind of teacher: `logits`, `attributes` or `embedding`.
+        public var kind: TeacherKind
+        /// The labels CSV it trains on (absolute path); rows whose `split` is not `train` are held out.
+        public var labels: String
+        /// The URL list whose outputs become the teacher (absolute path); nil: every URL of the labels file.
+        public var outputsFor: String?
+        /// The embedding width (embedding teachers).
+        public var embeddingSize: Int?
+        /// The number of outputs: classes, attributes or the embedding width.
+        public var outputs: Int
+    }
+
     public var name: String
     public var teacher: String
+    /// Set for a teach job (it trains `teacher` instead of distilling from it).
+    public var teach: Teach?
     public var description: String?
     public var images: Images
     public var evaluation: Evaluation

@@ -39,7 +39,17 @@ public struct JobSubmitter: Sendable {
     /// - Throws: `ServiceError.invalidArgument` for a bad file or a spec that does not fit its teacher;
     ///   `StoreError.notFound` when the teacher does not exist.
     public func submit(file path: String, overrides: Overrides = Overrides()) throws -> Job {
-        let yaml = try JobFileParser.text(file: path)
+        try submit(yaml: try JobFileParser.text(file: path), file: path, overrides: overrides)
+    }
+
+    /// Validates and stores job-file text (`distill teach` writes its job this way).
+    /// - Parameters:
+    ///   - yaml: The job file's text.
+    ///   - path: Its path (relative paths resolve against its directory) or a name for messages.
+    ///   - overrides: `--at`, `--window`, `--priority`.
+    /// - Returns: The stored job.
+    /// - Throws: As `submit(file:overrides:)`.
+    public func submit(yaml: String, file path: String, overrides: Overrides = Overrides()) throws -> Job {
         var spec = try JobFileParser.parse(yaml, file: path)
         if let at = overrides.at { spec.schedule.at = try ScheduleParser.parseTime(at) }
         if let window = overrides.window {
@@ -47,20 +57,86 @@ public struct JobSubmitter: Sendable {
             spec.schedule.window = window
         }
         if let priority = overrides.priority { spec.schedule.priority = priority }
+        if spec.teach != nil {
+            try Self.prepareTeach(&spec, file: path)
+            return try store.submit(try newJob(spec, yaml: yaml))
+        }
         let teacher = try store.teacher(named: spec.teacher)
+        guard teacher.status == .ready else {
+            throw ServiceError.invalid(
+                "\(path): teacher '\(teacher.name)' is still being trained by job \(teacher.trainedByJob ?? 0); submit "
+                    + "this job after that job has succeeded (`distill show \(teacher.trainedByJob ?? 0)`).")
+        }
         // Per-attribute sigmoids are already calibrated probabilities: attribute runs default to T = 1.
         if teacher.kind == .attributes, !Self.setsTemperature(yaml) { spec.training.temperature = 1 }
         try Self.check(spec, against: teacher, file: path)
         try Self.checkInputs(spec, against: teacher, file: path)
+        return try store.submit(try newJob(spec, yaml: yaml))
+    }
+
+    /// The stored form of a validated spec.
+    private func newJob(_ spec: JobSpec, yaml: String) throws -> NewJob {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(spec), as: UTF8.self)
         let window = try spec.schedule.window.map(ScheduleParser.parseWindow)
-        return try store.submit(
-            NewJob(
-                name: spec.name, teacher: spec.teacher, specYAML: yaml, specJSON: json,
-                priority: spec.schedule.priority, notBefore: spec.schedule.at, window: window, runs: spec.runPoints))
+        var job = NewJob(
+            name: spec.name, teacher: spec.teacher, specYAML: yaml, specJSON: json,
+            priority: spec.schedule.priority, notBefore: spec.schedule.at, window: window, runs: spec.runPoints)
+        if let teach = spec.teach { job.trainsTeacher = (teach.kind, teach.outputs) }
+        return job
+    }
+
+    /// Checks a teach job's labels file against its kind and sets the number of outputs: the classes (logits),
+    /// the attribute columns (attributes) or the embedding width.
+    static func prepareTeach(_ spec: inout JobSpec, file: String) throws {
+        guard var teach = spec.teach else { return }
+        let labels = try EvaluationLabels.read(path: teach.labels)
+        let training = labels.entries.filter { !EvaluationLabels.isEvaluation($0) }
+        let hasSplit = labels.entries.contains { $0.split != nil }
+        let trainingCount = hasSplit ? training.count : labels.entries.count
+        switch teach.kind {
+        case .logits, .embedding:
+            if let missing = labels.entries.first(where: { $0.classIndex == nil }) {
+                throw ServiceError.invalid(
+                    "\(teach.labels): \(missing.url) has no class; a \(teach.kind.rawValue) teacher trains on a "
+                        + "`class` (or `label`, `identity`) column for every row.")
+            }
+            let classes = Set(labels.entries.compactMap(\.classIndex))
+            guard classes.count >= 2 else {
+                throw ServiceError.invalid(
+                    "\(teach.labels) has \(classes.count) distinct class(es); a teacher needs at least 2.")
+            }
+            teach.outputs =
+                teach.kind == .logits ? (classes.max() ?? 0) + 1 : (teach.embeddingSize ?? 128)
+        case .attributes:
+            guard !labels.attributeNames.isEmpty else {
+                throw ServiceError.invalid(
+                    "\(teach.labels) has no attribute columns; an attributes teacher trains on 0/1 columns after "
+                        + "`url` (and `split`, `class`), e.g. `url,split,smiling,eyeglasses`.")
+            }
+            teach.outputs = labels.attributeNames.count
+        }
+        guard trainingCount >= spec.training.batchSize else {
+            throw ServiceError.invalid(
+                "\(teach.labels) has \(trainingCount) training rows but `training.batch_size` is "
+                    + "\(spec.training.batchSize); lower the batch size or add labelled images.")
+        }
+        if let path = teach.outputsFor {
+            let urls = try URLList.read(path, hint: "check `teach.outputs_for` in \(file)")
+            guard !urls.isEmpty else {
+                throw ServiceError.invalid("\(file): `teach.outputs_for` names \(path), which lists no URLs.")
+            }
+        }
+        for root in spec.images.allowFileRoots {
+            do {
+                try FetchConfiguration().checkFileRoot(root)
+            } catch let error as DataError {
+                throw ServiceError.invalid("\(file): `images.allow_file_roots`: \(error.message)")
+            }
+        }
+        spec.teach = teach
     }
 
     /// Checks what only the teacher and the file system can tell.

@@ -95,6 +95,14 @@ struct YAMLMapping {
         return try YAMLMapping.integer(node, path: qualified(key), file: file, range: range, rangeText: rangeText)
     }
 
+    func boolean(_ key: String) throws -> Bool? {
+        guard let node = node(key) else { return nil }
+        guard case .scalar(let scalar) = node, ["true", "false"].contains(scalar.string.lowercased()) else {
+            throw fail(key, node, "must be true or false, found \(YAMLMapping.describe(node)).")
+        }
+        return scalar.string.lowercased() == "true"
+    }
+
     func number(_ key: String, rangeText: String, accept: (Double) -> Bool) throws -> Double? {
         guard let node = node(key) else { return nil }
         return try YAMLMapping.number(node, path: qualified(key), file: file, rangeText: rangeText, accept: accept)

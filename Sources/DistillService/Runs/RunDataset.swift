@@ -19,6 +19,9 @@ public struct RunSample: Sendable, Equatable {
     public var label: Int?
     /// Its 0/1 attributes (labels file), if known.
     public var attributes: [Float]?
+
+    /// Whether a teach job can train on it: it has a class or attributes.
+    var hasTarget: Bool { label != nil || attributes != nil }
 }
 
 /// The training and evaluation samples of a job.
@@ -78,13 +81,15 @@ public struct RunDataset: Sendable {
                 url: url, digest: digest, teacher: vectors[url], label: entry?.classIndex,
                 attributes: entry?.attributes)
         }
-        let training = candidates.compactMap(sample).filter { $0.teacher != nil }
+        // A teach job trains on labels; a distillation job on the teacher's outputs.
+        let training = candidates.compactMap(sample).filter { spec.teach == nil ? $0.teacher != nil : $0.hasTarget }
         let evaluation = evaluationURLs.compactMap(sample)
         let fraction = requested > 0 ? Double(training.count) / Double(requested) : 0
         guard requested > 0, fraction >= spec.images.minFetchedFraction else {
             throw ServiceError(
                 .runtime,
-                "Only \(training.count) of \(requested) training images are usable (fetched, with teacher outputs): "
+                "Only \(training.count) of \(requested) training images are usable (fetched, with "
+                    + (spec.teach == nil ? "teacher outputs" : "labels") + "): "
                     + String(format: "%.1f%%", fraction * 100) + "; the job needs at least "
                     + String(format: "%.1f%%", spec.images.minFetchedFraction * 100)
                     + " (`images.min_fetched_fraction`). See why with `distill images --failed`.")
@@ -150,10 +155,25 @@ extension RunDataset {
         /// - Throws: `ServiceError.invalidArgument` for unreadable lists or labels outside the teacher's classes.
         init(spec: JobSpec, teacher: Teacher, store: Store) throws {
             for output in try store.teacherOutputs(teacherID: teacher.id) { vectors[output.url] = output.vector }
+            let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
             var candidates =
                 try spec.images.urls.map { try URLList.read($0, hint: "check `images.urls` in the job file") }
                 ?? vectors.keys.sorted()
-            let labels = try spec.evaluation.labels.map(EvaluationLabels.read(path:))
+            if spec.teach != nil, let labels {
+                // A teach job trains on its labelled images: those of split `train`, or, without a split column,
+                // all but the held-out fraction.
+                var seen = Set<String>()
+                let all = labels.entries.map(\.url).filter { seen.insert($0).inserted }
+                if labels.entries.contains(where: { $0.split != nil }) {
+                    let trainURLs = Set(labels.entries.filter { !EvaluationLabels.isEvaluation($0) }.map(\.url))
+                    training = all.filter { trainURLs.contains($0) }
+                    evaluation = all.filter { !trainURLs.contains($0) }
+                } else {
+                    (training, evaluation) = Self.holdOut(all, spec: spec)
+                }
+                self.labels = labels
+                return
+            }
             if let labels, let path = spec.evaluation.labels {
                 // `distill submit` made the same check; repeated for jobs stored before it did.
                 try labels.check(against: teacher, usesHardLabels: spec.training.hardWeight > 0, file: path)
@@ -165,19 +185,24 @@ extension RunDataset {
                     .filter { seen.insert($0).inserted }
                 candidates = candidates.filter { !seen.contains($0) }
             } else {
-                var generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: spec.training.seed))
-                var shuffled = candidates
-                generator.shuffle(&shuffled)
-                let held = min(
-                    max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
-                    max(0, shuffled.count - 1))
-                let heldOut = Set(shuffled.prefix(held))
-                evaluationURLs = candidates.filter { heldOut.contains($0) }
-                candidates = candidates.filter { !heldOut.contains($0) }
+                (candidates, evaluationURLs) = Self.holdOut(candidates, spec: spec)
             }
             training = candidates
             evaluation = evaluationURLs
             self.labels = labels
+        }
+
+        /// Splits URLs into training and held-out ones: `evaluation.holdout_fraction` of them (at least one, and
+        /// at least one left), chosen with the job's seed; both keep the given order.
+        static func holdOut(_ urls: [String], spec: JobSpec) -> (training: [String], evaluation: [String]) {
+            var generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: spec.training.seed))
+            var shuffled = urls
+            generator.shuffle(&shuffled)
+            let held = min(
+                max(1, Int((Double(shuffled.count) * spec.evaluation.holdoutFraction).rounded())),
+                max(0, shuffled.count - 1))
+            let heldOut = Set(shuffled.prefix(held))
+            return (urls.filter { !heldOut.contains($0) }, urls.filter { heldOut.contains($0) })
         }
     }
 

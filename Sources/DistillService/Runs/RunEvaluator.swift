@@ -24,6 +24,8 @@ public struct RunEvaluation: Sendable, Equatable {
     public var embeddingDistance: Double?
     /// The distillation loss on the images that have teacher outputs.
     public var evalLoss: Double?
+    /// Evaluation images that failed to decode, left out of every figure.
+    public var failedImages = 0
 }
 
 /// Runs a student over evaluation samples and computes the metrics of its teacher's kind.
@@ -34,7 +36,9 @@ public enum RunEvaluator {
     /// Evaluates a network.
     ///
     /// Attribute teachers: AP targets are the labels file's attribute columns when every sample has as many as
-    /// the teacher has outputs, else the teacher's own decisions (sigmoid(t) > 0.5, i.e. t > 0).
+    /// the teacher has outputs, else the teacher's own decisions (sigmoid(t) > 0.5, i.e. t > 0). Embedding
+    /// verification compares L2-normalised embeddings (FaceNet's). Images that fail to decode are left out of
+    /// every figure and counted in `failedImages`.
     /// - Parameters:
     ///   - network: The trained network (its parameters and running statistics are folded).
     ///   - kind: The teacher's kind.
@@ -45,33 +49,20 @@ public enum RunEvaluator {
     /// - Returns: The figures (all nil for an empty set).
     /// - Throws: `EngineError` if oneDNN fails, `ServiceError` for non-finite outputs, `CancellationError`.
     public static func evaluate(
-        network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample],
+        network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples requested: [RunSample],
         loader: ImageBatchLoader, shouldStop: () -> Bool = { false }
     ) throws -> RunEvaluation {
-        guard !samples.isEmpty else { return RunEvaluation() }
+        guard !requested.isEmpty else { return RunEvaluation() }
+        let (samples, outputs, failed) = try infer(
+            network: network, samples: requested, loader: loader, shouldStop: shouldStop)
+        guard !samples.isEmpty else { return RunEvaluation(failedImages: failed) }
         let width = network.spec.outputs
-        let batch = min(batchLimit, samples.count)
-        let inference = try MobileNetInference(folding: network, batch: batch)
-        var outputs: [Float] = []
-        outputs.reserveCapacity(samples.count * width)
-        var start = 0
-        while start < samples.count {
-            if shouldStop() { throw CancellationError() }
-            let count = min(batch, samples.count - start)
-            // A short last batch is padded with its last image; the padding's outputs are dropped.
-            var digests = samples[start..<(start + count)].map(\.digest)
-            while digests.count < batch { digests.append(digests[count - 1]) }
-            _ = try inference.withInput { try loader.fill(digests: digests, into: $0) }
-            try inference.forward()
-            try inference.withOutput { outputs.append(contentsOf: $0.prefix(count * width)) }
-            start += count
-        }
         func rows(_ indices: [Int]) -> [Float] {
             indices.flatMap { outputs[($0 * width)..<(($0 + 1) * width)] }
         }
         let withTeacher = samples.indices.filter { samples[$0].teacher?.count == width }
         let teacherRows = withTeacher.flatMap { samples[$0].teacher ?? [] }
-        var result = RunEvaluation()
+        var result = RunEvaluation(failedImages: failed)
         if !withTeacher.isEmpty {
             let student = rows(withTeacher)
             var gradient = [Float](repeating: 0, count: student.count)
@@ -112,13 +103,56 @@ public enum RunEvaluator {
             let identities = identified.compactMap { samples[$0].label }
             if Set(identities).count > 1, identities.count > Set(identities).count {
                 result.verificationAccuracy = try EmbeddingVerification.evaluate(
-                    embeddings: rows(identified), identities: identities, dimension: width
+                    embeddings: normalized(rows(identified), width: width), identities: identities, dimension: width
                 ).validationRate
             }
             if !withTeacher.isEmpty {
                 result.embeddingDistance = try EmbeddingVerification.meanSquaredDistance(
                     student: rows(withTeacher), teacher: teacherRows, dimension: width)
             }
+        }
+        return result
+    }
+
+    /// The network's outputs `(N, D)` for the samples that decode, and how many did not.
+    /// - Returns: The decoded samples, their outputs in the same order, and the failed count.
+    static func infer(
+        network: MobileNet, samples: [RunSample], loader: ImageBatchLoader, shouldStop: () -> Bool
+    ) throws -> (samples: [RunSample], outputs: [Float], failed: Int) {
+        let width = network.spec.outputs
+        let batch = min(batchLimit, samples.count)
+        let inference = try MobileNetInference(folding: network, batch: batch)
+        var outputs: [Float] = []
+        outputs.reserveCapacity(samples.count * width)
+        var kept: [RunSample] = []
+        var start = 0
+        while start < samples.count {
+            if shouldStop() { throw CancellationError() }
+            let count = min(batch, samples.count - start)
+            // A short last batch is padded with its last image; the padding's outputs are dropped.
+            var digests = samples[start..<(start + count)].map(\.digest)
+            while digests.count < batch { digests.append(digests[count - 1]) }
+            let failures = try inference.withInput { try loader.fill(digests: digests, into: $0) }
+            try inference.forward()
+            try inference.withOutput { values in
+                for row in 0..<count where failures[row] == nil {
+                    outputs.append(contentsOf: values[(row * width)..<((row + 1) * width)])
+                    kept.append(samples[start + row])
+                }
+            }
+            start += count
+        }
+        return (kept, outputs, samples.count - kept.count)
+    }
+
+    /// Rows `(N, D)` scaled to unit length (a zero row stays zero).
+    static func normalized(_ rows: [Float], width: Int) -> [Float] {
+        var result = rows
+        for start in stride(from: 0, to: rows.count, by: width) {
+            var sum: Float = 0
+            for index in start..<(start + width) { sum += rows[index] * rows[index] }
+            let scale = sum > 0 ? 1 / sum.squareRoot() : 0
+            for index in start..<(start + width) { result[index] = rows[index] * scale }
         }
         return result
     }

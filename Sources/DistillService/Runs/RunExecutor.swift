@@ -195,8 +195,19 @@ public final class RunExecutor {
                 return try stopped(run, lease: lease, reason: reason, session: current, windowClosed: windowClosed)
             }
             let result = try finish(current, spec: spec, shouldStop: shouldStop)
+            // A teach run's outputs become its teacher in the same transaction as its result.
+            let trained = try spec.teach.map { teach in
+                try teacherOutputs(
+                    current, teach: teach, spec: spec, teacher: teacher, result: result, shouldStop: shouldStop)
+            }
             let line = "\(run.name): succeeded" + Self.describe(result)
-            try store.recordResult(lease, result, event: line)
+            try store.recordResult(lease, result, event: line, trainedTeacher: trained)
+            if let trained {
+                log(
+                    jobID, run.id,
+                    "teacher '\(teacher.name)' is ready: \(trained.table.urls.count) \(teacher.kind.rawValue) outputs of "
+                        + "\(trained.table.dimension) values")
+            }
             options.log?(line)
             return RunOutcome(
                 runID: run.id, name: run.name, state: .succeeded, step: current.trainer.step,
@@ -308,6 +319,56 @@ public final class RunExecutor {
             latencyMillisecondsBatchN: latency.batchMilliseconds, latencyBatch: latencyBatch,
             latencyThreads: latency.threads, energyMillijoules: costs.sramTotalEnergyPicojoules * 1e-9,
             trainSeconds: session.secondsTrained)
+    }
+
+    /// A trained teacher's outputs for its URL set (`teach.outputs_for`, else every URL of its labels file), and its
+    /// figures on the held-out images. Embeddings are L2-normalised. Images that cannot be fetched or decoded get
+    /// no output (logged).
+    private func teacherOutputs(
+        _ session: RunSession, teach: JobSpec.Teach, spec: JobSpec, teacher: Teacher, result: RunResultRow,
+        shouldStop: () -> Bool
+    ) throws -> TrainedTeacherOutputs {
+        let jobID = session.run.jobID
+        var urls: [String]
+        if let path = teach.outputsFor {
+            urls = try URLList.read(path, hint: "check `teach.outputs_for` in the job file")
+        } else {
+            urls = try EvaluationLabels.read(path: teach.labels).entries.map(\.url)
+        }
+        var seen = Set<String>()
+        urls = urls.filter { seen.insert($0).inserted }
+        log(jobID, session.run.id, "computing teacher '\(teacher.name)' outputs for \(urls.count) image(s)")
+        let service = try RunDataset.fetchService(spec: spec, store: store)
+        _ = try service.fetchBlocking(urls: urls, progress: options.fetchProgress, shouldStop: shouldStop)
+        var digests: [String: String] = [:]
+        for record in try store.imageRecords(status: .fetched) {
+            if let digest = record.sha256, service.cache.contains(digest: digest, byteCount: record.bytes) {
+                digests[record.url] = digest
+            }
+        }
+        let samples = urls.compactMap { url in digests[url].map { RunSample(url: url, digest: $0) } }
+        let (kept, outputs, failed) = try RunEvaluator.infer(
+            network: session.network, samples: samples, loader: session.loader, shouldStop: shouldStop)
+        let width = session.network.spec.outputs
+        let missing = urls.count - kept.count
+        if missing > 0 {
+            log(
+                jobID, session.run.id,
+                "\(missing) image(s) have no teacher output (\(urls.count - samples.count) not fetched, \(failed) not "
+                    + "decodable); see `distill images --failed`", level: "warning")
+        }
+        guard !kept.isEmpty else {
+            throw ServiceError(
+                .runtime, "None of the \(urls.count) images for teacher '\(teacher.name)' could be fetched and decoded.")
+        }
+        let values = teach.kind == .embedding ? RunEvaluator.normalized(outputs, width: width) : outputs
+        let evaluation = TeacherEvaluation(
+            top1: teach.kind == .logits ? result.top1 : nil, meanAP: teach.kind == .attributes ? result.meanAP : nil,
+            verification: teach.kind == .embedding ? result.verificationAccuracy : nil,
+            images: session.lastEvaluatedImages)
+        return TrainedTeacherOutputs(
+            teacherID: teacher.id, table: TeacherTable(urls: kept.map(\.url), values: values, dimension: width),
+            evaluation: evaluation)
     }
 
     func log(_ jobID: Int64, _ runID: Int64?, _ message: String, level: String = "info") {

@@ -47,6 +47,8 @@ final class RunSession {
     let checkpointRelativePath: String
     let store: Store
     let useLabels: Bool
+    /// Set for a teach job: the teacher trains on labels.
+    let teach: JobSpec.Teach?
 
     private var generator: SeededGenerator
     private var epoch = 0
@@ -82,16 +84,22 @@ final class RunSession {
             options: MobileNetOptions(
                 activation: activation,
                 batchNormMomentum: Self.batchNormMomentum(stepsPerEpoch: dataset.training.count / training.batchSize)))
+        teach = spec.teach
         let loss: any DistillationLoss
-        switch teacher.kind {
-        case .logits:
+        switch (teacher.kind, spec.teach != nil) {
+        case (.logits, false):
             loss = SoftmaxDistillationLoss(
                 temperature: Float(training.temperature), softWeight: Float(training.softWeight),
                 hardWeight: Float(training.hardWeight))
-        case .attributes: loss = AttributeDistillationLoss(temperature: Float(training.temperature))
-        case .embedding: loss = EmbeddingDistillationLoss()
+        case (.attributes, false): loss = AttributeDistillationLoss(temperature: Float(training.temperature))
+        case (.embedding, false): loss = EmbeddingDistillationLoss()
+        // Teachers learn from labels: cross-entropy, BCE on the 0/1 attributes, a metric loss on identities.
+        case (.logits, true): loss = SoftmaxDistillationLoss(temperature: 1, softWeight: 0, hardWeight: 1)
+        case (.attributes, true): loss = AttributeDistillationLoss(temperature: 1, targets: .probabilities)
+        case (.embedding, true): loss = TripletEmbeddingLoss()
         }
-        useLabels = teacher.kind == .logits && training.hardWeight > 0
+        useLabels =
+            spec.teach.map { $0.kind != .attributes } ?? (teacher.kind == .logits && training.hardWeight > 0)
         let optimizer: any Optimizer
         let momentum = Float(training.momentum)
         let decay = Float(training.weightDecay)
@@ -217,22 +225,32 @@ final class RunSession {
                 }
                 let started = Date()
                 let chosen = permutation[position..<(position + batch)].map { samples[$0] }
-                failedDecodes += try batches.load(chosen.map(\.digest)).count
+                let failed = try batches.load(
+                    chosen.map(\.digest), augmentations: augmentations(step: trainer.step + 1, count: batch))
+                failedDecodes += failed.count
                 let next = position + batch
                 if next + batch <= stepsPerEpoch * batch {
-                    batches.prefetch(permutation[next..<(next + batch)].map { samples[$0].digest })
+                    batches.prefetch(
+                        permutation[next..<(next + batch)].map { samples[$0].digest },
+                        augmentations: augmentations(step: trainer.step + 2, count: batch))
+                }
+                if failed.count == batch {
+                    // Nothing to learn from: the step is skipped (the images are counted as failed).
+                    position += batch
+                    continue
                 }
                 for (row, sample) in chosen.enumerated() {
                     let width = network.spec.outputs
-                    for column in 0..<width { teacher[row * width + column] = sample.teacher?[column] ?? 0 }
-                    labels[row] = Int32(sample.label.map { $0 < width ? $0 : -1 } ?? -1)
+                    let target = teach?.kind == .attributes ? sample.attributes : sample.teacher
+                    for column in 0..<width { teacher[row * width + column] = target?[column] ?? 0 }
+                    labels[row] = Int32(sample.label.map { $0 < width || teach?.kind == .embedding ? $0 : -1 } ?? -1)
                 }
                 let rate = schedule.rate(at: trainer.step + 1)
                 let value = try teacher.withUnsafeBufferPointer { teacherPointer in
                     try labels.withUnsafeBufferPointer { labelPointer in
                         try trainer.trainStep(
                             images: batches.current, teacher: teacherPointer, labels: useLabels ? labelPointer : nil,
-                            learningRate: rate)
+                            learningRate: rate, excluding: Set(failed.keys))
                     }
                 }
                 guard value.isFinite else {
@@ -281,6 +299,24 @@ final class RunSession {
         return .finished
     }
 
+    /// The augmentation of each row of the batch trained at `step` (1-based), or nil when the job augments
+    /// nothing. Each row's draw depends only on the seed, the step and the row, so a resumed run augments every
+    /// batch exactly as an uninterrupted one.
+    func augmentations(step: Int, count: Int) -> [Augmentation]? {
+        let training = spec.training
+        let crop = training.augmentCrop ?? false
+        let flip = training.augmentFlip ?? false
+        guard crop || flip else { return nil }
+        let seed = UInt64(truncatingIfNeeded: training.seed) &* 0x9E37_79B9_7F4A_7C15
+        return (0..<count).map { row in
+            var generator = SeededGenerator(
+                seed: seed ^ (UInt64(truncatingIfNeeded: step) &* 0xBF58_476D_1CE4_E5B9) ^ UInt64(row) &* 0x94D0_49BB_1331_11EB)
+            return Augmentation.random(crop: crop, flip: flip, minimumScale: training.cropScale ?? 0.5) {
+                Double(generator.next() >> 11) / Double(UInt64(1) << 53)
+            }
+        }
+    }
+
     /// Writes a checkpoint (unless one for this step exists) and records the run's position.
     private func checkpointAndRecordProgress() throws {
         if checkpointedStep != trainer.step { try writeCheckpoint() }
@@ -302,7 +338,7 @@ final class RunSession {
         if let meanLoss { line += String(format: ", train loss %.4f", meanLoss) }
         line += Self.describe(evaluation)
         if let speed { line += String(format: ", %.0f images/s", speed) }
-        if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (zero-filled)" }
+        if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (left out of the loss)" }
         log(line)
         epoch += 1
         position = 0
@@ -320,10 +356,15 @@ final class RunSession {
     /// - Returns: The figures.
     /// - Throws: `EngineError`, `ServiceError` for non-finite outputs, `CancellationError`.
     func evaluate(shouldStop: () -> Bool = { false }) throws -> RunEvaluation {
-        try RunEvaluator.evaluate(
+        let evaluation = try RunEvaluator.evaluate(
             network: network, kind: kind, loss: trainer.loss, samples: dataset.evaluation, loader: loader,
             shouldStop: shouldStop)
+        lastEvaluatedImages = dataset.evaluation.count - evaluation.failedImages
+        return evaluation
     }
+
+    /// Images the last evaluation's figures cover (the evaluation set less those that failed to decode).
+    private(set) var lastEvaluatedImages = 0
 
     /// Seconds spent in training steps over all invocations.
     var secondsTrained: Double { trainSeconds }

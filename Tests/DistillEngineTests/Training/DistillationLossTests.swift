@@ -280,4 +280,66 @@ struct DistillationLossTests {
         let same = evaluate(EmbeddingDistillationLoss(), student: student, teacher: student, batch: 3, width: 17)
         #expect(same.loss == 0 && same.gradient.allSatisfy { $0 == 0 })
     }
+
+    // MARK: - Teachers trained on labels
+
+    @Test("attribute loss with probability targets is BCE against the 0/1 labels, with the matching gradient")
+    func attributeProbabilityTargets() {
+        var values = TestValues(seed: 11)
+        let batch = 3, width = 7
+        let student = values.array(batch * width)
+        let targets = (0..<(batch * width)).map { Float(($0 * 5 + 1) % 3 == 0 ? 1 : 0) }
+        let loss = AttributeDistillationLoss(temperature: 1, targets: .probabilities)
+        let result = evaluate(loss, student: student, teacher: targets, batch: batch, width: width)
+        var reference = 0.0
+        for (s, p) in zip(student, targets) {
+            let q = 1 / (1 + Foundation.exp(-Double(s)))
+            reference -= Double(p) * Foundation.log(q) + (1 - Double(p)) * Foundation.log(1 - q)
+        }
+        reference /= Double(batch * width)
+        #expect(abs(Double(result.loss) - reference) < 1e-5)
+        let numeric = numericGradient(loss, student: student, teacher: targets, labels: nil, batch: batch, width: width)
+        #expect(maxDifference(result.gradient, numeric) < 1e-3)
+    }
+
+    @Test("triplet loss matches a Double reference and finite differences, and ignores unlabelled rows")
+    func tripletGradientCheck() {
+        var values = TestValues(seed: 12)
+        let batch = 6, width = 5
+        let student = values.array(batch * width)
+        let labels: [Int32] = [0, 1, 0, 2, 1, -1]
+        let loss = TripletEmbeddingLoss()
+        let result = evaluate(loss, student: student, teacher: student, labels: labels, batch: batch, width: width)
+        // Reference: normalise, then the mean softplus(d_ap − d_an) over every valid triplet.
+        let rows = (0..<batch).map { row -> [Double] in
+            let v = student[(row * width)..<((row + 1) * width)].map(Double.init)
+            let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+            return v.map { $0 / norm }
+        }
+        func d(_ i: Int, _ j: Int) -> Double { zip(rows[i], rows[j]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+        var total = 0.0, count = 0
+        for a in 0..<batch where labels[a] >= 0 {
+            for p in 0..<batch where p != a && labels[p] == labels[a] {
+                for n in 0..<batch where labels[n] >= 0 && labels[n] != labels[a] {
+                    total += Foundation.log1p(Foundation.exp(d(a, p) - d(a, n)))
+                    count += 1
+                }
+            }
+        }
+        #expect(count == 12)
+        #expect(abs(Double(result.loss) - total / Double(count)) < 1e-5)
+        let numeric = numericGradient(
+            loss, student: student, teacher: student, labels: labels, batch: batch, width: width, step: 1e-3)
+        #expect(maxDifference(result.gradient, numeric) < 1e-3)
+        // The unlabelled row takes no part: its gradient is zero.
+        #expect(result.gradient[(5 * width)..<(6 * width)].allSatisfy { $0 == 0 })
+        // Scaling a row does not change a loss on normalised embeddings.
+        var scaled = student
+        for index in 0..<width { scaled[index] *= 3 }
+        let same = evaluate(loss, student: scaled, teacher: scaled, labels: labels, batch: batch, width: width)
+        #expect(abs(same.loss - result.loss) < 1e-5)
+        // Without labels there is nothing to learn.
+        let none = evaluate(loss, student: student, teacher: student, batch: batch, width: width)
+        #expect(none.loss == 0 && none.gradient.allSatisfy { $0 == 0 })
+    }
 }

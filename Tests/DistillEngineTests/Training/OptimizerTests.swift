@@ -129,10 +129,11 @@ struct OptimizerTests {
                     b = 0.9 * b + Double(lr) * g / (a + 1).squareRoot()
                     theta -= b
                 default:
+                    g += Double(wd) * theta
                     a = 0.9 * a + 0.1 * g
                     b = 0.999 * b + 0.001 * g * g
                     let mHat = a / (1 - Foundation.pow(0.9, t)), vHat = b / (1 - Foundation.pow(0.999, t))
-                    theta = theta * (1 - Double(lr * wd)) - Double(lr) * mHat / (vHat.squareRoot() + 1e-8)
+                    theta -= Double(lr) * mHat / (vHat.squareRoot() + 1e-8)
                 }
             }
             expected.append(Float(theta))
