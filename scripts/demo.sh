@@ -12,22 +12,34 @@ export DISTILL_DB=$(pwd)/distill.db
 rm -rf distill.db distill.db-wal distill.db-shm distill.db.data   # each demo starts from scratch
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Real data: 3000 Fashion-MNIST training and 3000 test images as PNG files with labels"
-"$bin" dataset fashion-mnist --out fashion-mnist --limit 3000 --split all
-
-step "A teacher: label-derived Fashion-MNIST logits for every image (a stand-in: Distill cannot train teachers yet)"
+step "Real data: 8000 Fashion-MNIST training and 2000 test images as PNG files with labels"
+"$bin" dataset fashion-mnist --out fashion-mnist --limit 8000 --split all
+# The first 3000 training images are labelled (they train the teacher), the other 5000 are unlabeled (the
+# students learn from the teacher's outputs for them), the test images are scored.
 python3 - <<'PY'
 import csv
-with open("fashion-mnist/labels.csv") as f, open("teacher.csv", "w") as out:
-    out.write("url," + ",".join(f"class{c}" for c in range(10)) + "\n")
-    for row in csv.DictReader(f):
-        y = int(row["class"])
-        out.write(row["url"] + "," + ",".join("5" if c == y else "-1" for c in range(10)) + "\n")
+rows = list(csv.DictReader(open("fashion-mnist/labels.csv")))
+header = list(rows[0].keys())
+train = [r for r in rows if r["split"] == "train"]
+test = [r for r in rows if r["split"] == "test"][:2000]
+def write(path, subset):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        w.writerows(subset)
+write("fashion-mnist/teacher-labels.csv", train[:3000] + test)
+write("fashion-mnist/test-labels.csv", test)
+with open("fashion-mnist/unlabeled.txt", "w") as f:
+    f.writelines(r["url"] + "\n" for r in train[3000:] + test)
 PY
-"$bin" teacher import fashion-mnist-teacher --kind logits --file teacher.csv
+
+step "A teacher trained by Distill: distill teach (MobileNet alpha 1.0 at 32x32 on the 3000 labelled images, scored on the test split)"
+"$bin" teach fashion-mnist-teacher --labels fashion-mnist/teacher-labels.csv --kind logits --alpha 1.0 \
+    --resolution 32 --epochs 12 --batch 32 --learning-rate 0.002 --allow-file-root fashion-mnist \
+    --outputs-for fashion-mnist/unlabeled.txt
 "$bin" teacher show fashion-mnist-teacher --rows 3
 
-step "Submit the demo job (Jobs/fashion-mnist-demo.yaml): one run per (alpha, resolution)"
+step "Submit the demo job (Jobs/fashion-mnist-demo.yaml): four students distilled from the teacher's outputs alone"
 job=$("$bin" submit "$jobs_dir/fashion-mnist-demo.yaml" --priority 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$bin" show "$job"
 
@@ -36,8 +48,21 @@ step "Train it: distill daemon --once (claims each run, fetches into the cache, 
 "$bin" show "$job"
 "$bin" images | sed -n 1,4p
 
-step "Results (distill results --job $job)"
+step "Results (distill results --job $job): the students beside their teacher"
 "$bin" results --job "$job"
+python3 - "$DISTILL_DB" "$job" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+t = db.execute("""select t.name, t.eval_top1, t.eval_images, res.mult_adds, res.parameters from teachers t
+                  join runs r on r.job_id = t.trained_by_job join results res on res.run_id = r.id
+                  where t.name = 'fashion-mnist-teacher'""").fetchone()
+print("  %-26s top-1 %.4f (%d test images)  %7.2f M Mult-Adds  %6.3f M parameters" % (t[0], t[1], t[2], t[3] / 1e6, t[4] / 1e6))
+for name, top1, agreement, mult_adds, params in db.execute(
+        """select r.name, res.top1, res.teacher_agreement, res.mult_adds, res.parameters from runs r
+           join results res on res.run_id = r.id where r.job_id = ? order by r.id""", (int(sys.argv[2]),)):
+    print("  student %-18s top-1 %.4f (agreement %.4f)  %7.2f M Mult-Adds (%4.1f%% of the teacher's)  %6.3f M parameters"
+          % (name, top1, agreement, mult_adds / 1e6, 100 * mult_adds / t[3], params / 1e6))
+PY
 
 step "Per-epoch metrics and checkpoints (sqlite3 on the same database)"
 python3 - "$DISTILL_DB" "$job" <<'PY'

@@ -122,6 +122,33 @@ struct TeachTests {
         #expect(meanSame < 0.6 * meanDifferent, "same \(meanSame), different \(meanDifferent)")
     }
 
+    @Test("images that stop decoding are left out of the loss, of the held-out figure and of the outputs")
+    func failedDecodes() throws {
+        let fixture = try RunFixture(training: 64, evaluation: 32)
+        let job = try teach(fixture, name: "t-broken", kind: .logits, epochs: 2, extra: "  augment_crop: false")
+        // One step fetches and freezes the data; then one training and one test image rot in the cache (same
+        // length, so the cache still lists them, but no longer a decodable PNG).
+        #expect(try fixture.executor(maxSteps: 1).execute(jobID: job.id).state == .paused)
+        let cache = try ImageCache(dataDirectory: fixture.store.location.dataDirectory)
+        let records = try fixture.store.imageRecords(status: .fetched)
+        for part in ["/train/", "/test/"] {
+            let record = try #require(records.first { $0.url.contains(part) })
+            let path = try cache.path(forDigest: try #require(record.sha256))
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            for index in 8..<bytes.count { bytes[index] = 0x5A }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
+        let teacher = try fixture.store.teacher(named: "t-broken")
+        #expect(teacher.evaluation?.images == 31)  // the broken test image is not scored
+        #expect(teacher.outputCount == 94)  // and neither broken image gets an output
+        let events = try fixture.store.events(jobID: job.id).map(\.message)
+        #expect(events.contains { $0.contains("image(s) failed to decode (left out of the loss)") })
+        #expect(events.contains { $0.contains("2 image(s) have no teacher output (0 not fetched, 2 not decodable)") })
+        let run = try #require(try fixture.store.runs(jobID: job.id).first)
+        #expect(try fixture.store.metrics(runID: run.id).allSatisfy { ($0.trainLoss ?? .nan).isFinite })
+    }
+
     @Test("a teach job's teacher cannot be used, replaced or named twice while it trains")
     func teacherWhileTraining() throws {
         let fixture = try RunFixture()
