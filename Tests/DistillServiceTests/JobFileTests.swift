@@ -24,7 +24,10 @@ struct JobFileTests {
     func minimalFile() throws {
         let spec = try parse(Self.minimal)
         #expect(spec.students.alpha == [1.0, 0.5] && spec.students.resolution == [128])
-        #expect(spec.training == JobSpec.Training())
+        var defaults = JobSpec.Training()
+        // Students do not augment (their targets are the teacher's outputs for the whole image).
+        (defaults.augmentCrop, defaults.augmentFlip, defaults.cropScale) = (false, false, 0.5)
+        #expect(spec.training == defaults)
         #expect(spec.runPoints.map(\.name) == ["alpha1.0-res128", "alpha0.5-res128"])
         #expect(spec.images.urls == nil && spec.schedule.priority == 0)
     }
@@ -39,11 +42,11 @@ struct JobFileTests {
     static let invalid: [(String, String)] = [
         (
             minimal + "training:\n  epoch: 3\n",
-            "job.yaml line 7: unknown key `training.epoch` (did you mean `training.epochs`?); allowed keys in `training`: epochs, batch_size, optimizer, learning_rate, momentum, weight_decay, schedule, step_epochs, step_gamma, warmup_epochs, temperature, soft_weight, hard_weight, seed, threads, checkpoint_every_steps."
+            "job.yaml line 7: unknown key `training.epoch` (did you mean `training.epochs`?); allowed keys in `training`: epochs, batch_size, optimizer, learning_rate, momentum, weight_decay, schedule, step_epochs, step_gamma, warmup_epochs, temperature, soft_weight, hard_weight, seed, threads, checkpoint_every_steps, augment_crop, augment_flip, crop_scale."
         ),
         (
             minimal + "colour: blue\n",
-            "job.yaml line 6: unknown key `colour`; allowed top-level keys: name, teacher, description, images, evaluation, students, training, schedule."
+            "job.yaml line 6: unknown key `colour`; allowed top-level keys: name, teacher, teach, description, images, evaluation, students, training, schedule."
         ),
         (
             "name: s\nteacher: t\nstudents:\n  alpha: [1.0, 1.5]\n  resolution: 128\n",
