@@ -156,7 +156,8 @@ struct TeachCommand: AsyncParsableCommand {
         if let embeddingSize { lines.append("  embedding_size: \(embeddingSize)") }
         if !allowFileRoot.isEmpty {
             lines.append("images:")
-            lines.append("  allow_file_roots: [" + allowFileRoot.map { quoted(absolute($0)) }.joined(separator: ", ") + "]")
+            lines.append(
+                "  allow_file_roots: [" + allowFileRoot.map { quoted(absolute($0)) }.joined(separator: ", ") + "]")
         }
         lines += [
             "evaluation:",

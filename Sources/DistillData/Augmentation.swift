@@ -72,4 +72,3 @@ public struct Augmentation: Sendable, Equatable, Hashable {
         return result
     }
 }
-

@@ -50,7 +50,7 @@ public final class MobileNetTrainer {
     @discardableResult
     public func trainStep(
         images: UnsafeBufferPointer<Float>, teacher: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int32>?,
-        learningRate: Float, excluding excluded: Set<Int> = []
+        learningRate: Float, excluding: Set<Int> = []
     ) throws -> Float {
         let network = network
         guard images.count == network.inputCount, teacher.count == network.outputCount,
@@ -63,14 +63,14 @@ public final class MobileNetTrainer {
                     + "\(network.outputCount) and \(network.batch).")
         }
         let batch = network.batch
-        let kept = (0..<batch).filter { !excluded.contains($0) }
+        let kept = (0..<batch).filter { !excluding.contains($0) }
         guard let donor = kept.first else {
             throw EngineError(.invalidArgument, "Training step: all \(batch) rows of the batch are excluded.")
         }
         network.withInput { buffer in
             _ = buffer.update(fromContentsOf: images)
             let sample = network.inputCount / batch
-            for row in excluded where row >= 0 && row < batch {
+            for row in excluding where row >= 0 && row < batch {
                 for index in 0..<sample { buffer[row * sample + index] = buffer[donor * sample + index] }
             }
         }

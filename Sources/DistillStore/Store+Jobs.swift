@@ -30,7 +30,8 @@ extension Store {
                             + "; choose another name (`distill teacher list` shows the names in use).")
                 }
                 try db.execute(
-                    sql: "INSERT INTO teachers (name, kind, dimension, output_count, status) VALUES (?, ?, ?, 0, 'training')",
+                    sql:
+                        "INSERT INTO teachers (name, kind, dimension, output_count, status) VALUES (?, ?, ?, 0, 'training')",
                     arguments: [job.teacher, trains.kind.rawValue, trains.dimension])
             }
             guard

@@ -170,6 +170,8 @@ extension Store {
     ///   - lease: The run and its holder.
     ///   - result: The row.
     ///   - event: A log line for the run, written in the same transaction (before the job's own line).
+    ///   - trainedTeacher: A teach run's teacher outputs and figures, stored (and the teacher marked ready) in
+    ///     the same transaction.
     /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's (a cancel came first: nothing
     ///   is written).
     public func recordResult(

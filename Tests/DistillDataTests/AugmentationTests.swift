@@ -8,7 +8,8 @@ struct AugmentationTests {
     /// A PNG of a random 40x40 image.
     private func png(seed: UInt64) throws -> [UInt8] {
         let image = try TestImages.randomRGB(width: 40, height: 40, seed: seed)
-        return try PNGCodec.encode(samples: image.pixels, width: image.width, height: image.height, colorType: .truecolor)
+        return try PNGCodec.encode(
+            samples: image.pixels, width: image.width, height: image.height, colorType: .truecolor)
     }
 
     private func tensor(_ file: [UInt8], resolution: Int, _ augmentation: Augmentation?) throws -> [Float] {

@@ -113,7 +113,11 @@ struct TeachTests {
         for i in outputs.indices {
             for j in (i + 1)..<outputs.count {
                 let distance = zip(outputs[i].vector, outputs[j].vector).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
-                if truth[outputs[i].url] == truth[outputs[j].url] { same.append(distance) } else { different.append(distance) }
+                if truth[outputs[i].url] == truth[outputs[j].url] {
+                    same.append(distance)
+                } else {
+                    different.append(distance)
+                }
             }
         }
         let meanSame = same.reduce(0, +) / Float(same.count)
@@ -160,10 +164,10 @@ struct TeachTests {
         }
         let path = fixture.directory + "/student.yaml"
         try """
-            name: early
-            teacher: pending
-            students: {alpha: 0.25, resolution: 32}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        name: early
+        teacher: pending
+        students: {alpha: 0.25, resolution: 32}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         #expect {
             _ = try JobSubmitter(store: fixture.store).submit(file: path)
         } throws: { error in

@@ -50,9 +50,11 @@ struct StoreTests {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let numbers = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("migrations").path)
-            .compactMap { name in name.hasPrefix("v") && name.hasSuffix(".sql") ? Int(name.dropFirst().dropLast(4)) : nil }
-            .sorted()
+        let numbers = try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("migrations").path
+        )
+        .compactMap { name in name.hasPrefix("v") && name.hasSuffix(".sql") ? Int(name.dropFirst().dropLast(4)) : nil }
+        .sorted()
         let files = ["schema.sql"] + numbers.map { "migrations/v\($0).sql" }
         #expect(Schema.migrations.map(\.name) == ["v1"] + numbers.map { "v\($0)" })
         for (file, migration) in zip(files, Schema.migrations) {

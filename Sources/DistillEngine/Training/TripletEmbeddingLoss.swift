@@ -50,7 +50,9 @@ public struct TripletEmbeddingLoss: DistillationLoss, Equatable {
         var norms = [Double](repeating: 0, count: batch)
         for row in 0..<batch {
             var sum = 0.0
-            for column in 0..<width { sum += Double(student[row * width + column]) * Double(student[row * width + column]) }
+            for column in 0..<width {
+                sum += Double(student[row * width + column]) * Double(student[row * width + column])
+            }
             let norm = max(sum.squareRoot(), 1e-12)
             norms[row] = norm
             for column in 0..<width { normalized[row * width + column] = Double(student[row * width + column]) / norm }
@@ -100,7 +102,9 @@ public struct TripletEmbeddingLoss: DistillationLoss, Equatable {
         // Through e = s/‖s‖: ∂L/∂s = (g − e·(e·g)) / ‖s‖.
         for row in 0..<batch {
             var dot = 0.0
-            for column in 0..<width { dot += normalized[row * width + column] * normalizedGradient[row * width + column] }
+            for column in 0..<width {
+                dot += normalized[row * width + column] * normalizedGradient[row * width + column]
+            }
             for column in 0..<width {
                 let index = row * width + column
                 gradient[index] = Float((normalizedGradient[index] - normalized[index] * dot) / norms[row])

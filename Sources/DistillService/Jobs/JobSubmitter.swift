@@ -139,7 +139,6 @@ public struct JobSubmitter: Sendable {
         spec.teach = teach
     }
 
-    /// Checks what only the teacher and the file system can tell.
     /// Whether the job file names `training.temperature` (the text has passed `JobFileParser.parse`).
     static func setsTemperature(_ yaml: String) -> Bool {
         guard let root = try? Yams.compose(yaml: yaml), let training = root.mapping?["training"]?.mapping else {
@@ -148,6 +147,7 @@ public struct JobSubmitter: Sendable {
         return training["temperature"] != nil
     }
 
+    /// Checks what only the teacher and the file system can tell.
     static func check(_ spec: JobSpec, against teacher: Teacher, file: String) throws {
         if spec.training.hardWeight > 0 {
             guard teacher.kind == .logits else {

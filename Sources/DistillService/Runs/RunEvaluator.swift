@@ -49,12 +49,12 @@ public enum RunEvaluator {
     /// - Returns: The figures (all nil for an empty set).
     /// - Throws: `EngineError` if oneDNN fails, `ServiceError` for non-finite outputs, `CancellationError`.
     public static func evaluate(
-        network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples requested: [RunSample],
+        network: MobileNet, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample],
         loader: ImageBatchLoader, shouldStop: () -> Bool = { false }
     ) throws -> RunEvaluation {
-        guard !requested.isEmpty else { return RunEvaluation() }
-        let (samples, outputs, failed) = try infer(
-            network: network, samples: requested, loader: loader, shouldStop: shouldStop)
+        guard !samples.isEmpty else { return RunEvaluation() }
+        let decoded = try infer(network: network, samples: samples, loader: loader, shouldStop: shouldStop)
+        let (samples, outputs, failed) = (decoded.samples, decoded.outputs, decoded.failed)
         guard !samples.isEmpty else { return RunEvaluation(failedImages: failed) }
         let width = network.spec.outputs
         func rows(_ indices: [Int]) -> [Float] {

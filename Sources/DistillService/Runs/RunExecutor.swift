@@ -321,8 +321,9 @@ public final class RunExecutor {
             trainSeconds: session.secondsTrained)
     }
 
-    /// A trained teacher's outputs for its URL set (`teach.outputs_for`, else every URL of its labels file), and its
-    /// figures on the held-out images. Embeddings are L2-normalised. Images that cannot be fetched or decoded get
+    /// A trained teacher's outputs and its figures on the held-out images.
+    ///
+    /// The URL set is `teach.outputs_for`, else every URL of its labels file. Embeddings are L2-normalised. Images that cannot be fetched or decoded get
     /// no output (logged).
     private func teacherOutputs(
         _ session: RunSession, teach: JobSpec.Teach, spec: JobSpec, teacher: Teacher, result: RunResultRow,
@@ -359,7 +360,8 @@ public final class RunExecutor {
         }
         guard !kept.isEmpty else {
             throw ServiceError(
-                .runtime, "None of the \(urls.count) images for teacher '\(teacher.name)' could be fetched and decoded.")
+                .runtime, "None of the \(urls.count) images for teacher '\(teacher.name)' could be fetched and decoded."
+            )
         }
         let values = teach.kind == .embedding ? RunEvaluator.normalized(outputs, width: width) : outputs
         let evaluation = TeacherEvaluation(

@@ -299,8 +299,9 @@ final class RunSession {
         return .finished
     }
 
-    /// The augmentation of each row of the batch trained at `step` (1-based), or nil when the job augments
-    /// nothing. Each row's draw depends only on the seed, the step and the row, so a resumed run augments every
+    /// The augmentation of each row of the batch trained at `step` (1-based), or nil when the job augments nothing.
+    ///
+    /// Each row's draw depends only on the seed, the step and the row, so a resumed run augments every
     /// batch exactly as an uninterrupted one.
     func augmentations(step: Int, count: Int) -> [Augmentation]? {
         let training = spec.training
@@ -309,8 +310,8 @@ final class RunSession {
         guard crop || flip else { return nil }
         let seed = UInt64(truncatingIfNeeded: training.seed) &* 0x9E37_79B9_7F4A_7C15
         return (0..<count).map { row in
-            var generator = SeededGenerator(
-                seed: seed ^ (UInt64(truncatingIfNeeded: step) &* 0xBF58_476D_1CE4_E5B9) ^ UInt64(row) &* 0x94D0_49BB_1331_11EB)
+            let stepKey = UInt64(truncatingIfNeeded: step) &* 0xBF58_476D_1CE4_E5B9
+            var generator = SeededGenerator(seed: seed ^ stepKey ^ (UInt64(row) &* 0x94D0_49BB_1331_11EB))
             return Augmentation.random(crop: crop, flip: flip, minimumScale: training.cropScale ?? 0.5) {
                 Double(generator.next() >> 11) / Double(UInt64(1) << 53)
             }
