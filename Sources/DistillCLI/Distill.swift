@@ -35,6 +35,7 @@ struct Distill: AsyncParsableCommand {
             RetryCommand.self,
             PriorityCommand.self,
             ReportCommand.self,
+            ExportCommand.self,
             ServeCommand.self,
         ]
     )

@@ -1,0 +1,84 @@
+// Copyright 2026 The Distill authors.
+// `distill export`: a trained student folded and written as an ONNX or TensorFlow Lite file.
+
+import DistillExport
+import DistillModels
+import DistillStore
+import Foundation
+
+/// The file formats `distill export` writes.
+public enum ExportFormat: String, Sendable, Codable, CaseIterable {
+    /// ONNX (protobuf), input (N, 3, R, R).
+    case onnx
+    /// TensorFlow Lite (FlatBuffers), input (1, R, R, 3).
+    case tflite
+
+    /// The usual file extension.
+    public var fileExtension: String { rawValue }
+}
+
+/// What an export wrote.
+public struct ExportSummary: Sendable, Codable, Equatable {
+    /// The run, `JOB/run-name`.
+    public var run: String
+    /// The format.
+    public var format: ExportFormat
+    /// "float32" or "int8".
+    public var precision: String
+    /// The file written.
+    public var path: String
+    /// Its size in bytes.
+    public var bytes: Int
+    /// The input tensor's shape (-1: any batch size).
+    public var inputShape: [Int]
+    /// The output tensor's name.
+    public var outputName: String
+}
+
+/// Writes trained students as deployable files.
+public enum StudentExporter {
+    /// The file's bytes for a student in a format.
+    /// - Parameters:
+    ///   - student: The trained student.
+    ///   - format: ONNX or TensorFlow Lite.
+    /// - Returns: The bytes and the metadata recorded in them.
+    /// - Throws: `ExportError` if serialisation fails; `ModelsError` if the network cannot be folded.
+    public static func serialize(_ student: TrainedStudent, format: ExportFormat) throws -> (Data, ExportMetadata) {
+        let folded = try FoldedMobileNet(network: student.network)
+        let metadata = student.exportMetadata()
+        switch format {
+        case .onnx: return (try ONNXExporter.float32Model(folded, metadata: metadata), metadata)
+        case .tflite: return (try TFLiteExporter.float32Model(folded, metadata: metadata), metadata)
+        }
+    }
+
+    /// Writes a student to a file.
+    /// - Parameters:
+    ///   - student: The trained student.
+    ///   - format: ONNX or TensorFlow Lite.
+    ///   - path: The file to write (replaced atomically if it exists).
+    /// - Returns: What was written.
+    /// - Throws: `ServiceError.io` naming the path when it cannot be written; as ``serialize(_:format:)``.
+    public static func export(_ student: TrainedStudent, format: ExportFormat, to path: String) throws -> ExportSummary {
+        let (data, metadata) = try serialize(student, format: format)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ServiceError(
+                .io, "Cannot write \(path): \(error.localizedDescription); choose another --out or check the directory.")
+        }
+        let resolution = student.run.resolution
+        return ExportSummary(
+            run: student.reference, format: format, precision: metadata.precision, path: path, bytes: data.count,
+            inputShape: format == .onnx ? [-1, 3, resolution, resolution] : [1, resolution, resolution, 3],
+            outputName: metadata.outputName)
+    }
+
+    /// The default file name: `JOBNAME-RUNNAME.EXT` (`-int8` before the extension for int8).
+    public static func defaultPath(_ student: TrainedStudent, format: ExportFormat, int8: Bool = false) -> String {
+        let safe = { (text: String) in
+            String(text.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "-" })
+        }
+        return "\(safe(student.job.name))-\(safe(student.run.name))\(int8 ? "-int8" : "").\(format.fileExtension)"
+    }
+}

@@ -1,0 +1,74 @@
+// Copyright 2026 The Distill authors.
+// `distill export`: files that the real runtimes load and that compute what Distill computes.
+
+import Foundation
+import Testing
+
+@Suite("distill export", .serialized)
+struct ExportCommandTests {
+    @Test(
+        "fp32 ONNX and TFLite exports give Distill's outputs in onnxruntime and LiteRT",
+        arguments: ["relu", "relu6"])
+    func float32ExportsMatchDistill(activation: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(name: "export-\(activation)", resolutions: [64], epochs: 2)
+        if activation == "relu6" {
+            let job = sandbox.read("job.yaml").replacingOccurrences(
+                of: "students:\n", with: "students:\n  activation: relu6\n")
+            try sandbox.write(job, to: "job.yaml")
+        }
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let count = 24
+        let images = try ExportRuntimes.images(directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
+        #expect(images.count == count * 3 * 64 * 64)
+        let expected = try ExportRuntimes.distillOutputs(
+            sandbox: sandbox, run: "1/alpha0.25-res64", images: images, count: count)
+        #expect(expected.count == count * 10)
+        #expect(expected.contains { $0 != 0 }, "Distill's outputs are all zero: nothing to compare")
+        for format in ["onnx", "tflite"] {
+            let file = "student.\(format)"
+            let exported = try sandbox.run(
+                ["export", "export-\(activation)/alpha0.25-res64", "--format", format, "--out", file])
+            #expect(exported.status == 0, "\(exported.stderr)")
+            #expect(exported.stdout.contains("wrote \(file): \(format) float32"), "\(exported.stdout)")
+            let (outputs, info) = try ExportRuntimes.run(
+                model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
+                resolution: 64, in: sandbox.directory)
+            #expect(outputs.count == expected.count)
+            let error = ExportRuntimes.maximumRelativeError(outputs, expected, width: 10)
+            print("export \(activation) \(format): max relative error vs Distill \(error)")
+            #expect(error <= 1e-4, "\(format) differs from Distill by \(error) (relative)")
+            if format == "onnx" {
+                let metadata = info["metadata"] as? String ?? ""
+                #expect(metadata.contains("\"mean\":[127.5,127.5,127.5]"), "\(metadata)")
+                #expect(metadata.contains("\"output_kind\":\"logits\""), "\(metadata)")
+                #expect(metadata.contains("\"activation\":\"\(activation)\""), "\(metadata)")
+            }
+        }
+    }
+
+    @Test("exporting an unknown or unfinished run names it and what to do")
+    func badRuns() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(epochs: 1)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let unfinished = try sandbox.run(["export", "1/alpha0.25-res32", "--format", "onnx"])
+        #expect(unfinished.status == 2)
+        #expect(
+            unfinished.stderr
+                == "error: Run 1/alpha0.25-res32 is queued; only succeeded runs can be exported. Train it with "
+                + "`distill run 1` (or wait for the daemon) and see `distill show 1`.\n")
+        let unknown = try sandbox.run(["export", "1/alpha9-res1", "--format", "tflite"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "error: Job 1 has no run 'alpha9-res1'; its runs are alpha0.25-res32.\n")
+        let noJob = try sandbox.run(["export", "nojob/x", "--format", "onnx"])
+        #expect(noJob.stderr == "error: No job is named 'nojob'; see `distill jobs`.\n")
+        let badFormat = try sandbox.run(["export", "1/alpha0.25-res32", "--format", "coreml"])
+        #expect(badFormat.status == 2)
+        #expect(badFormat.stderr.contains("coreml"))
+    }
+}
