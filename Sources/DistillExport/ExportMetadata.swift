@@ -4,6 +4,7 @@
 // from. Written as one JSON object (key "distill") into ONNX metadata_props and TFLite metadata, and the
 // main fields again as separate ONNX keys.
 
+import DistillModels
 import Foundation
 
 /// The self-description stored inside an exported model.
@@ -38,6 +39,12 @@ public struct ExportMetadata: Sendable, Codable, Equatable {
     public var teacher: String
     /// "distill 0.1.0".
     public var producer: String
+    /// int8 models: the input tensor's quantization (a device quantizes q = round(x / scale) + zero point).
+    public var inputQuantization: ActivationQuantization?
+    /// int8 models: the output tensor's quantization (x = scale · (q − zero point)).
+    public var outputQuantization: ActivationQuantization?
+    /// int8 models: how many training images calibrated the activation ranges.
+    public var calibrationImages: Int?
 
     /// Creates metadata (layout and precision are filled in by the exporter).
     /// - Parameters:

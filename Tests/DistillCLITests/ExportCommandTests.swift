@@ -50,6 +50,48 @@ struct ExportCommandTests {
         }
     }
 
+    @Test("int8 ONNX (QDQ) and full-integer TFLite exports agree with Distill's int8 reference in the runtimes")
+    func int8ExportsMatchDistill() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 100)
+        try sandbox.writeFashionJob(name: "int8", resolutions: [32], epochs: 3)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let count = 100
+        let images = try ExportRuntimes.images(directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
+        let distill = try ExportRuntimes.distillInt8Outputs(
+            sandbox: sandbox, run: "1/alpha0.25-res32", images: images, count: count)
+        #expect(distill.int8.count == count * 10)
+        #expect(Set(distill.int8).count > 10, "Distill's int8 outputs are nearly constant: nothing to compare")
+        var sizes: [String: Int] = [:]
+        for format in ["onnx", "tflite"] {
+            for precision in ["", "-int8"] {
+                let file = "student\(precision).\(format)"
+                var arguments = ["export", "int8/alpha0.25-res32", "--format", format, "--out", file]
+                if !precision.isEmpty { arguments.append("--int8") }
+                let exported = try sandbox.run(arguments)
+                #expect(exported.status == 0, "\(exported.stderr)")
+                sizes[file] = (try FileManager.default.attributesOfItem(
+                    atPath: sandbox.directory.appendingPathComponent(file).path)[.size] as? Int) ?? 0
+            }
+            let (outputs, info) = try ExportRuntimes.run(
+                model: sandbox.directory.appendingPathComponent("student-int8.\(format)").path, images: images,
+                count: count, resolution: 32, in: sandbox.directory)
+            if format == "tflite" { #expect(info["input_type"] as? String == "int8", "\(info)") }
+            let agreement = ExportRuntimes.topOneAgreement(outputs, distill.int8, width: 10)
+            let steps = zip(outputs, distill.int8).map { abs($0 - $1) / distill.step }.max() ?? .infinity
+            let float32Agreement = ExportRuntimes.topOneAgreement(outputs, distill.float32, width: 10)
+            let ratio = Double(sizes["student-int8.\(format)"] ?? 0) / Double(max(sizes["student.\(format)"] ?? 1, 1))
+            print(
+                "export int8 \(format): top-1 agreement with Distill int8 \(agreement), with fp32 \(float32Agreement), "
+                    + "max difference \(steps) steps, size ratio \(ratio)")
+            #expect(agreement >= 0.99, "\(format) int8 top-1 agrees with Distill's int8 on only \(agreement)")
+            #expect(steps <= 2, "\(format) int8 outputs differ from Distill's int8 by \(steps) quantization steps")
+            #expect(ratio < 0.4, "\(format) int8 file is \(ratio) of the fp32 file")
+        }
+    }
+
     @Test("exporting an unknown or unfinished run names it and what to do")
     func badRuns() throws {
         let sandbox = try Sandbox()

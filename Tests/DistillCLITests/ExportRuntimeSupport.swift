@@ -82,6 +82,38 @@ enum ExportRuntimes {
         return try inference.predict(images: images)
     }
 
+    /// Distill's own int8 outputs (the int8 reference, calibrated as `distill export --int8` calibrates) and the
+    /// output quantization step, plus the fp32 outputs, for (N, 3, R, R) images.
+    static func distillInt8Outputs(sandbox: Sandbox, run: String, images: [Float], count: Int) throws
+        -> (int8: [Float], step: Float, float32: [Float])
+    {
+        let store = try Store(location: StoreLocation(database: sandbox.database))
+        let student = try TrainedStudent.load(reference: run, store: store)
+        let quantized = try student.quantized(store: store)
+        let sample = images.count / count
+        var int8: [Float] = []
+        var float32: [Float] = []
+        for index in 0..<count {
+            let image = Array(images[(index * sample)..<((index + 1) * sample)])
+            int8 += quantized.predict(image: image)
+            float32 += quantized.folded.referenceForward(image: image)
+        }
+        return (int8, quantized.output.scale, float32)
+    }
+
+    /// The fraction of rows whose largest value sits at the same index.
+    static func topOneAgreement(_ a: [Float], _ b: [Float], width: Int) -> Double {
+        let rows = b.count / width
+        var same = 0
+        for row in 0..<rows {
+            let range = (row * width)..<((row + 1) * width)
+            let first = range.max { a[$0] < a[$1] }
+            let second = range.max { b[$0] < b[$1] }
+            if first == second { same += 1 }
+        }
+        return Double(same) / Double(max(rows, 1))
+    }
+
     /// The largest |a − b| relative to the largest |b| of the same row (output vector).
     static func maximumRelativeError(_ a: [Float], _ b: [Float], width: Int) -> Double {
         var worst = 0.0

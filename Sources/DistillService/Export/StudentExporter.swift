@@ -45,10 +45,29 @@ public enum StudentExporter {
     /// - Throws: `ExportError` if serialisation fails; `ModelsError` if the network cannot be folded.
     public static func serialize(_ student: TrainedStudent, format: ExportFormat) throws -> (Data, ExportMetadata) {
         let folded = try FoldedMobileNet(network: student.network)
-        let metadata = student.exportMetadata()
+        var metadata = student.exportMetadata()
+        metadata.precision = "float32"
         switch format {
         case .onnx: return (try ONNXExporter.float32Model(folded, metadata: metadata), metadata)
         case .tflite: return (try TFLiteExporter.float32Model(folded, metadata: metadata), metadata)
+        }
+    }
+
+    /// The file's bytes for a student quantized to int8.
+    /// - Parameters:
+    ///   - network: The quantized student (see `TrainedStudent.quantized(calibrationCount:store:)`).
+    ///   - student: The trained student, for the metadata.
+    ///   - format: ONNX (QDQ) or TensorFlow Lite (full integer).
+    /// - Returns: The bytes and the metadata recorded in them.
+    /// - Throws: `ExportError` if serialisation fails.
+    public static func serialize(_ network: QuantizedMobileNet, of student: TrainedStudent, format: ExportFormat)
+        throws -> (Data, ExportMetadata)
+    {
+        var metadata = student.exportMetadata()
+        metadata.precision = "int8"
+        switch format {
+        case .onnx: return (try ONNXExporter.int8Model(network, metadata: metadata), metadata)
+        case .tflite: return (try TFLiteExporter.int8Model(network, metadata: metadata), metadata)
         }
     }
 
@@ -56,11 +75,16 @@ public enum StudentExporter {
     /// - Parameters:
     ///   - student: The trained student.
     ///   - format: ONNX or TensorFlow Lite.
+    ///   - quantized: The student quantized to int8, to write an int8 model; nil for float32.
     ///   - path: The file to write (replaced atomically if it exists).
     /// - Returns: What was written.
-    /// - Throws: `ServiceError.io` naming the path when it cannot be written; as ``serialize(_:format:)``.
-    public static func export(_ student: TrainedStudent, format: ExportFormat, to path: String) throws -> ExportSummary {
-        let (data, metadata) = try serialize(student, format: format)
+    /// - Throws: `ServiceError.io` naming the path when it cannot be written; serialisation errors.
+    public static func export(
+        _ student: TrainedStudent, format: ExportFormat, quantized: QuantizedMobileNet? = nil, to path: String
+    ) throws -> ExportSummary {
+        let (data, metadata) =
+            try quantized.map { try serialize($0, of: student, format: format) }
+            ?? serialize(student, format: format)
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
