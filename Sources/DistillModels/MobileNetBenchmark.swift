@@ -231,12 +231,30 @@ extension MobileNetBenchmark {
         let quantized = try QuantizedMobileNet(
             folded: folded,
             calibrationImages: (0..<2).map { Array(calibrationImages[($0 * sample)..<(($0 + 1) * sample)]) })
+        return try int8Latency(quantized, batch: batch, repeats: repeats, shouldStop: shouldStop)
+    }
+
+    /// Times a quantized network's int8 inference at batch 1 and batch N on random inputs in [−1, 1].
+    /// - Parameters:
+    ///   - quantized: The int8 network.
+    ///   - batch: The batch N for throughput.
+    ///   - repeats: Timed passes of each kind (after 3 warm-up passes).
+    ///   - shouldStop: Checked between passes; true → `CancellationError`.
+    /// - Returns: The medians.
+    /// - Throws: ``EngineError`` / ``ModelsError`` if oneDNN fails; `CancellationError`.
+    public static func int8Latency(
+        _ quantized: QuantizedMobileNet, batch: Int, repeats: Int, shouldStop: () -> Bool = { false }
+    ) throws -> InferenceBenchmarkResult {
+        let spec = quantized.folded.spec
+        var generator = SeededGenerator(seed: 3)
         func medianSeconds(batch: Int) throws -> Double {
             let network = try MobileNetInt8Inference(quantized, batch: batch)
-            let images = randomImages(batch)
+            var images = [Float](repeating: 0, count: network.inputCount)
+            images.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+            images = images.map { max(-1, min(1, $0)) }
             for _ in 0..<3 { _ = try network.predictQuantized(images: images) }
             var times: [Double] = []
-            for _ in 0..<repeats {
+            for _ in 0..<max(repeats, 1) {
                 if shouldStop() { throw CancellationError() }
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try network.predictQuantized(images: images)

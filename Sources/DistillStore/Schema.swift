@@ -12,6 +12,7 @@ public enum Schema {
     public static let migrations: [(name: String, sql: String)] = [
         ("v1", version1),
         ("v2", version2),
+        ("v4", version4),
     ]
 
     static func migrator() -> DatabaseMigrator {

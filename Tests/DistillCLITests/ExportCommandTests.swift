@@ -92,6 +92,45 @@ struct ExportCommandTests {
         }
     }
 
+    @Test("export_int8: true records the int8 metric, its delta, file sizes and int8 latency next to float32")
+    func exportInt8JobsRecordInt8Results() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(name: "int8-sweep", epochs: 2)
+        try sandbox.write(sandbox.read("job.yaml") + "export_int8: true\n", to: "job.yaml")
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let results = try sandbox.run(["results", "--job", "1", "--format", "json"])
+        #expect(results.status == 0, "\(results.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(results.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.count == 1)
+        let row = rows.first ?? [:]
+        let top1 = row["top1"] as? Double
+        let int8Top1 = row["int8_top1"] as? Double
+        #expect(top1 != nil && int8Top1 != nil, "\(row)")
+        if let top1, let int8Top1, let delta = row["int8_metric_delta"] as? Double {
+            #expect(abs(delta - (int8Top1 - top1)) < 1e-9)
+            #expect(abs(delta) <= 0.25, "int8 changed top-1 by \(delta)")
+        } else {
+            Issue.record("no int8_metric_delta in \(row)")
+        }
+        for (float32, int8) in [("onnx_bytes", "onnx_int8_bytes"), ("tflite_bytes", "tflite_int8_bytes")] {
+            let big = row[float32] as? Int ?? 0
+            let small = row[int8] as? Int ?? 0
+            #expect(big > 100_000 && small > 0 && Double(small) < 0.4 * Double(big), "\(float32) \(big), \(int8) \(small)")
+        }
+        #expect((row["int8_latency_ms_batch1"] as? Double ?? 0) > 0)
+        #expect((row["int8_latency_ms_batchN"] as? Double ?? 0) > 0)
+        let table = try sandbox.run(["results", "--job", "1"])
+        #expect(table.stdout.contains("int8_delta"), "\(table.stdout)")
+        let bad = sandbox.read("job.yaml").replacingOccurrences(of: "export_int8: true", with: "export_int8: maybe")
+        try sandbox.write(bad, to: "bad.yaml")
+        let refused = try sandbox.run(["submit", "bad.yaml"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("export_int8"), "\(refused.stderr)")
+    }
+
     @Test("exporting an unknown or unfinished run names it and what to do")
     func badRuns() throws {
         let sandbox = try Sandbox()

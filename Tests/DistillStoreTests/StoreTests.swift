@@ -22,9 +22,9 @@ struct StoreTests {
     @Test("schema.sql and migrations/ apply from scratch as v1, v2 and reopening is idempotent")
     func schemaAppliesAndIsIdempotent() throws {
         let (store, path) = try temporaryStore()
-        #expect(try store.appliedMigrations() == ["v1", "v2"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v4"])
         let again = try Store(path: path)
-        #expect(try again.appliedMigrations() == ["v1", "v2"])
+        #expect(try again.appliedMigrations() == ["v1", "v2", "v4"])
         let queue = try DatabaseQueue(path: path)
         let tables = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
@@ -48,11 +48,11 @@ struct StoreTests {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        for (file, embedded) in [("schema.sql", Schema.version1), ("migrations/v2.sql", Schema.version2)] {
+        for (file, embedded) in [("schema.sql", Schema.version1), ("migrations/v2.sql", Schema.version2), ("migrations/v4.sql", Schema.version4)] {
             let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
             #expect(normalise(text) == normalise(embedded), "\(file)")
         }
-        #expect(Schema.migrations.map(\.name) == ["v1", "v2"])
+        #expect(Schema.migrations.map(\.name) == ["v1", "v2", "v4"])
     }
 
     @Test("vectors round-trip as float32 little-endian blobs")

@@ -10,7 +10,9 @@ import Yams
 /// values are refused with the file, line, key path and the allowed values. Relative paths in the file
 /// are resolved against the job file's directory.
 public enum JobFileParser {
-    static let topKeys = ["name", "teacher", "description", "images", "evaluation", "students", "training", "schedule"]
+    static let topKeys = [
+        "name", "teacher", "description", "images", "evaluation", "students", "training", "schedule", "export_int8",
+    ]
     static let imageKeys = [
         "urls", "allow_file_roots", "concurrency", "max_bytes", "timeout_seconds", "min_fetched_fraction",
     ]
@@ -244,9 +246,11 @@ public enum JobFileParser {
         else {
             throw ServiceError.invalid("\(file): `name` and `teacher` are required.")
         }
+        let exportInt8 = try top.string("export_int8", allowed: ["true", "false"]).map { $0 == "true" }
         return JobSpec(
             name: name, teacher: teacher, description: try top.string("description"), images: images,
-            evaluation: evaluation, students: students, training: training, schedule: schedule)
+            evaluation: evaluation, students: students, training: training, schedule: schedule,
+            exportInt8: exportInt8)
     }
 
     static func checkUnique<T: Hashable>(_ values: [T], key: String, file: String) throws {
