@@ -112,9 +112,10 @@ struct CostCommand: ParsableCommand {
             var text = try report.jsonText()
             if let measured, let close = text.lastIndex(of: "}") {
                 // One object: the report's keys plus "measured" (and "measured_int8").
-                text = String(text[..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
-                    + ",\n  \"measured\": " + (try benchJSONLine(measured))
-                    + (try measuredInt8.map { ",\n  \"measured_int8\": " + (try benchJSONLine($0)) } ?? "") + "\n}"
+                let int8Line = try measuredInt8.map { ",\n  \"measured_int8\": " + (try benchJSONLine($0)) } ?? ""
+                text =
+                    String(text[..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
+                    + ",\n  \"measured\": " + (try benchJSONLine(measured)) + int8Line + "\n}"
             }
             print(text)
         } else {

@@ -61,7 +61,8 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if let out, out.isEmpty { throw ValidationError("--out is empty; give a file name or leave it out.") }
         if !(1...100_000).contains(calibrationImages) {
-            throw ValidationError("--calibration-images \(calibrationImages) is outside 1…100000; a few hundred is usual.")
+            throw ValidationError(
+                "--calibration-images \(calibrationImages) is outside 1…100000; a few hundred is usual.")
         }
     }
 

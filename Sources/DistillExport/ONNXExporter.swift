@@ -36,7 +36,8 @@ public enum ONNXExporter {
                     convolution.layer.outputChannels, convolution.layer.inputChannels / convolution.groups,
                     convolution.layer.kernel, convolution.layer.kernel,
                 ])
-            let bias = graph.constant("\(name).bias", floats: convolution.bias, dims: [convolution.layer.outputChannels])
+            let bias = graph.constant(
+                "\(name).bias", floats: convolution.bias, dims: [convolution.layer.outputChannels])
             let output = convolution.activation == nil ? "\(name).out" : "\(name).conv"
             graph.node(
                 "Conv", name: name, inputs: [current, weights, bias], outputs: [output],

@@ -45,7 +45,8 @@ extension TFLiteExporter {
                 let padded = try activation(
                     "\(name).padded", shape: [1, layer.inputHeight + 2, layer.inputWidth + 2, layer.inputChannels],
                     source)
-                try writer.operator(DISTILL_TFLITE_PAD, version: 2, inputs: [current, paddings ?? 0], outputs: [padded])
+                try writer.operator(
+                    DISTILL_TFLITE_PAD, version: 2, inputs: [current, paddings ?? 0], outputs: [padded])
                 current = padded
             }
             let depthwise = convolution.folded.groups > 1
@@ -54,7 +55,8 @@ extension TFLiteExporter {
             let filter = try writer.constant(
                 "\(name).weights", bytes: filterValues.map { UInt8(bitPattern: $0) }, type: DISTILL_TFLITE_INT8,
                 shape: depthwise
-                    ? [1, layer.kernel, layer.kernel, channels] : [channels, layer.kernel, layer.kernel, layer.inputChannels],
+                    ? [1, layer.kernel, layer.kernel, channels]
+                    : [channels, layer.kernel, layer.kernel, layer.inputChannels],
                 scales: convolution.weightScales, zeroPoints: [Int64](repeating: 0, count: channels),
                 quantizedDimension: depthwise ? 3 : 0)
             let bias = try writer.constant(

@@ -90,7 +90,8 @@ public enum TFLiteExporter {
                 for i in 0..<perGroupInput {
                     for y in 0..<k {
                         for x in 0..<k {
-                            result[((o * k + y) * k + x) * perGroupInput + i] = values[((o * perGroupInput + i) * k + y) * k + x]
+                            result[((o * k + y) * k + x) * perGroupInput + i] =
+                                values[((o * perGroupInput + i) * k + y) * k + x]
                         }
                     }
                 }
@@ -134,7 +135,8 @@ final class TFLiteWriter {
     private func check(_ index: Int32, _ what: String) throws -> Int32 {
         guard index >= 0 else {
             throw ExportError(
-                .encodingFailed, "The TensorFlow Lite writer failed on \(what): \(String(cString: distill_tflite_error(model))).")
+                .encodingFailed,
+                "The TensorFlow Lite writer failed on \(what): \(String(cString: distill_tflite_error(model))).")
         }
         return index
     }

@@ -59,9 +59,8 @@ public struct FoldedMobileNet: Sendable {
     ///   - parameters: ``MobileNetParameterLayout/parameterCount`` floats.
     ///   - statistics: ``MobileNetParameterLayout/statisticsCount`` floats.
     /// - Throws: ``ModelsError`` for buffers of the wrong size or a layout that lacks a tensor.
-    public init(spec: MobileNetSpec, options: MobileNetOptions, parameters values: [Float], statistics: [Float])
-        throws
-    {
+    public init(spec: MobileNetSpec, options: MobileNetOptions, parameters: [Float], statistics: [Float]) throws {
+        let values = parameters
         let layout = MobileNetParameterLayout(spec: spec)
         guard values.count == layout.parameterCount, statistics.count == layout.statisticsCount else {
             throw ModelsError(

@@ -36,7 +36,8 @@ public final class MobileNetInt8Inference {
         self.context = context
         let resolution = network.folded.spec.resolution
         input = try Memory(
-            MemoryDescriptor.signedBytes([batch, MobileNetSpec.inputChannels, resolution, resolution]), context: context)
+            MemoryDescriptor.signedBytes([batch, MobileNetSpec.inputChannels, resolution, resolution]), context: context
+        )
         var layers: [Int8ConvolutionLayer] = []
         var descriptor: MemoryDescriptor? = input.descriptor
         for (index, convolution) in network.convolutions.enumerated() {

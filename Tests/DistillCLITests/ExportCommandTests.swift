@@ -22,7 +22,8 @@ struct ExportCommandTests {
         let trained = try sandbox.run(["run", "1", "--quiet"])
         #expect(trained.status == 0, "\(trained.stderr)")
         let count = 24
-        let images = try ExportRuntimes.images(directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
         #expect(images.count == count * 3 * 64 * 64)
         let expected = try ExportRuntimes.distillOutputs(
             sandbox: sandbox, run: "1/alpha0.25-res64", images: images, count: count)
@@ -59,7 +60,8 @@ struct ExportCommandTests {
         let trained = try sandbox.run(["run", "1", "--quiet"])
         #expect(trained.status == 0, "\(trained.stderr)")
         let count = 100
-        let images = try ExportRuntimes.images(directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
         let distill = try ExportRuntimes.distillInt8Outputs(
             sandbox: sandbox, run: "1/alpha0.25-res32", images: images, count: count)
         #expect(distill.int8.count == count * 10)
@@ -72,8 +74,9 @@ struct ExportCommandTests {
                 if !precision.isEmpty { arguments.append("--int8") }
                 let exported = try sandbox.run(arguments)
                 #expect(exported.status == 0, "\(exported.stderr)")
-                sizes[file] = (try FileManager.default.attributesOfItem(
-                    atPath: sandbox.directory.appendingPathComponent(file).path)[.size] as? Int) ?? 0
+                sizes[file] =
+                    (try FileManager.default.attributesOfItem(
+                        atPath: sandbox.directory.appendingPathComponent(file).path)[.size] as? Int) ?? 0
             }
             let (outputs, info) = try ExportRuntimes.run(
                 model: sandbox.directory.appendingPathComponent("student-int8.\(format)").path, images: images,
@@ -118,7 +121,8 @@ struct ExportCommandTests {
         for (float32, int8) in [("onnx_bytes", "onnx_int8_bytes"), ("tflite_bytes", "tflite_int8_bytes")] {
             let big = row[float32] as? Int ?? 0
             let small = row[int8] as? Int ?? 0
-            #expect(big > 100_000 && small > 0 && Double(small) < 0.4 * Double(big), "\(float32) \(big), \(int8) \(small)")
+            #expect(
+                big > 100_000 && small > 0 && Double(small) < 0.4 * Double(big), "\(float32) \(big), \(int8) \(small)")
         }
         #expect((row["int8_latency_ms_batch1"] as? Double ?? 0) > 0)
         #expect((row["int8_latency_ms_batchN"] as? Double ?? 0) > 0)

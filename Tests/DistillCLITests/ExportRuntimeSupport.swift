@@ -21,7 +21,9 @@ enum ExportRuntimes {
     }
 
     /// Runs `model` on `images` ((N, 3, R, R) floats) in its runtime; returns (N, D) outputs and the JSON line.
-    static func run(model: String, images: [Float], count: Int, resolution: Int, in directory: URL, extra: [String] = [])
+    static func run(
+        model: String, images: [Float], count: Int, resolution: Int, in directory: URL, extra: [String] = []
+    )
         throws -> (outputs: [Float], info: [String: Any])
     {
         guard FileManager.default.isExecutableFile(atPath: python) else {

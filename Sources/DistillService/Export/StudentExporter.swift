@@ -89,7 +89,8 @@ public enum StudentExporter {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw ServiceError(
-                .io, "Cannot write \(path): \(error.localizedDescription); choose another --out or check the directory.")
+                .io, "Cannot write \(path): \(error.localizedDescription); choose another --out or check the directory."
+            )
         }
         let resolution = student.run.resolution
         return ExportSummary(

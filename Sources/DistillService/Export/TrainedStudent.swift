@@ -44,7 +44,8 @@ public struct TrainedStudent {
         if requireSucceeded, run.state != .succeeded {
             throw ServiceError.invalid(
                 "Run \(job.id)/\(run.name) is \(run.state.rawValue); only succeeded runs can be exported. "
-                    + "Train it with `distill run \(job.id)` (or wait for the daemon) and see `distill show \(job.id)`.")
+                    + "Train it with `distill run \(job.id)` (or wait for the daemon) and see `distill show \(job.id)`."
+            )
         }
         guard let record = try store.checkpoints(runID: run.id).last else {
             throw ServiceError.invalid(

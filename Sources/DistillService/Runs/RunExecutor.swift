@@ -331,7 +331,9 @@ public final class RunExecutor {
             if shouldStop() { throw CancellationError() }
             let chunk = Array(digests[start..<min(digests.count, start + 64)])
             var batch = [Float](repeating: 0, count: chunk.count * sample)
-            let failures = try batch.withUnsafeMutableBufferPointer { try session.loader.fill(digests: chunk, into: $0) }
+            let failures = try batch.withUnsafeMutableBufferPointer {
+                try session.loader.fill(digests: chunk, into: $0)
+            }
             for index in chunk.indices where failures[index] == nil {
                 images.append(Array(batch[(index * sample)..<((index + 1) * sample)]))
             }
