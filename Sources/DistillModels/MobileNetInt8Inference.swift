@@ -117,19 +117,39 @@ public final class MobileNetInt8Inference {
         let plane = bytes.count / (batch * channels)
         let poolMultiplier = Double(last.scale) / (Double(plane) * Double(pooled.scale))
         let denseMultiplier = Double(pooled.scale) * Double(dense.weightScale) / Double(output.scale)
-        var result = [Int32](repeating: 0, count: batch * outputs)
-        var features = [Int](repeating: 0, count: channels)
-        for n in 0..<batch {
-            for c in 0..<channels {
-                var sum = 0
-                let base = (n * channels + c) * plane
-                for p in base..<(base + plane) { sum += Int(bytes[p]) }
-                let scaled = (Double(sum) * poolMultiplier).rounded() + Double(pooled.zeroPoint)
-                features[c] = Int(max(-128, min(127, scaled))) - Int(pooled.zeroPoint)
+        // Pooled features as q − zero point (0…255 after a ReLU: zero point −128), then one int8 GEMM.
+        var features = [UInt8](repeating: 0, count: batch * channels)
+        var shifted = [Int32](repeating: 0, count: batch * channels)
+        let values = bytes.bindMemory(to: UInt8.self)
+        for index in 0..<(batch * channels) {
+            var sum: Int32 = 0
+            let base = index * plane
+            for p in base..<(base + plane) { sum &+= Int32(values[p]) }
+            let scaled = (Double(sum) * poolMultiplier).rounded() + Double(pooled.zeroPoint)
+            shifted[index] = Int32(max(-128, min(127, scaled))) - pooled.zeroPoint
+            features[index] = UInt8(clamping: shifted[index])
+        }
+        var products: [Int32]
+        if pooled.zeroPoint == -128,
+            let gemm = try? Int8Matrix.multiplyTransposed(features, dense.weights, m: batch, n: outputs, k: channels)
+        {
+            products = gemm
+        } else {
+            products = [Int32](repeating: 0, count: batch * outputs)
+            for n in 0..<batch {
+                for o in 0..<outputs {
+                    var sum: Int32 = 0
+                    for i in 0..<channels {
+                        sum &+= shifted[n * channels + i] &* Int32(dense.weights[o * channels + i])
+                    }
+                    products[n * outputs + o] = sum
+                }
             }
+        }
+        var result = [Int32](repeating: 0, count: batch * outputs)
+        for n in 0..<batch {
             for o in 0..<outputs {
-                var sum = Int(dense.bias[o])
-                for i in 0..<channels { sum += features[i] * Int(dense.weights[o * channels + i]) }
+                let sum = products[n * outputs + o] &+ dense.bias[o]
                 let scaled = (Double(sum) * denseMultiplier).rounded() + Double(output.zeroPoint)
                 result[n * outputs + o] = Int32(max(-128, min(127, scaled)))
             }

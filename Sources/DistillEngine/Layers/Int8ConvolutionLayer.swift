@@ -157,3 +157,39 @@ extension MemoryDescriptor {
         try plain(dimensions, dataType: dnnl_s8)
     }
 }
+
+/// Integer matrix products through oneDNN (`dnnl_gemm_u8s8s32`), row-major.
+public enum Int8Matrix {
+    /// C (M, N) = A (M, K) · Bᵀ with A u8 and B (N, K) s8, accumulated in int32.
+    /// - Parameters:
+    ///   - a: M · K unsigned values.
+    ///   - b: N · K signed values.
+    ///   - m: Rows of A.
+    ///   - n: Rows of B.
+    ///   - k: The shared dimension.
+    /// - Returns: M · N int32 values.
+    /// - Throws: ``EngineError`` for wrong sizes or a oneDNN failure.
+    public static func multiplyTransposed(_ a: [UInt8], _ b: [Int8], m: Int, n: Int, k: Int) throws -> [Int32] {
+        guard a.count == m * k, b.count == n * k else {
+            throw EngineError(
+                .shapeMismatch,
+                "int8 matrix product got \(a.count) and \(b.count) values for (\(m), \(k)) · (\(n), \(k))ᵀ.")
+        }
+        var c = [Int32](repeating: 0, count: m * n)
+        let offset: [Int32] = [0]
+        try a.withUnsafeBufferPointer { a in
+            try b.withUnsafeBufferPointer { b in
+                try c.withUnsafeMutableBufferPointer { c in
+                    try dnnlCheck(
+                        dnnl_gemm_u8s8s32(
+                            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "F")), dnnl_dim_t(m),
+                            dnnl_dim_t(n), dnnl_dim_t(k), 1, a.baseAddress, dnnl_dim_t(k), 0, b.baseAddress,
+                            dnnl_dim_t(k),
+                            0, 0, c.baseAddress, dnnl_dim_t(n), offset),
+                        "dnnl_gemm_u8s8s32(\(m)x\(k) · \(n)x\(k)ᵀ)")
+                }
+            }
+        }
+        return c
+    }
+}
