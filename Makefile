@@ -3,14 +3,15 @@
 
 SHELL := /bin/bash
 PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
-            libssl-dev zlib1g-dev dataset-fashion-mnist pkg-config python3 sqlite3
-# Checking only, for `make test`: headless Chromium renders the dashboard and the report.
+            libssl-dev zlib1g-dev libflatbuffers-dev dataset-fashion-mnist pkg-config python3 python3-venv sqlite3
+# Checking only, for `make test`: headless Chromium renders the dashboard and the report; onnxruntime and LiteRT
+# (PyPI, in .build/venvs/runtimes, see `runtimes`) run the exported models.
 TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo
 
-.PHONY: all deps test-deps install-packages build release test demo fidelity clean schema lint fuzz sanitize
+.PHONY: all deps test-deps install-packages build release test demo fidelity clean schema lint fuzz sanitize runtimes
 
 all: build
 
@@ -37,8 +38,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The Python environment the export tests check ONNX and TFLite files in (never used by the product).
+runtimes:
+	./scripts/runtimes-venv.sh
+
 test: test-deps
 	@./scripts/loc.sh
+	./scripts/runtimes-venv.sh
 	$(SWIFT) build --build-tests
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log
 	@n=$$(grep -oE 'Test run with [0-9]+ tests' .build/test.log | grep -oE '[0-9]+' | tail -n 1); \

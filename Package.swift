@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - C libraries (module map + shim header each)
@@ -43,6 +44,9 @@ let package = Package(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // The TensorFlow Lite writer: FlatBuffers C++ (header generated from schemas/tflite_subset.fbs, Debian's
+        // libflatbuffers-dev) behind a C interface.
+        .target(name: "CTFLiteWriter", path: "Sources/CTFLiteWriter"),
 
         // MARK: - Libraries, one capability each
         .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
@@ -50,6 +54,13 @@ let package = Package(
         .target(
             name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib", "CLinux"],
             swiftSettings: strict + engineFlags),
+        .target(
+            name: "DistillExport",
+            dependencies: [
+                "DistillModels", "DistillEngine", "CTFLiteWriter",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "DistillStore",
             dependencies: [
@@ -59,7 +70,7 @@ let package = Package(
         .target(
             name: "DistillService",
             dependencies: [
-                "DistillStore", "DistillModels", "DistillData", "DistillEngine",
+                "DistillStore", "DistillModels", "DistillData", "DistillEngine", "DistillExport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,6 +85,7 @@ let package = Package(
             name: "DistillCLI",
             dependencies: [
                 "DistillService", "DistillStore", "DistillModels", "DistillData", "DistillEngine", "DistillDashboard",
+                "DistillExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -96,10 +108,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "DistillCLITests",
-            dependencies: ["DistillStore", "DistillEngine", "DistillData", "DistillTestSupport"],
+            dependencies: [
+                "DistillStore", "DistillEngine", "DistillData", "DistillTestSupport", "DistillService", "DistillModels",
+            ],
             swiftSettings: strict),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )
 
 // MARK: - Fuzzing (`make fuzz` only)

@@ -11,7 +11,10 @@ struct BenchInferCommand: AsyncParsableCommand {
         abstract: "Time MobileNet inference (batch-1 latency and batch-N throughput) on this machine.",
         discussion: """
             Batch norm is folded into the convolutions (one oneDNN primitive per layer). Medians over --repeats
-            forward passes; the last line is one JSON object.
+            forward passes; the last line is one JSON object. --int8 also times the int8 network (post-training \
+            quantization as `distill export --int8` does it, calibrated here on random images; oneDNN int8 \
+            convolutions; the timed call includes quantizing the input and the integer pool and classifier) \
+            beside float32, same α, resolution and threads.
             """
     )
 
@@ -19,6 +22,9 @@ struct BenchInferCommand: AsyncParsableCommand {
 
     @Option(help: "Timed forward passes of each kind (after 3 warm-up passes).")
     var repeats: Int = 50
+
+    @Flag(help: "Also time int8 inference (oneDNN int8 convolutions) beside float32.")
+    var int8 = false
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats \(repeats) must be at least 1.") }
@@ -36,6 +42,26 @@ struct BenchInferCommand: AsyncParsableCommand {
             String(
                 format: "  batch %d: %.2f ms per batch, %.1f images/s", result.batch, result.batchMilliseconds,
                 result.imagesPerSecond))
-        try print(benchJSONLine(result))
+        guard int8 else {
+            try print(benchJSONLine(result))
+            return
+        }
+        let quantized = try MobileNetBenchmark.inferInt8(
+            spec: spec, batch: network.batch, options: network.options, repeats: repeats)
+        print(
+            String(
+                format: "  int8 batch 1: %.3f ms median latency (%.2fx float32)", quantized.batchOneMilliseconds,
+                result.batchOneMilliseconds / quantized.batchOneMilliseconds))
+        print(
+            String(
+                format: "  int8 batch %d: %.2f ms per batch, %.1f images/s", quantized.batch,
+                quantized.batchMilliseconds, quantized.imagesPerSecond))
+        try print(benchJSONLine(Int8Comparison(float32: result, int8: quantized)))
+    }
+
+    /// The JSON line of `--int8`.
+    struct Int8Comparison: Encodable {
+        var float32: InferenceBenchmarkResult
+        var int8: InferenceBenchmarkResult
     }
 }

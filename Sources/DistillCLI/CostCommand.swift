@@ -45,6 +45,9 @@ struct CostCommand: ParsableCommand {
     @Flag(help: "Also measure batch-1 latency and batch-N throughput of the network on this machine.")
     var measure = false
 
+    @Flag(help: "With --measure: also measure int8 inference (oneDNN int8 convolutions, as `export --int8` quantizes).")
+    var int8 = false
+
     @Option(help: "With --measure: images per batch for the throughput figure.")
     var batch: Int = 32
 
@@ -103,12 +106,16 @@ struct CostCommand: ParsableCommand {
         let spec = try makeSpec()
         let report = CostReport(spec: spec)
         let measured = measure ? try measureLatency(spec) : nil
+        let measuredInt8 =
+            measure && int8 ? try MobileNetBenchmark.inferInt8(spec: spec, batch: batch, repeats: repeats) : nil
         if format == "json" {
             var text = try report.jsonText()
             if let measured, let close = text.lastIndex(of: "}") {
-                // One object: the report's keys plus "measured".
-                text = String(text[..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
-                    + ",\n  \"measured\": " + (try benchJSONLine(measured)) + "\n}"
+                // One object: the report's keys plus "measured" (and "measured_int8").
+                let int8Line = try measuredInt8.map { ",\n  \"measured_int8\": " + (try benchJSONLine($0)) } ?? ""
+                text =
+                    String(text[..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
+                    + ",\n  \"measured\": " + (try benchJSONLine(measured)) + int8Line + "\n}"
             }
             print(text)
         } else {
@@ -124,6 +131,13 @@ struct CostCommand: ParsableCommand {
                         format: "  batch %d: %.2f ms per batch, %.3f ms per image, %.1f images/s", measured.batch,
                         measured.batchMilliseconds, measured.batchMilliseconds / Double(measured.batch),
                         measured.imagesPerSecond))
+                if let measuredInt8 {
+                    print(
+                        String(
+                            format: "  int8 batch 1:  %.3f ms per image; batch %d: %.2f ms per batch, %.1f images/s",
+                            measuredInt8.batchOneMilliseconds, measuredInt8.batch, measuredInt8.batchMilliseconds,
+                            measuredInt8.imagesPerSecond))
+                }
             }
         }
     }

@@ -36,6 +36,7 @@ struct Distill: AsyncParsableCommand {
             RetryCommand.self,
             PriorityCommand.self,
             ReportCommand.self,
+            ExportCommand.self,
             ServeCommand.self,
         ]
     )

@@ -192,3 +192,81 @@ public enum MobileNetBenchmark {
             imagesPerSecond: Double(batch) / many)
     }
 }
+
+extension MobileNetBenchmark {
+    /// Times int8 inference (MobileNetInt8Inference: oneDNN int8 convolutions, integer pool and classifier)
+    /// at batch 1 and batch N, on the network ``infer(spec:batch:options:repeats:shouldStop:)`` times, quantized
+    /// with activation ranges calibrated on a few random images. The timed call includes quantizing the float
+    /// input and dequantizing the output.
+    /// - Parameters:
+    ///   - spec: The architecture.
+    ///   - batch: The batch N for throughput.
+    ///   - options: Activation (batch-norm settings are not used).
+    ///   - repeats: Timed passes of each kind (after 3 warm-up passes).
+    ///   - shouldStop: Checked between passes; true → `CancellationError`.
+    /// - Returns: The medians.
+    /// - Throws: ``EngineError`` / ``ModelsError`` for bad arguments or a oneDNN failure; `CancellationError`.
+    public static func inferInt8(
+        spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int,
+        shouldStop: () -> Bool = { false }
+    ) throws -> InferenceBenchmarkResult {
+        guard repeats >= 1 else {
+            throw EngineError(.invalidArgument, "Benchmark needs repeats ≥ 1, got \(repeats).")
+        }
+        var calibration = options
+        calibration.batchNormMomentum = 0
+        let trained = try MobileNet(spec: spec, batch: 4, options: calibration)
+        trained.initialize(seed: 1)
+        var generator = SeededGenerator(seed: 2)
+        trained.withInput { generator.fillNormal($0) }
+        try trained.forward(training: true)
+        let folded = try FoldedMobileNet(network: trained)
+        let sample = 3 * spec.resolution * spec.resolution
+        func randomImages(_ count: Int) -> [Float] {
+            var values = [Float](repeating: 0, count: count * sample)
+            values.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+            return values.map { max(-1, min(1, $0)) }
+        }
+        let calibrationImages = randomImages(2)
+        let quantized = try QuantizedMobileNet(
+            folded: folded,
+            calibrationImages: (0..<2).map { Array(calibrationImages[($0 * sample)..<(($0 + 1) * sample)]) })
+        return try int8Latency(quantized, batch: batch, repeats: repeats, shouldStop: shouldStop)
+    }
+
+    /// Times a quantized network's int8 inference at batch 1 and batch N on random inputs in [−1, 1].
+    /// - Parameters:
+    ///   - quantized: The int8 network.
+    ///   - batch: The batch N for throughput.
+    ///   - repeats: Timed passes of each kind (after 3 warm-up passes).
+    ///   - shouldStop: Checked between passes; true → `CancellationError`.
+    /// - Returns: The medians.
+    /// - Throws: ``EngineError`` / ``ModelsError`` if oneDNN fails; `CancellationError`.
+    public static func int8Latency(
+        _ quantized: QuantizedMobileNet, batch: Int, repeats: Int, shouldStop: () -> Bool = { false }
+    ) throws -> InferenceBenchmarkResult {
+        let spec = quantized.folded.spec
+        var generator = SeededGenerator(seed: 3)
+        func medianSeconds(batch: Int) throws -> Double {
+            let network = try MobileNetInt8Inference(quantized, batch: batch)
+            var images = [Float](repeating: 0, count: network.inputCount)
+            images.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+            images = images.map { max(-1, min(1, $0)) }
+            for _ in 0..<3 { _ = try network.predictQuantized(images: images) }
+            var times: [Double] = []
+            for _ in 0..<max(repeats, 1) {
+                if shouldStop() { throw CancellationError() }
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try network.predictQuantized(images: images)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let single = try medianSeconds(batch: 1)
+        let many = try medianSeconds(batch: batch)
+        return InferenceBenchmarkResult(
+            alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
+            batchOneMilliseconds: single * 1000, batch: batch, batchMilliseconds: many * 1000,
+            imagesPerSecond: Double(batch) / many)
+    }
+}

@@ -44,6 +44,10 @@ public final class MobileNetInference {
         let statistics = network.statistics.array
         parameters = FloatBuffer(values)
         let unusedGradients = FloatBuffer(count: values.count)
+        let foldedNetwork = try FoldedMobileNet(
+            spec: spec, options: network.options, parameters: values, statistics: statistics)
+        let foldedByName = Dictionary(
+            foldedNetwork.convolutions.map { ($0.layer.name, $0) }, uniquingKeysWith: { first, _ in first })
         input = try Memory(
             MemoryDescriptor.activation(
                 [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
@@ -53,25 +57,10 @@ public final class MobileNetInference {
         for layer in spec.layers {
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
-                let role: MobileNetParameter.Role = layer.kind == .depthwise ? .depthwiseWeights : .weights
-                guard let weights = layout.parameter(layer: layer.name, role: role) else {
+                guard let folding = foldedByName[layer.name] else {
                     throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).")
                 }
-                var folded = Array(values[weights.offset..<(weights.offset + weights.count)])
-                var bias = [Float](repeating: 0, count: layer.outputChannels)
-                if layer.hasBatchNorm, let scale = layout.parameter(layer: layer.name, role: .scale),
-                    let shift = layout.parameter(layer: layer.name, role: .shift),
-                    let entry = layout.statistics(layer: layer.name)
-                {
-                    let perOutput = weights.count / layer.outputChannels
-                    for o in 0..<layer.outputChannels {
-                        let variance = statistics[entry.offset + entry.channels + o]
-                        let factor =
-                            values[scale.offset + o] / (variance + network.options.batchNormEpsilon).squareRoot()
-                        for index in (o * perOutput)..<((o + 1) * perOutput) { folded[index] *= factor }
-                        bias[o] = values[shift.offset + o] - statistics[entry.offset + o] * factor
-                    }
-                }
+                let (folded, bias) = (folding.weights, folding.bias)
                 let configuration = try ConvolutionConfiguration(
                     inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernel: layer.kernel,
                     stride: layer.stride, padding: layer.kernel / 2,

@@ -13,6 +13,7 @@ public enum Schema {
         ("v1", version1),
         ("v2", version2),
         ("v3", version3),
+        ("v4", version4),
     ]
 
     static func migrator() -> DatabaseMigrator {

@@ -82,6 +82,50 @@ public struct RunResultRow: Sendable, Equatable, Codable {
     public var energyMillijoules: Double
     /// Wall-clock training seconds over all invocations.
     public var trainSeconds: Double
+    /// The int8 student's figures (migration v4), nil unless the job set `export_int8`.
+    public var int8: Int8Figures?
+
+    /// What the student quantized to int8 measures, next to the float32 row.
+    public struct Int8Figures: Sendable, Equatable, Codable {
+        /// Top-1 accuracy of the int8 student.
+        public var top1: Double?
+        /// Its top-1 match with the teacher.
+        public var teacherAgreement: Double?
+        /// Its mean AP.
+        public var meanAP: Double?
+        /// Its validation rate.
+        public var verificationAccuracy: Double?
+        /// int8 minus float32 of the kind's main metric (top-1, else agreement, mean AP or validation rate).
+        public var metricDelta: Double?
+        /// Sizes of the exported files in bytes.
+        public var onnxBytes: Int?
+        public var tfliteBytes: Int?
+        public var onnxInt8Bytes: Int?
+        public var tfliteInt8Bytes: Int?
+        /// Measured int8 latency at batch 1 and batch N (same batch and threads as the float32 figures).
+        public var latencyMillisecondsBatchOne: Double?
+        public var latencyMillisecondsBatchN: Double?
+
+        /// Creates the figures.
+        public init(
+            top1: Double? = nil, teacherAgreement: Double? = nil, meanAP: Double? = nil,
+            verificationAccuracy: Double? = nil, metricDelta: Double? = nil, onnxBytes: Int? = nil,
+            tfliteBytes: Int? = nil, onnxInt8Bytes: Int? = nil, tfliteInt8Bytes: Int? = nil,
+            latencyMillisecondsBatchOne: Double? = nil, latencyMillisecondsBatchN: Double? = nil
+        ) {
+            self.top1 = top1
+            self.teacherAgreement = teacherAgreement
+            self.meanAP = meanAP
+            self.verificationAccuracy = verificationAccuracy
+            self.metricDelta = metricDelta
+            self.onnxBytes = onnxBytes
+            self.tfliteBytes = tfliteBytes
+            self.onnxInt8Bytes = onnxInt8Bytes
+            self.tfliteInt8Bytes = tfliteInt8Bytes
+            self.latencyMillisecondsBatchOne = latencyMillisecondsBatchOne
+            self.latencyMillisecondsBatchN = latencyMillisecondsBatchN
+        }
+    }
 
     /// Creates a row.
     public init(
@@ -89,8 +133,9 @@ public struct RunResultRow: Sendable, Equatable, Codable {
         verificationAccuracy: Double? = nil, embeddingDistance: Double? = nil, parameters: Int,
         parametersDeployed: Int, multAdds: Int, flops: Int, memoryAccessBytes: Int,
         latencyMillisecondsBatchOne: Double? = nil, latencyMillisecondsBatchN: Double? = nil, latencyBatch: Int? = nil,
-        latencyThreads: Int? = nil, energyMillijoules: Double, trainSeconds: Double
+        latencyThreads: Int? = nil, energyMillijoules: Double, trainSeconds: Double, int8: Int8Figures? = nil
     ) {
+        self.int8 = int8
         self.meanAP = meanAP
         self.top1 = top1
         self.teacherAgreement = teacherAgreement
@@ -186,15 +231,21 @@ extension Store {
                     INSERT INTO results (run_id, mean_ap, top1, teacher_agreement, teacher_kl,
                         verification_accuracy, embedding_distance, parameters, parameters_deployed, mult_adds, flops,
                         memory_access_bytes, latency_ms_batch1, latency_ms_batchN, latency_batch, latency_threads,
-                        energy_mj, train_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        energy_mj, train_seconds, int8_top1, int8_teacher_agreement, int8_mean_ap,
+                        int8_verification_accuracy, int8_metric_delta, onnx_bytes, tflite_bytes, onnx_int8_bytes,
+                        tflite_int8_bytes, int8_latency_ms_batch1, int8_latency_ms_batchN)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     lease.runID, result.meanAP, result.top1, result.teacherAgreement, result.teacherKL,
                     result.verificationAccuracy, result.embeddingDistance, result.parameters,
                     result.parametersDeployed, result.multAdds, result.flops, result.memoryAccessBytes,
                     result.latencyMillisecondsBatchOne, result.latencyMillisecondsBatchN, result.latencyBatch,
-                    result.latencyThreads, result.energyMillijoules, result.trainSeconds,
+                    result.latencyThreads, result.energyMillijoules, result.trainSeconds, result.int8?.top1,
+                    result.int8?.teacherAgreement, result.int8?.meanAP, result.int8?.verificationAccuracy,
+                    result.int8?.metricDelta, result.int8?.onnxBytes, result.int8?.tfliteBytes,
+                    result.int8?.onnxInt8Bytes, result.int8?.tfliteInt8Bytes,
+                    result.int8?.latencyMillisecondsBatchOne, result.int8?.latencyMillisecondsBatchN,
                 ])
             try db.execute(
                 sql: """
@@ -221,8 +272,19 @@ extension Store {
                 memoryAccessBytes: row["memory_access_bytes"], latencyMillisecondsBatchOne: row["latency_ms_batch1"],
                 latencyMillisecondsBatchN: row["latency_ms_batchN"], latencyBatch: row["latency_batch"],
                 latencyThreads: row["latency_threads"], energyMillijoules: row["energy_mj"],
-                trainSeconds: row["train_seconds"])
+                trainSeconds: row["train_seconds"], int8: Store.int8Figures(row))
         }
+    }
+
+    /// The int8 columns of a results row, nil when none is set.
+    static func int8Figures(_ row: Row) -> RunResultRow.Int8Figures? {
+        let figures = RunResultRow.Int8Figures(
+            top1: row["int8_top1"], teacherAgreement: row["int8_teacher_agreement"], meanAP: row["int8_mean_ap"],
+            verificationAccuracy: row["int8_verification_accuracy"], metricDelta: row["int8_metric_delta"],
+            onnxBytes: row["onnx_bytes"], tfliteBytes: row["tflite_bytes"], onnxInt8Bytes: row["onnx_int8_bytes"],
+            tfliteInt8Bytes: row["tflite_int8_bytes"], latencyMillisecondsBatchOne: row["int8_latency_ms_batch1"],
+            latencyMillisecondsBatchN: row["int8_latency_ms_batchN"])
+        return figures == RunResultRow.Int8Figures() ? nil : figures
     }
 
     // MARK: - Metrics

@@ -44,7 +44,8 @@ struct ReportCommandTests {
         #expect(row[3].count == 6 && row[3].hasPrefix("0.") && row[5] == "0.21" && row[6] == "0.83")
         let wide = try sandbox.run(["results", "--job", "1", "--wide"])
         let wideHeader = wide.stdout.prefix { $0 != "\n" }.split(separator: " ").map(String.init)
-        #expect(wideHeader.count == 24 && wideHeader.prefix(4) == ["job_id", "job_name", "teacher", "run_id"])
+        // 24 columns of sweep_results plus the 11 int8 columns of migration v4.
+        #expect(wideHeader.count == 35 && wideHeader.prefix(4) == ["job_id", "job_name", "teacher", "run_id"])
 
         let bad = try sandbox.run(["report", "1", "--budget-mult-adds", "lots"])
         #expect(bad.status == 2)

@@ -46,7 +46,7 @@ struct JobFileTests {
         ),
         (
             minimal + "colour: blue\n",
-            "job.yaml line 6: unknown key `colour`; allowed top-level keys: name, teacher, teach, description, images, evaluation, students, training, schedule."
+            "job.yaml line 6: unknown key `colour`; allowed top-level keys: name, teacher, teach, description, images, evaluation, students, training, schedule, export_int8."
         ),
         (
             "name: s\nteacher: t\nstudents:\n  alpha: [1.0, 1.5]\n  resolution: 128\n",

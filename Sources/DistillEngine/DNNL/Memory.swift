@@ -69,6 +69,13 @@ public final class Memory {
     /// The start of the buffer.
     let dataPointer: UnsafeMutableRawPointer
 
+    /// Calls `body` with the buffer's raw bytes (any element type, including blocked padding).
+    /// - Parameter body: Reads or writes the bytes; the pointer is valid only inside.
+    /// - Returns: What `body` returns.
+    public func withBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeMutableRawBufferPointer(start: dataPointer, count: descriptor.byteCount))
+    }
+
     /// Calls `body` with the buffer as floats (including any blocked padding).
     /// - Parameter body: Reads or writes the floats; the pointer is valid only inside.
     /// - Returns: What `body` returns.

@@ -14,11 +14,11 @@ public struct MemoryDescriptor {
     ///   - dimensions: Logical dimensions, outermost first (e.g. N, C, H, W).
     ///   - tag: A oneDNN format tag such as `dnnl_nchw`, or `dnnl_format_tag_any`.
     /// - Throws: ``EngineError`` if oneDNN rejects the combination.
-    init(dimensions: [Int], tag: dnnl_format_tag_t) throws {
+    init(dimensions: [Int], tag: dnnl_format_tag_t, dataType: dnnl_data_type_t = dnnl_f32) throws {
         var raw = dnnl_memory_desc_t()
         let dims = dimensions.map { dnnl_dim_t($0) }
         try dnnlCheck(
-            dnnl_memory_desc_init_by_tag(&raw, Int32(dims.count), dims, dnnl_f32, tag),
+            dnnl_memory_desc_init_by_tag(&raw, Int32(dims.count), dims, dataType, tag),
             "dnnl_memory_desc_init_by_tag(\(dimensions))")
         self.raw = raw
     }
@@ -28,6 +28,16 @@ public struct MemoryDescriptor {
     /// - Returns: The descriptor.
     /// - Throws: ``EngineError`` for another number of dimensions.
     public static func plain(_ dimensions: [Int]) throws -> MemoryDescriptor {
+        try plain(dimensions, dataType: dnnl_f32)
+    }
+
+    /// The plain row-major layout of another element type (`dnnl_s8`, `dnnl_u8`, `dnnl_s32`, …).
+    /// - Parameters:
+    ///   - dimensions: 1 to 5 dimensions, outermost first.
+    ///   - dataType: The element type.
+    /// - Returns: The descriptor.
+    /// - Throws: ``EngineError`` for another number of dimensions.
+    static func plain(_ dimensions: [Int], dataType: dnnl_data_type_t) throws -> MemoryDescriptor {
         let tag: dnnl_format_tag_t
         switch dimensions.count {
         case 1: tag = dnnl_a
@@ -38,7 +48,7 @@ public struct MemoryDescriptor {
         default:
             throw EngineError(.invalidArgument, "No plain layout for \(dimensions.count) dimensions \(dimensions).")
         }
-        return try MemoryDescriptor(dimensions: dimensions, tag: tag)
+        return try MemoryDescriptor(dimensions: dimensions, tag: tag, dataType: dataType)
     }
 
     /// An f32 activation descriptor (N, C, H, W) in plain NCHW or in oneDNN's 16-channel blocked
@@ -56,8 +66,8 @@ public struct MemoryDescriptor {
     }
 
     /// A descriptor that lets the primitive choose its preferred layout.
-    static func any(_ dimensions: [Int]) throws -> MemoryDescriptor {
-        try MemoryDescriptor(dimensions: dimensions, tag: dnnl_format_tag_any)
+    static func any(_ dimensions: [Int], dataType: dnnl_data_type_t = dnnl_f32) throws -> MemoryDescriptor {
+        try MemoryDescriptor(dimensions: dimensions, tag: dnnl_format_tag_any, dataType: dataType)
     }
 
     /// The logical dimensions.

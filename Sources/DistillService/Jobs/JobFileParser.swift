@@ -12,6 +12,7 @@ import Yams
 public enum JobFileParser {
     static let topKeys = [
         "name", "teacher", "teach", "description", "images", "evaluation", "students", "training", "schedule",
+        "export_int8",
     ]
     static let teachKeys = ["kind", "labels", "outputs_for", "embedding_size"]
     static let imageKeys = [
@@ -290,9 +291,11 @@ public enum JobFileParser {
         training.augmentCrop = training.augmentCrop ?? (teach != nil)
         training.augmentFlip = training.augmentFlip ?? (teach != nil && teach?.kind != .attributes)
         training.cropScale = training.cropScale ?? 0.5
+        let exportInt8 = try top.string("export_int8", allowed: ["true", "false"]).map { $0 == "true" }
         return JobSpec(
             name: name, teacher: teacher, teach: teach, description: try top.string("description"), images: images,
-            evaluation: evaluation, students: students, training: training, schedule: schedule)
+            evaluation: evaluation, students: students, training: training, schedule: schedule,
+            exportInt8: exportInt8)
     }
 
     static func checkUnique<T: Hashable>(_ values: [T], key: String, file: String) throws {

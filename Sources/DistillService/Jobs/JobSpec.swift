@@ -126,6 +126,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
     public var students: Students
     public var training: Training
     public var schedule: Schedule
+    /// `export_int8: true`: every run is also quantized to int8 and measured (int8 metric, delta, file sizes,
+    /// int8 latency in its results row). Optional so that specs stored before it decode.
+    public var exportInt8: Bool? = nil
 
     /// The runs the grid makes, α-major, in file order.
     public var runPoints: [NewJob.RunPoint] {

@@ -4,6 +4,7 @@
 
 import DistillData
 import DistillEngine
+import DistillExport
 import DistillModels
 import DistillStore
 import Foundation
@@ -57,6 +58,54 @@ public enum RunEvaluator {
         let (samples, outputs, failed) = (decoded.samples, decoded.outputs, decoded.failed)
         guard !samples.isEmpty else { return RunEvaluation(failedImages: failed) }
         let width = network.spec.outputs
+        return try figures(outputs: outputs, width: width, kind: kind, loss: loss, samples: samples, failed: failed)
+    }
+
+    /// Evaluates the int8 student (oneDNN int8 convolutions) on evaluation samples, as `evaluate` does the float one.
+    /// - Parameters:
+    ///   - quantized: The student quantized to int8.
+    ///   - kind: The teacher's kind.
+    ///   - loss: The training loss, for `evalLoss`.
+    ///   - samples: The evaluation samples.
+    ///   - loader: Decodes cached images at the network's resolution.
+    ///   - shouldStop: Checked before every batch; true → `CancellationError`.
+    /// - Returns: The figures (all nil for an empty set).
+    /// - Throws: `EngineError` / `ModelsError` if oneDNN fails, `ServiceError` for non-finite outputs.
+    public static func evaluateInt8(
+        quantized: QuantizedMobileNet, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample],
+        loader: ImageBatchLoader, shouldStop: () -> Bool = { false }
+    ) throws -> RunEvaluation {
+        guard !samples.isEmpty else { return RunEvaluation() }
+        let width = quantized.folded.spec.outputs
+        let batch = min(batchLimit, samples.count)
+        let inference = try MobileNetInt8Inference(quantized, batch: batch)
+        var images = [Float](repeating: 0, count: inference.inputCount)
+        var outputs: [Float] = []
+        outputs.reserveCapacity(samples.count * width)
+        var kept: [RunSample] = []
+        var start = 0
+        while start < samples.count {
+            if shouldStop() { throw CancellationError() }
+            let count = min(batch, samples.count - start)
+            var digests = samples[start..<(start + count)].map(\.digest)
+            while digests.count < batch { digests.append(digests[count - 1]) }
+            let failures = try images.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
+            let predicted = try inference.predict(images: images)
+            // Images that fail to decode are left out of the figures, as in `evaluate`.
+            for row in 0..<count where failures[row] == nil {
+                outputs.append(contentsOf: predicted[(row * width)..<((row + 1) * width)])
+                kept.append(samples[start + row])
+            }
+            start += count
+        }
+        return try figures(
+            outputs: outputs, width: width, kind: kind, loss: loss, samples: kept, failed: samples.count - kept.count)
+    }
+
+    /// The metrics of the teacher's kind for outputs (N, D) of `samples`.
+    static func figures(
+        outputs: [Float], width: Int, kind: TeacherKind, loss: any DistillationLoss, samples: [RunSample], failed: Int
+    ) throws -> RunEvaluation {
         func rows(_ indices: [Int]) -> [Float] {
             indices.flatMap { outputs[($0 * width)..<(($0 + 1) * width)] }
         }

@@ -11,6 +11,7 @@
 
 import DistillData
 import DistillEngine
+import DistillExport
 import DistillModels
 import DistillStore
 import Foundation
@@ -318,7 +319,65 @@ public final class RunExecutor {
             memoryAccessBytes: costs.memoryAccessBytes, latencyMillisecondsBatchOne: latency.batchOneMilliseconds,
             latencyMillisecondsBatchN: latency.batchMilliseconds, latencyBatch: latencyBatch,
             latencyThreads: latency.threads, energyMillijoules: costs.sramTotalEnergyPicojoules * 1e-9,
-            trainSeconds: session.secondsTrained)
+            trainSeconds: session.secondsTrained,
+            int8: spec.exportInt8 == true
+                ? try int8Figures(session, float32: evaluation, latencyBatch: latencyBatch, shouldStop: shouldStop)
+                : nil)
+    }
+
+    /// `export_int8`: the student quantized (calibrated on its training images), evaluated through oneDNN's int8
+    /// convolutions on the same evaluation images, its files' sizes and its measured latency.
+    private func int8Figures(
+        _ session: RunSession, float32: RunEvaluation, latencyBatch: Int, shouldStop: () -> Bool
+    ) throws -> RunResultRow.Int8Figures {
+        let folded = try FoldedMobileNet(network: session.network)
+        let training = session.dataset.training
+        let count = min(TrainedStudent.calibrationImageCount, training.count)
+        let stride = max(1, training.count / max(count, 1))
+        let digests = Swift.stride(from: 0, to: training.count, by: stride).prefix(count).map { training[$0].digest }
+        let sample = session.loader.sampleCount
+        var images: [[Float]] = []
+        var start = 0
+        while start < digests.count {
+            if shouldStop() { throw CancellationError() }
+            let chunk = Array(digests[start..<min(digests.count, start + 64)])
+            var batch = [Float](repeating: 0, count: chunk.count * sample)
+            let failures = try batch.withUnsafeMutableBufferPointer {
+                try session.loader.fill(digests: chunk, into: $0)
+            }
+            for index in chunk.indices where failures[index] == nil {
+                images.append(Array(batch[(index * sample)..<((index + 1) * sample)]))
+            }
+            start += chunk.count
+        }
+        let quantized = try QuantizedMobileNet(folded: folded, calibrationImages: images)
+        let int8 = try RunEvaluator.evaluateInt8(
+            quantized: quantized, kind: session.kind, loss: session.trainer.loss, samples: session.dataset.evaluation,
+            loader: session.loader, shouldStop: shouldStop)
+        let metadata = ExportMetadata(
+            outputKind: session.kind.rawValue, outputNames: [], resolution: folded.spec.resolution,
+            mean: Normalization.mobileNet.mean, standardDeviation: Normalization.mobileNet.standardDeviation,
+            alpha: folded.spec.alpha, variant: folded.spec.variant.rawValue, activation: folded.activation.rawValue,
+            run: "\(session.jobID)/\(session.run.name)", teacher: session.spec.teacher)
+        let latency = try MobileNetBenchmark.int8Latency(
+            quantized, batch: latencyBatch, repeats: options.latencyRepeats, shouldStop: shouldStop)
+        let pairs: [(Double?, Double?)] = [
+            (int8.top1, float32.top1), (int8.teacherAgreement, float32.teacherAgreement),
+            (int8.meanAP, float32.meanAP), (int8.verificationAccuracy, float32.verificationAccuracy),
+        ]
+        let delta = pairs.lazy.compactMap { pair -> Double? in
+            guard let quantizedValue = pair.0, let floatValue = pair.1 else { return nil }
+            return quantizedValue - floatValue
+        }.first
+        return RunResultRow.Int8Figures(
+            top1: int8.top1, teacherAgreement: int8.teacherAgreement, meanAP: int8.meanAP,
+            verificationAccuracy: int8.verificationAccuracy, metricDelta: delta,
+            onnxBytes: try ONNXExporter.float32Model(folded, metadata: metadata).count,
+            tfliteBytes: try TFLiteExporter.float32Model(folded, metadata: metadata).count,
+            onnxInt8Bytes: try ONNXExporter.int8Model(quantized, metadata: metadata).count,
+            tfliteInt8Bytes: try TFLiteExporter.int8Model(quantized, metadata: metadata).count,
+            latencyMillisecondsBatchOne: latency.batchOneMilliseconds,
+            latencyMillisecondsBatchN: latency.batchMilliseconds)
     }
 
     /// A trained teacher's outputs and its figures on the held-out images.

@@ -1,0 +1,97 @@
+// Copyright 2026 The Distill authors.
+// The int8 ONNX model in QDQ form: float input and output, every activation passed through QuantizeLinear /
+// DequantizeLinear with its calibrated per-tensor scale and zero point, weights stored int8 (per output channel
+// for convolutions, axis 0) and biases int32, each behind a DequantizeLinear. Runtimes such as onnxruntime fuse
+// the pairs into integer kernels (QLinearConv, …).
+
+import DistillEngine
+import DistillModels
+import Foundation
+
+extension ONNXExporter {
+    /// Serialises a quantized network as an ONNX QDQ model.
+    /// - Parameters:
+    ///   - network: The quantized network.
+    ///   - metadata: Its self-description (layout and precision are set here).
+    /// - Returns: The file's bytes.
+    /// - Throws: ``ExportError`` if SwiftProtobuf cannot serialise the model.
+    public static func int8Model(_ network: QuantizedMobileNet, metadata: ExportMetadata) throws -> Data {
+        var metadata = metadata
+        metadata.inputLayout = "NCHW"
+        metadata.precision = "int8"
+        metadata.inputQuantization = network.input
+        metadata.outputQuantization = network.output
+        metadata.calibrationImages = network.calibrationImages
+        var graph = GraphBuilder()
+        var current = graph.quantizeDequantize("input", network.activations[0], name: "input")
+        for (index, convolution) in network.convolutions.enumerated() {
+            let layer = convolution.folded.layer
+            let name = layer.name
+            let channels = layer.outputChannels
+            let weights = graph.dequantized(
+                "\(name).weights", bytes: convolution.weights.withUnsafeBytes { Data($0) }, type: .int8,
+                dims: [channels, layer.inputChannels / convolution.folded.groups, layer.kernel, layer.kernel],
+                scales: convolution.weightScales)
+            let inputScale = network.activations[index].scale
+            let bias = graph.dequantized(
+                "\(name).bias", bytes: convolution.bias.withUnsafeBytes { Data($0) }, type: .int32, dims: [channels],
+                scales: convolution.weightScales.map { $0 * inputScale })
+            graph.node(
+                "Conv", name: name, inputs: [current, weights, bias], outputs: ["\(name).conv"],
+                attributes: convolutionAttributes(convolution.folded))
+            current = "\(name).conv"
+            if let activation = convolution.folded.activation {
+                current = graph.activation(activation, input: current, output: "\(name).act", name: "\(name).act")
+            }
+            current = graph.quantizeDequantize(current, network.activations[index + 1], name: "\(name).out")
+        }
+        let pooled = network.activations[network.convolutions.count + 1]
+        graph.node("GlobalAveragePool", name: "pool", inputs: [current], outputs: ["pool.float"])
+        current = graph.quantizeDequantize("pool.float", pooled, name: "pool.out")
+        graph.node("Flatten", name: "flatten", inputs: [current], outputs: ["features"], attributes: [.int("axis", 1)])
+        let dense = network.folded.dense
+        let weights = graph.dequantized(
+            "fc.weights", bytes: network.dense.weights.withUnsafeBytes { Data($0) }, type: .int8,
+            dims: [dense.outputs, dense.inputs], scales: [network.dense.weightScale])
+        let bias = graph.dequantized(
+            "fc.bias", bytes: network.dense.bias.withUnsafeBytes { Data($0) }, type: .int32, dims: [dense.outputs],
+            scales: [network.dense.weightScale * pooled.scale])
+        graph.node(
+            "Gemm", name: "fc", inputs: ["features", weights, bias], outputs: ["fc.float"],
+            attributes: [.int("transB", 1)])
+        let output = graph.quantizeDequantize("fc.float", network.output, name: "fc.out", output: metadata.outputName)
+        return try serialize(
+            graph.model(
+                input: "input", resolution: network.folded.spec.resolution, output: output,
+                outputs: network.folded.spec.outputs, inputType: .float, metadata: metadata))
+    }
+}
+
+extension GraphBuilder {
+    /// QuantizeLinear then DequantizeLinear with a per-tensor int8 quantization; returns the dequantized name.
+    mutating func quantizeDequantize(
+        _ input: String, _ quantization: ActivationQuantization, name: String, output: String? = nil
+    ) -> String {
+        let scale = constant("\(name).scale", floats: [quantization.scale], dims: [])
+        let zeroPoint = constant(
+            "\(name).zero_point", bytes: Data([UInt8(bitPattern: Int8(quantization.zeroPoint))]), type: .int8, dims: [])
+        node("QuantizeLinear", name: "", inputs: [input, scale, zeroPoint], outputs: ["\(name).q"])
+        let result = output ?? "\(name).dq"
+        node("DequantizeLinear", name: "", inputs: ["\(name).q", scale, zeroPoint], outputs: [result])
+        return result
+    }
+
+    /// A symmetric quantized constant (zero point 0, DequantizeLinear's default, so none is stored) behind a
+    /// DequantizeLinear, per axis 0 when there are several scales; returns the dequantized name.
+    mutating func dequantized(
+        _ name: String, bytes: Data, type: Onnx_TensorProto.DataType, dims: [Int], scales: [Float]
+    ) -> String {
+        let perAxis = scales.count > 1
+        let quantized = constant("\(name).q", bytes: bytes, type: type, dims: dims)
+        let scale = constant("\(name).scale", floats: scales, dims: perAxis ? [scales.count] : [])
+        node(
+            "DequantizeLinear", name: "", inputs: [quantized, scale], outputs: [name],
+            attributes: perAxis ? [.int("axis", 0)] : [])
+        return name
+    }
+}

@@ -1,0 +1,217 @@
+// Copyright 2026 The Distill authors.
+// A folded MobileNet as an ONNX model (IR version 8, opset 13), built with the SwiftProtobuf messages
+// generated from schemas/onnx_subset.proto. Graph: input "input" (N, 3, R, R) float, N symbolic; per
+// convolution Conv (+ Relu, or Clip to [0, 6]); GlobalAveragePool, Flatten, Gemm (transB) to the output
+// named by the metadata ("logits", "attribute_logits" or "embedding"), (N, outputs).
+
+import DistillEngine
+import DistillModels
+import Foundation
+import SwiftProtobuf
+
+/// Writes ONNX models.
+public enum ONNXExporter {
+    /// The operator set the graph uses.
+    static let opset: Int64 = 13
+    /// The IR version written.
+    static let irVersion: Int64 = 8
+
+    /// Serialises a folded network as a float32 ONNX model.
+    /// - Parameters:
+    ///   - network: The folded network.
+    ///   - metadata: Its self-description (layout and precision are set here).
+    /// - Returns: The file's bytes.
+    /// - Throws: ``ExportError`` if SwiftProtobuf cannot serialise the model.
+    public static func float32Model(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
+        var metadata = metadata
+        metadata.inputLayout = "NCHW"
+        metadata.precision = "float32"
+        var graph = GraphBuilder()
+        var current = "input"
+        for convolution in network.convolutions {
+            let name = convolution.layer.name
+            let weights = graph.constant(
+                "\(name).weights", floats: convolution.weights,
+                dims: [
+                    convolution.layer.outputChannels, convolution.layer.inputChannels / convolution.groups,
+                    convolution.layer.kernel, convolution.layer.kernel,
+                ])
+            let bias = graph.constant(
+                "\(name).bias", floats: convolution.bias, dims: [convolution.layer.outputChannels])
+            let output = convolution.activation == nil ? "\(name).out" : "\(name).conv"
+            graph.node(
+                "Conv", name: name, inputs: [current, weights, bias], outputs: [output],
+                attributes: convolutionAttributes(convolution))
+            current = output
+            if let activation = convolution.activation {
+                current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
+            }
+        }
+        current = graph.head(network.dense, input: current, output: metadata.outputName)
+        return try serialize(
+            graph.model(
+                input: "input", resolution: network.spec.resolution, output: current,
+                outputs: network.spec.outputs, inputType: .float, metadata: metadata))
+    }
+
+    // MARK: - Building blocks
+
+    static func convolutionAttributes(_ convolution: FoldedMobileNet.Convolution) -> [Onnx_AttributeProto] {
+        let layer = convolution.layer
+        let padding = Int64(layer.kernel / 2)
+        return [
+            .ints("kernel_shape", [Int64(layer.kernel), Int64(layer.kernel)]),
+            .ints("strides", [Int64(layer.stride), Int64(layer.stride)]),
+            .ints("pads", [padding, padding, padding, padding]),
+            .ints("dilations", [1, 1]),
+            .int("group", Int64(convolution.groups)),
+        ]
+    }
+
+    static func serialize(_ model: Onnx_ModelProto) throws -> Data {
+        do {
+            return try model.serializedData()
+        } catch {
+            throw ExportError(.encodingFailed, "SwiftProtobuf cannot serialise the ONNX model: \(error).")
+        }
+    }
+}
+
+/// Collects nodes and initializers of one ONNX graph.
+struct GraphBuilder {
+    var nodes: [Onnx_NodeProto] = []
+    var initializers: [Onnx_TensorProto] = []
+
+    /// Adds a float initializer; returns its name.
+    mutating func constant(_ name: String, floats: [Float], dims: [Int]) -> String {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = dims.map(Int64.init)
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        tensor.rawData = floats.withUnsafeBytes { Data($0) }
+        initializers.append(tensor)
+        return name
+    }
+
+    /// Adds an initializer of raw little-endian bytes; returns its name.
+    mutating func constant(_ name: String, bytes: Data, type: Onnx_TensorProto.DataType, dims: [Int]) -> String {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = dims.map(Int64.init)
+        tensor.dataType = Int32(type.rawValue)
+        tensor.rawData = bytes
+        initializers.append(tensor)
+        return name
+    }
+
+    mutating func node(
+        _ operation: String, name: String, inputs: [String], outputs: [String],
+        attributes: [Onnx_AttributeProto] = []
+    ) {
+        var node = Onnx_NodeProto()
+        node.opType = operation
+        node.name = name
+        node.input = inputs
+        node.output = outputs
+        node.attribute = attributes
+        nodes.append(node)
+    }
+
+    /// Relu, or Clip to [0, 6] for ReLU6; returns the output name.
+    mutating func activation(
+        _ activation: Activation, input: String, output: String, name: String
+    ) -> String {
+        switch activation {
+        case .relu:
+            node("Relu", name: name, inputs: [input], outputs: [output])
+        case .relu6:
+            if !initializers.contains(where: { $0.name == "relu6.min" }) {
+                _ = constant("relu6.min", floats: [0], dims: [])
+                _ = constant("relu6.max", floats: [6], dims: [])
+            }
+            node("Clip", name: name, inputs: [input, "relu6.min", "relu6.max"], outputs: [output])
+        }
+        return output
+    }
+
+    /// GlobalAveragePool, Flatten and Gemm with the dense layer's weights; returns the output name.
+    mutating func head(_ dense: FoldedMobileNet.Dense, input: String, output: String) -> String {
+        node("GlobalAveragePool", name: "pool", inputs: [input], outputs: ["pool.out"])
+        node("Flatten", name: "flatten", inputs: ["pool.out"], outputs: ["features"], attributes: [.int("axis", 1)])
+        let weights = constant("fc.weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
+        let bias = constant("fc.bias", floats: dense.bias, dims: [dense.outputs])
+        node(
+            "Gemm", name: "fc", inputs: ["features", weights, bias], outputs: [output],
+            attributes: [.int("transB", 1)])
+        return output
+    }
+
+    /// The model around the graph: typed input (N, 3, R, R) and output (N, outputs), opset, metadata.
+    func model(
+        input: String, resolution: Int, output: String, outputs: Int, inputType: Onnx_TensorProto.DataType,
+        metadata: ExportMetadata
+    ) throws -> Onnx_ModelProto {
+        var graph = Onnx_GraphProto()
+        graph.name = "mobilenet"
+        graph.node = nodes
+        graph.initializer = initializers
+        graph.input = [Self.valueInfo(input, type: inputType, dims: [nil, 3, resolution, resolution])]
+        graph.output = [Self.valueInfo(output, type: .float, dims: [nil, outputs])]
+        var model = Onnx_ModelProto()
+        model.irVersion = ONNXExporter.irVersion
+        model.producerName = "distill"
+        model.producerVersion = "0.1.0"
+        model.docString = "MobileNet student distilled by Distill from teacher '\(metadata.teacher)' (\(metadata.run))."
+        var opset = Onnx_OperatorSetIdProto()
+        opset.domain = ""
+        opset.version = ONNXExporter.opset
+        model.opsetImport = [opset]
+        model.graph = graph
+        var properties = [("distill", try metadata.json())]
+        properties += metadata.keyValues
+        model.metadataProps = properties.map { key, value in
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = key
+            entry.value = value
+            return entry
+        }
+        return model
+    }
+
+    /// A tensor value description; a nil dimension is the symbolic batch "N".
+    static func valueInfo(_ name: String, type: Onnx_TensorProto.DataType, dims: [Int?]) -> Onnx_ValueInfoProto {
+        var shape = Onnx_TensorShapeProto()
+        shape.dim = dims.map { value in
+            var dimension = Onnx_TensorShapeProto.Dimension()
+            if let value { dimension.dimValue = Int64(value) } else { dimension.dimParam = "N" }
+            return dimension
+        }
+        var tensor = Onnx_TypeProto.Tensor()
+        tensor.elemType = Int32(type.rawValue)
+        tensor.shape = shape
+        var typeProto = Onnx_TypeProto()
+        typeProto.tensorType = tensor
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        info.type = typeProto
+        return info
+    }
+}
+
+extension Onnx_AttributeProto {
+    static func int(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .int
+        attribute.i = value
+        return attribute
+    }
+
+    static func ints(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .ints
+        attribute.ints = values
+        return attribute
+    }
+}

@@ -1,0 +1,121 @@
+// Copyright 2026 The Distill authors.
+// A trained MobileNet with batch norm folded into its convolutions: per convolution W' = W·s and
+// b' = β − mean·s with s = γ / sqrt(running variance + ε), followed by the network's activation; then the
+// global average pool and the fully connected layer. The one folding that inference, export and int8
+// quantization share. Shapes: convolution weights (O, I/groups, K, K), fully connected (O, I).
+
+import DistillEngine
+
+/// The weights of a MobileNet ready for deployment: batch norm folded, nothing left that training needs.
+public struct FoldedMobileNet: Sendable {
+    /// One convolution (full, depthwise or pointwise) with its folded weights and bias.
+    public struct Convolution: Sendable {
+        /// The layer in the spec.
+        public var layer: LayerSpec
+        /// (O, I/groups, K, K) row-major.
+        public var weights: [Float]
+        /// O floats.
+        public var bias: [Float]
+        /// 1, or the channel count for a depthwise layer.
+        public var groups: Int
+        /// The activation after it, nil when it has no batch norm.
+        public var activation: Activation?
+    }
+
+    /// The final fully connected layer.
+    public struct Dense: Sendable {
+        /// Features in.
+        public var inputs: Int
+        /// Outputs.
+        public var outputs: Int
+        /// (O, I) row-major.
+        public var weights: [Float]
+        /// O floats.
+        public var bias: [Float]
+    }
+
+    /// The architecture.
+    public var spec: MobileNetSpec
+    /// The nonlinearity after every convolution.
+    public var activation: Activation
+    /// The convolutions in order.
+    public var convolutions: [Convolution]
+    /// The classifier (or attribute / embedding head).
+    public var dense: Dense
+
+    /// Folds a network's current parameters and running statistics.
+    /// - Parameter network: The trained network.
+    /// - Throws: ``ModelsError`` when the network's layout lacks a tensor its spec needs.
+    public init(network: MobileNet) throws {
+        try self.init(
+            spec: network.spec, options: network.options, parameters: network.parameters.array,
+            statistics: network.statistics.array)
+    }
+
+    /// Folds parameters and running statistics laid out by ``MobileNetParameterLayout``.
+    /// - Parameters:
+    ///   - spec: The architecture.
+    ///   - options: Activation and batch-norm ε.
+    ///   - parameters: ``MobileNetParameterLayout/parameterCount`` floats.
+    ///   - statistics: ``MobileNetParameterLayout/statisticsCount`` floats.
+    /// - Throws: ``ModelsError`` for buffers of the wrong size or a layout that lacks a tensor.
+    public init(spec: MobileNetSpec, options: MobileNetOptions, parameters: [Float], statistics: [Float]) throws {
+        let values = parameters
+        let layout = MobileNetParameterLayout(spec: spec)
+        guard values.count == layout.parameterCount, statistics.count == layout.statisticsCount else {
+            throw ModelsError(
+                code: .invalidArgument,
+                message: "Got \(values.count) parameters and \(statistics.count) statistics; "
+                    + "α\(spec.alpha)/\(spec.resolution) needs \(layout.parameterCount) and \(layout.statisticsCount).")
+        }
+        var convolutions: [Convolution] = []
+        var dense: Dense?
+        for layer in spec.layers {
+            switch layer.kind {
+            case .convolution, .depthwise, .pointwise:
+                let role: MobileNetParameter.Role = layer.kind == .depthwise ? .depthwiseWeights : .weights
+                guard let weights = layout.parameter(layer: layer.name, role: role) else {
+                    throw ModelsError(code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
+                }
+                var folded = Array(values[weights.offset..<(weights.offset + weights.count)])
+                var bias = [Float](repeating: 0, count: layer.outputChannels)
+                if layer.hasBatchNorm, let scale = layout.parameter(layer: layer.name, role: .scale),
+                    let shift = layout.parameter(layer: layer.name, role: .shift),
+                    let entry = layout.statistics(layer: layer.name)
+                {
+                    let perOutput = weights.count / layer.outputChannels
+                    for o in 0..<layer.outputChannels {
+                        let variance = statistics[entry.offset + entry.channels + o]
+                        let factor = values[scale.offset + o] / (variance + options.batchNormEpsilon).squareRoot()
+                        for index in (o * perOutput)..<((o + 1) * perOutput) { folded[index] *= factor }
+                        bias[o] = values[shift.offset + o] - statistics[entry.offset + o] * factor
+                    }
+                }
+                convolutions.append(
+                    Convolution(
+                        layer: layer, weights: folded, bias: bias,
+                        groups: layer.kind == .depthwise ? layer.inputChannels : 1,
+                        activation: layer.hasBatchNorm ? options.activation : nil))
+            case .averagePool:
+                break
+            case .fullyConnected:
+                guard let weights = layout.parameter(layer: layer.name, role: .weights),
+                    let bias = layout.parameter(layer: layer.name, role: .bias)
+                else {
+                    throw ModelsError(code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
+                }
+                dense = Dense(
+                    inputs: layer.inputChannels, outputs: layer.outputChannels,
+                    weights: Array(values[weights.offset..<(weights.offset + weights.count)]),
+                    bias: Array(values[bias.offset..<(bias.offset + bias.count)]))
+            }
+        }
+        guard let dense else {
+            throw ModelsError(code: .invalidArgument, message: "The spec has no fully connected layer.")
+        }
+        self.spec = spec
+        self.activation = options.activation
+        self.convolutions = convolutions
+        self.dense = dense
+    }
+}

@@ -1,0 +1,216 @@
+// Copyright 2026 The Distill authors.
+// Post-training int8 quantization of a folded MobileNet, as TensorFlow Lite's full-integer models and ONNX QDQ
+// models express it: weights per output channel symmetric int8 in [-127, 127] (scale max|w| / 127; the fully
+// connected layer per tensor), activations per tensor asymmetric int8 (scale (max − min) / 255, zero point
+// −128 − min / scale) from ranges calibrated on sample images (a range always contains 0; ReLU and ReLU6 are
+// folded into the ranges since calibration observes activations after them), biases int32 with scale
+// input scale × weight scale. The int8 reference below computes what an int8 runtime computes: int32
+// accumulation of (q − zero point) · w, requantised by (input scale × weight scale / output scale) with
+// rounding half away from zero, clamped to the activation's range.
+
+import DistillEngine
+
+/// One tensor's int8 quantization: real = scale · (q − zeroPoint).
+public struct ActivationQuantization: Sendable, Codable, Equatable {
+    /// Real value of one step.
+    public var scale: Float
+    /// The int8 value of real 0.
+    public var zeroPoint: Int32
+
+    /// The quantization of a real range [min, max] (widened to contain 0) onto −128…127.
+    /// - Parameters:
+    ///   - minimum: The smallest value seen.
+    ///   - maximum: The largest value seen.
+    public init(minimum: Float, maximum: Float) {
+        let low = min(minimum, 0)
+        let high = max(maximum, 0)
+        let scale = max((high - low) / 255, 1e-8)
+        self.scale = scale
+        self.zeroPoint = Int32(max(-128, min(127, (-128 - low / scale).rounded())))
+    }
+
+    /// The int8 value of a real value.
+    @inline(__always)
+    public func quantize(_ value: Float) -> Int32 {
+        Int32(max(-128, min(127, (value / scale).rounded() + Float(zeroPoint))))
+    }
+
+    /// The real value of an int8 value.
+    @inline(__always)
+    public func dequantize(_ value: Int32) -> Float { Float(value - zeroPoint) * scale }
+}
+
+/// A folded MobileNet quantized to int8.
+public struct QuantizedMobileNet: Sendable {
+    /// One quantized convolution.
+    public struct Convolution: Sendable {
+        /// The float layer it came from (shapes, groups, activation).
+        public var folded: FoldedMobileNet.Convolution
+        /// (O, I/groups, K, K) int8 values in −127…127.
+        public var weights: [Int8]
+        /// One scale per output channel.
+        public var weightScales: [Float]
+        /// Int32 biases, scale input scale × weight scale.
+        public var bias: [Int32]
+    }
+
+    /// The quantized fully connected layer (per-tensor weight scale).
+    public struct Dense: Sendable {
+        /// (O, I) int8 values in −127…127.
+        public var weights: [Int8]
+        /// The weights' scale.
+        public var weightScale: Float
+        /// Int32 biases, scale pooled scale × weight scale.
+        public var bias: [Int32]
+    }
+
+    /// The float network.
+    public var folded: FoldedMobileNet
+    /// One quantization per tensor, indexed as ``FoldedMobileNet/tensorCount`` describes.
+    public var activations: [ActivationQuantization]
+    /// The convolutions in order.
+    public var convolutions: [Convolution]
+    /// The classifier head.
+    public var dense: Dense
+    /// How many images the ranges were calibrated on.
+    public var calibrationImages: Int
+
+    /// Observes the float network on calibration images and quantizes it.
+    /// - Parameters:
+    ///   - folded: The float network.
+    ///   - images: Calibration images, each (3, R, R) preprocessed as in training.
+    /// - Throws: ``ModelsError`` when there are no images or one has the wrong size.
+    public init(folded: FoldedMobileNet, calibrationImages images: [[Float]]) throws {
+        let resolution = folded.spec.resolution
+        guard !images.isEmpty else {
+            throw ModelsError(
+                code: .invalidArgument, message: "int8 calibration needs at least one image; the run has none.")
+        }
+        var minimums = [Float](repeating: .infinity, count: folded.tensorCount)
+        var maximums = [Float](repeating: -.infinity, count: folded.tensorCount)
+        for image in images {
+            guard image.count == 3 * resolution * resolution else {
+                throw ModelsError(
+                    code: .invalidArgument,
+                    message: "A calibration image has \(image.count) floats; \(resolution)x\(resolution) RGB needs "
+                        + "\(3 * resolution * resolution).")
+            }
+            _ = folded.referenceForward(image: image) { index, values in
+                for value in values {
+                    minimums[index] = min(minimums[index], value)
+                    maximums[index] = max(maximums[index], value)
+                }
+            }
+        }
+        let activations = zip(minimums, maximums).map { ActivationQuantization(minimum: $0, maximum: $1) }
+        self.init(folded: folded, activations: activations, calibrationImages: images.count)
+    }
+
+    /// Quantizes a float network with given activation quantizations.
+    /// - Parameters:
+    ///   - folded: The float network.
+    ///   - activations: ``FoldedMobileNet/tensorCount`` quantizations.
+    ///   - calibrationImages: How many images they were calibrated on.
+    public init(folded: FoldedMobileNet, activations: [ActivationQuantization], calibrationImages: Int) {
+        self.folded = folded
+        self.activations = activations
+        self.calibrationImages = calibrationImages
+        convolutions = folded.convolutions.enumerated().map { index, convolution in
+            let channels = convolution.layer.outputChannels
+            let perOutput = convolution.weights.count / channels
+            var weights = [Int8](repeating: 0, count: convolution.weights.count)
+            var scales = [Float](repeating: 1, count: channels)
+            var bias = [Int32](repeating: 0, count: channels)
+            let inputScale = activations[index].scale
+            for o in 0..<channels {
+                let range = (o * perOutput)..<((o + 1) * perOutput)
+                let largest = convolution.weights[range].map { abs($0) }.max() ?? 0
+                let scale = largest > 0 ? largest / 127 : 1
+                scales[o] = scale
+                for i in range { weights[i] = Int8(max(-127, min(127, (convolution.weights[i] / scale).rounded()))) }
+                bias[o] = Self.quantizeBias(convolution.bias[o], scale: inputScale * scale)
+            }
+            return Convolution(folded: convolution, weights: weights, weightScales: scales, bias: bias)
+        }
+        let largest = folded.dense.weights.map { abs($0) }.max() ?? 0
+        let scale = largest > 0 ? largest / 127 : 1
+        let pooledScale = activations[folded.convolutions.count + 1].scale
+        dense = Dense(
+            weights: folded.dense.weights.map { Int8(max(-127, min(127, ($0 / scale).rounded()))) },
+            weightScale: scale,
+            bias: folded.dense.bias.map { Self.quantizeBias($0, scale: pooledScale * scale) })
+    }
+
+    static func quantizeBias(_ value: Float, scale: Float) -> Int32 {
+        Int32(max(Double(Int32.min), min(Double(Int32.max), (Double(value) / Double(scale)).rounded())))
+    }
+
+    /// The input's quantization.
+    public var input: ActivationQuantization { activations[0] }
+    /// The output's quantization.
+    public var output: ActivationQuantization { activations[folded.tensorCount - 1] }
+
+    // MARK: - The int8 reference
+
+    /// Runs one image through the int8 network.
+    /// - Parameter image: (3, R, R) floats, preprocessed as in training.
+    /// - Returns: The int8 outputs (D values in −128…127); ``output`` dequantizes them.
+    public func predictQuantized(image: [Float]) -> [Int32] {
+        var current = image.map { input.quantize($0) }
+        for (index, convolution) in convolutions.enumerated() {
+            let source = activations[index]
+            let target = activations[index + 1]
+            let shifted = current.map { $0 - source.zeroPoint }
+            let accumulated = FoldedMobileNet.convolve(
+                shifted, convolution: convolution.folded, weights: convolution.weights.map(Int32.init))
+            let plane = convolution.folded.layer.outputHeight * convolution.folded.layer.outputWidth
+            let (low, high) = Self.clampRange(convolution.folded.activation, target)
+            var output = [Int32](repeating: 0, count: accumulated.count)
+            for o in 0..<convolution.folded.layer.outputChannels {
+                let multiplier = Double(source.scale) * Double(convolution.weightScales[o]) / Double(target.scale)
+                for p in (o * plane)..<((o + 1) * plane) {
+                    let scaled = (Double(accumulated[p] + convolution.bias[o]) * multiplier).rounded()
+                    output[p] = Int32(max(Double(low), min(Double(high), scaled + Double(target.zeroPoint))))
+                }
+            }
+            current = output
+        }
+        let last = activations[convolutions.count]
+        let pooled = activations[convolutions.count + 1]
+        let channels = folded.dense.inputs
+        let plane = current.count / channels
+        var features = [Int32](repeating: 0, count: channels)
+        for c in 0..<channels {
+            var sum = 0
+            for p in (c * plane)..<((c + 1) * plane) { sum += Int(current[p] - last.zeroPoint) }
+            let scaled = (Double(sum) * Double(last.scale) / (Double(plane) * Double(pooled.scale))).rounded()
+            features[c] = Int32(max(-128, min(127, scaled + Double(pooled.zeroPoint))))
+        }
+        let outputs = folded.dense.outputs
+        let multiplier = Double(pooled.scale) * Double(dense.weightScale) / Double(output.scale)
+        return (0..<outputs).map { o in
+            var sum = Int(dense.bias[o])
+            for i in 0..<channels { sum += Int(features[i] - pooled.zeroPoint) * Int(dense.weights[o * channels + i]) }
+            let scaled = (Double(sum) * multiplier).rounded() + Double(output.zeroPoint)
+            return Int32(max(-128, min(127, scaled)))
+        }
+    }
+
+    /// Runs one image through the int8 network and dequantizes the outputs.
+    /// - Parameter image: (3, R, R) floats.
+    /// - Returns: D floats.
+    public func predict(image: [Float]) -> [Float] {
+        predictQuantized(image: image).map { output.dequantize($0) }
+    }
+
+    /// The int8 interval an activation clamps to.
+    static func clampRange(_ activation: Activation?, _ quantization: ActivationQuantization) -> (Int32, Int32) {
+        switch activation {
+        case nil: return (-128, 127)
+        case .relu: return (max(-128, quantization.zeroPoint), 127)
+        case .relu6:
+            let six = quantization.zeroPoint + Int32((6 / quantization.scale).rounded())
+            return (max(-128, quantization.zeroPoint), min(127, six))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// Copyright 2026 The Distill authors.
+// `distill export`: files that the real runtimes load and that compute what Distill computes.
+
+import Foundation
+import Testing
+
+@Suite("distill export", .serialized)
+struct ExportCommandTests {
+    @Test(
+        "fp32 ONNX and TFLite exports give Distill's outputs in onnxruntime and LiteRT",
+        arguments: ["relu", "relu6"])
+    func float32ExportsMatchDistill(activation: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(name: "export-\(activation)", resolutions: [64], epochs: 2)
+        if activation == "relu6" {
+            let job = sandbox.read("job.yaml").replacingOccurrences(
+                of: "students:\n", with: "students:\n  activation: relu6\n")
+            try sandbox.write(job, to: "job.yaml")
+        }
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let count = 24
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
+        #expect(images.count == count * 3 * 64 * 64)
+        let expected = try ExportRuntimes.distillOutputs(
+            sandbox: sandbox, run: "1/alpha0.25-res64", images: images, count: count)
+        #expect(expected.count == count * 10)
+        #expect(expected.contains { $0 != 0 }, "Distill's outputs are all zero: nothing to compare")
+        for format in ["onnx", "tflite"] {
+            let file = "student.\(format)"
+            let exported = try sandbox.run(
+                ["export", "export-\(activation)/alpha0.25-res64", "--format", format, "--out", file])
+            #expect(exported.status == 0, "\(exported.stderr)")
+            #expect(exported.stdout.contains("wrote \(file): \(format) float32"), "\(exported.stdout)")
+            let (outputs, info) = try ExportRuntimes.run(
+                model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
+                resolution: 64, in: sandbox.directory)
+            #expect(outputs.count == expected.count)
+            let error = ExportRuntimes.maximumRelativeError(outputs, expected, width: 10)
+            print("export \(activation) \(format): max relative error vs Distill \(error)")
+            #expect(error <= 1e-4, "\(format) differs from Distill by \(error) (relative)")
+            if format == "onnx" {
+                let metadata = info["metadata"] as? String ?? ""
+                #expect(metadata.contains("\"mean\":[127.5,127.5,127.5]"), "\(metadata)")
+                #expect(metadata.contains("\"output_kind\":\"logits\""), "\(metadata)")
+                #expect(metadata.contains("\"activation\":\"\(activation)\""), "\(metadata)")
+            }
+        }
+    }
+
+    @Test("int8 ONNX (QDQ) and full-integer TFLite exports agree with Distill's int8 reference in the runtimes")
+    func int8ExportsMatchDistill() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 100)
+        try sandbox.writeFashionJob(name: "int8", resolutions: [32], epochs: 3)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let count = 100
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
+        let distill = try ExportRuntimes.distillInt8Outputs(
+            sandbox: sandbox, run: "1/alpha0.25-res32", images: images, count: count)
+        #expect(distill.int8.count == count * 10)
+        #expect(Set(distill.int8).count > 10, "Distill's int8 outputs are nearly constant: nothing to compare")
+        var sizes: [String: Int] = [:]
+        for format in ["onnx", "tflite"] {
+            for precision in ["", "-int8"] {
+                let file = "student\(precision).\(format)"
+                var arguments = ["export", "int8/alpha0.25-res32", "--format", format, "--out", file]
+                if !precision.isEmpty { arguments.append("--int8") }
+                let exported = try sandbox.run(arguments)
+                #expect(exported.status == 0, "\(exported.stderr)")
+                sizes[file] =
+                    (try FileManager.default.attributesOfItem(
+                        atPath: sandbox.directory.appendingPathComponent(file).path)[.size] as? Int) ?? 0
+            }
+            let (outputs, info) = try ExportRuntimes.run(
+                model: sandbox.directory.appendingPathComponent("student-int8.\(format)").path, images: images,
+                count: count, resolution: 32, in: sandbox.directory)
+            if format == "tflite" { #expect(info["input_type"] as? String == "int8", "\(info)") }
+            let agreement = ExportRuntimes.topOneAgreement(outputs, distill.int8, width: 10)
+            let steps = zip(outputs, distill.int8).map { abs($0 - $1) / distill.step }.max() ?? .infinity
+            let float32Agreement = ExportRuntimes.topOneAgreement(outputs, distill.float32, width: 10)
+            let ratio = Double(sizes["student-int8.\(format)"] ?? 0) / Double(max(sizes["student.\(format)"] ?? 1, 1))
+            print(
+                "export int8 \(format): top-1 agreement with Distill int8 \(agreement), with fp32 \(float32Agreement), "
+                    + "max difference \(steps) steps, size ratio \(ratio)")
+            #expect(agreement >= 0.99, "\(format) int8 top-1 agrees with Distill's int8 on only \(agreement)")
+            #expect(steps <= 2, "\(format) int8 outputs differ from Distill's int8 by \(steps) quantization steps")
+            #expect(ratio < 0.4, "\(format) int8 file is \(ratio) of the fp32 file")
+        }
+    }
+
+    @Test("export_int8: true records the int8 metric, its delta, file sizes and int8 latency next to float32")
+    func exportInt8JobsRecordInt8Results() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(name: "int8-sweep", epochs: 2)
+        try sandbox.write(sandbox.read("job.yaml") + "export_int8: true\n", to: "job.yaml")
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let results = try sandbox.run(["results", "--job", "1", "--format", "json"])
+        #expect(results.status == 0, "\(results.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(results.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.count == 1)
+        let row = rows.first ?? [:]
+        let top1 = row["top1"] as? Double
+        let int8Top1 = row["int8_top1"] as? Double
+        #expect(top1 != nil && int8Top1 != nil, "\(row)")
+        if let top1, let int8Top1, let delta = row["int8_metric_delta"] as? Double {
+            #expect(abs(delta - (int8Top1 - top1)) < 1e-9)
+            #expect(abs(delta) <= 0.25, "int8 changed top-1 by \(delta)")
+        } else {
+            Issue.record("no int8_metric_delta in \(row)")
+        }
+        for (float32, int8) in [("onnx_bytes", "onnx_int8_bytes"), ("tflite_bytes", "tflite_int8_bytes")] {
+            let big = row[float32] as? Int ?? 0
+            let small = row[int8] as? Int ?? 0
+            #expect(
+                big > 100_000 && small > 0 && Double(small) < 0.4 * Double(big), "\(float32) \(big), \(int8) \(small)")
+        }
+        #expect((row["int8_latency_ms_batch1"] as? Double ?? 0) > 0)
+        #expect((row["int8_latency_ms_batchN"] as? Double ?? 0) > 0)
+        let table = try sandbox.run(["results", "--job", "1"])
+        #expect(table.stdout.contains("int8_delta"), "\(table.stdout)")
+        let bad = sandbox.read("job.yaml").replacingOccurrences(of: "export_int8: true", with: "export_int8: maybe")
+        try sandbox.write(bad, to: "bad.yaml")
+        let refused = try sandbox.run(["submit", "bad.yaml"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("export_int8"), "\(refused.stderr)")
+    }
+
+    @Test("exporting an unknown or unfinished run names it and what to do")
+    func badRuns() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(epochs: 1)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let unfinished = try sandbox.run(["export", "1/alpha0.25-res32", "--format", "onnx"])
+        #expect(unfinished.status == 2)
+        #expect(
+            unfinished.stderr
+                == "error: Run 1/alpha0.25-res32 is queued; only succeeded runs can be exported. Train it with "
+                + "`distill run 1` (or wait for the daemon) and see `distill show 1`.\n")
+        let unknown = try sandbox.run(["export", "1/alpha9-res1", "--format", "tflite"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "error: Job 1 has no run 'alpha9-res1'; its runs are alpha0.25-res32.\n")
+        let noJob = try sandbox.run(["export", "nojob/x", "--format", "onnx"])
+        #expect(noJob.stderr == "error: No job is named 'nojob'; see `distill jobs`.\n")
+        let badFormat = try sandbox.run(["export", "1/alpha0.25-res32", "--format", "coreml"])
+        #expect(badFormat.status == 2)
+        #expect(badFormat.stderr.contains("coreml"))
+    }
+}

@@ -1,0 +1,82 @@
+// Copyright 2026 The Distill authors.
+
+import DistillEngine
+import DistillModels
+import Testing
+
+@Suite("int8 quantization and oneDNN int8 inference")
+struct Int8InferenceTests {
+    static func images(count: Int, resolution: Int, seed: UInt64) -> [[Float]] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            (0..<(3 * resolution * resolution)).map { _ in Float.random(in: -1...1, using: &generator) }
+        }
+    }
+
+    static func network(_ activation: Activation) throws -> FoldedMobileNet {
+        let spec = try MobileNetSpec(alpha: 0.25, resolution: 32, outputs: 10)
+        let network = try MobileNet(spec: spec, batch: 2, options: MobileNetOptions(activation: activation))
+        network.initialize(seed: 7)
+        var generator = SeededGenerator(seed: 11)
+        // Non-trivial batch-norm statistics and shifts, as a trained network has.
+        for entry in network.layout.statistics {
+            for c in 0..<entry.channels {
+                network.statistics[entry.offset + c] = Float.random(in: -0.2...0.2, using: &generator)
+                network.statistics[entry.offset + entry.channels + c] = Float.random(in: 0.5...2, using: &generator)
+            }
+        }
+        for parameter in network.layout.parameters where parameter.role == .shift {
+            for i in 0..<parameter.count {
+                network.parameters[parameter.offset + i] = Float.random(in: -0.1...0.3, using: &generator)
+            }
+        }
+        return try FoldedMobileNet(network: network)
+    }
+
+    @Test("oneDNN int8 inference equals the integer reference", arguments: [Activation.relu, .relu6])
+    func oneDNNMatchesReference(activation: Activation) throws {
+        let folded = try Self.network(activation)
+        let quantized = try QuantizedMobileNet(
+            folded: folded, calibrationImages: Self.images(count: 16, resolution: 32, seed: 1))
+        let test = Self.images(count: 8, resolution: 32, seed: 2)
+        let inference = try MobileNetInt8Inference(quantized, batch: 8)
+        let fast = try inference.predictQuantized(images: test.flatMap { $0 })
+        let reference = test.flatMap { quantized.predictQuantized(image: $0) }
+        #expect(fast.count == reference.count)
+        let differences = zip(fast, reference).map { abs($0 - $1) }
+        #expect((differences.max() ?? 99) <= 1, "oneDNN int8 differs from the reference by \(differences.max() ?? -1)")
+        let equal = differences.filter { $0 == 0 }.count
+        #expect(Double(equal) / Double(differences.count) >= 0.95)
+        #expect(Set(reference).count > 5, "reference outputs nearly constant")
+    }
+
+    @Test("int8 outputs stay close to float32 outputs")
+    func int8CloseToFloat() throws {
+        let folded = try Self.network(.relu)
+        let quantized = try QuantizedMobileNet(
+            folded: folded, calibrationImages: Self.images(count: 16, resolution: 32, seed: 1))
+        for image in Self.images(count: 4, resolution: 32, seed: 3) {
+            let float = folded.referenceForward(image: image)
+            let int8 = quantized.predict(image: image)
+            let scale = float.map { abs($0) }.max() ?? 1
+            let error = zip(float, int8).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= 0.1 * scale, "int8 differs from float32 by \(error) (largest output \(scale))")
+        }
+    }
+
+    @Test("weights are symmetric per output channel and biases use input × weight scale")
+    func quantizationScheme() throws {
+        let folded = try Self.network(.relu)
+        let quantized = try QuantizedMobileNet(
+            folded: folded, calibrationImages: Self.images(count: 4, resolution: 32, seed: 1))
+        let first = quantized.convolutions[0]
+        let perOutput = first.weights.count / first.weightScales.count
+        for o in 0..<first.weightScales.count {
+            let row = first.weights[(o * perOutput)..<((o + 1) * perOutput)]
+            #expect(row.map { abs(Int($0)) }.max() == 127)
+            let expected = folded.convolutions[0].bias[o] / (quantized.input.scale * first.weightScales[o])
+            #expect(abs(Float(first.bias[o]) - expected) <= 0.5)
+        }
+        #expect(quantized.activations[1].zeroPoint == -128)
+    }
+}
