@@ -64,6 +64,11 @@ for name, top1, agreement, mult_adds, params in db.execute(
           % (name, top1, agreement, mult_adds / 1e6, 100 * mult_adds / t[3], params / 1e6))
 PY
 
+step "To the device: the smallest student as ONNX (float32) and full-integer TFLite (int8), ready for onnxruntime and LiteRT"
+"$bin" export "$job/alpha0.25-res32" --format onnx --out "$(pwd)/student-alpha0.25-res32.onnx"
+"$bin" export "$job/alpha0.25-res32" --format tflite --int8 --out "$(pwd)/student-alpha0.25-res32-int8.tflite"
+ls -l student-alpha0.25-res32.onnx student-alpha0.25-res32-int8.tflite
+
 step "Per-epoch metrics and checkpoints (sqlite3 on the same database)"
 python3 - "$DISTILL_DB" "$job" <<'PY'
 import sqlite3, sys
