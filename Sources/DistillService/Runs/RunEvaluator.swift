@@ -77,29 +77,15 @@ public enum RunEvaluator {
     ) throws -> RunEvaluation {
         guard !samples.isEmpty else { return RunEvaluation() }
         let width = quantized.folded.spec.outputs
-        let batch = min(batchLimit, samples.count)
-        let inference = try MobileNetInt8Inference(quantized, batch: batch)
+        let inference = try MobileNetInt8Inference(quantized, batch: min(batchLimit, samples.count))
         var images = [Float](repeating: 0, count: inference.inputCount)
-        var outputs: [Float] = []
-        outputs.reserveCapacity(samples.count * width)
-        var kept: [RunSample] = []
-        var start = 0
-        while start < samples.count {
-            if shouldStop() { throw CancellationError() }
-            let count = min(batch, samples.count - start)
-            var digests = samples[start..<(start + count)].map(\.digest)
-            while digests.count < batch { digests.append(digests[count - 1]) }
-            let failures = try images.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
-            let predicted = try inference.predict(images: images)
-            // Images that fail to decode are left out of the figures, as in `evaluate`.
-            for row in 0..<count where failures[row] == nil {
-                outputs.append(contentsOf: predicted[(row * width)..<((row + 1) * width)])
-                kept.append(samples[start + row])
-            }
-            start += count
-        }
+        let decoded = try batches(
+            samples: samples, batch: inference.batch, width: width, shouldStop: shouldStop,
+            fill: { digests in try images.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) } },
+            run: { try inference.predict(images: images) })
         return try figures(
-            outputs: outputs, width: width, kind: kind, loss: loss, samples: kept, failed: samples.count - kept.count)
+            outputs: decoded.outputs, width: width, kind: kind, loss: loss, samples: decoded.samples,
+            failed: decoded.failed)
     }
 
     /// The metrics of the teacher's kind for outputs (N, D) of `samples`.
@@ -169,8 +155,24 @@ public enum RunEvaluator {
         network: MobileNet, samples: [RunSample], loader: ImageBatchLoader, shouldStop: () -> Bool
     ) throws -> (samples: [RunSample], outputs: [Float], failed: Int) {
         let width = network.spec.outputs
-        let batch = min(batchLimit, samples.count)
-        let inference = try MobileNetInference(folding: network, batch: batch)
+        let inference = try MobileNetInference(folding: network, batch: min(batchLimit, samples.count))
+        return try batches(
+            samples: samples, batch: inference.batch, width: width, shouldStop: shouldStop,
+            fill: { digests in try inference.withInput { try loader.fill(digests: digests, into: $0) } },
+            run: {
+                try inference.forward()
+                return try inference.withOutput { Array($0) }
+            })
+    }
+
+    /// Runs samples through a network batch by batch: `fill` decodes a batch's images into the network's input
+    /// (a short last batch padded with its last image), `run` returns the batch's outputs `(batch, width)`. The
+    /// outputs of padding and of images that fail to decode are dropped.
+    /// - Returns: The decoded samples, their outputs in the same order, and the failed count.
+    private static func batches(
+        samples: [RunSample], batch: Int, width: Int, shouldStop: () -> Bool,
+        fill: ([String]) throws -> [Int: DataError], run: () throws -> [Float]
+    ) throws -> (samples: [RunSample], outputs: [Float], failed: Int) {
         var outputs: [Float] = []
         outputs.reserveCapacity(samples.count * width)
         var kept: [RunSample] = []
@@ -178,16 +180,13 @@ public enum RunEvaluator {
         while start < samples.count {
             if shouldStop() { throw CancellationError() }
             let count = min(batch, samples.count - start)
-            // A short last batch is padded with its last image; the padding's outputs are dropped.
             var digests = samples[start..<(start + count)].map(\.digest)
             while digests.count < batch { digests.append(digests[count - 1]) }
-            let failures = try inference.withInput { try loader.fill(digests: digests, into: $0) }
-            try inference.forward()
-            try inference.withOutput { values in
-                for row in 0..<count where failures[row] == nil {
-                    outputs.append(contentsOf: values[(row * width)..<((row + 1) * width)])
-                    kept.append(samples[start + row])
-                }
+            let failures = try fill(digests)
+            let values = try run()
+            for row in 0..<count where failures[row] == nil {
+                outputs.append(contentsOf: values[(row * width)..<((row + 1) * width)])
+                kept.append(samples[start + row])
             }
             start += count
         }
