@@ -148,6 +148,8 @@ struct TeachTests {
         #expect(teacher.outputCount == 94)  // and neither broken image gets an output
         let events = try fixture.store.events(jobID: job.id).map(\.message)
         #expect(events.contains { $0.contains("image(s) failed to decode (left out of the loss)") })
+        // A teach job trains on labels: nothing says its (not yet existing) outputs are missing.
+        #expect(!events.contains { $0.contains("have no output from teacher") })
         #expect(events.contains { $0.contains("2 image(s) have no teacher output (0 not fetched, 2 not decodable)") })
         let run = try #require(try fixture.store.runs(jobID: job.id).first)
         #expect(try fixture.store.metrics(runID: run.id).allSatisfy { ($0.trainLoss ?? .nan).isFinite })

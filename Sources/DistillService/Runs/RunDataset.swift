@@ -57,7 +57,7 @@ public struct RunDataset: Sendable {
         let labelled = plan.labels?.byURL ?? [:]
         let requested = candidates.count
         let withoutTeacher = candidates.filter { vectors[$0] == nil }.count
-        if withoutTeacher > 0 {
+        if withoutTeacher > 0, spec.teach == nil {
             log("\(withoutTeacher) training URL(s) have no output from teacher '\(teacher.name)' and are skipped")
         }
 
