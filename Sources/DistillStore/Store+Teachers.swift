@@ -20,14 +20,7 @@ extension Store {
         name: String, kind: TeacherKind, table: TeacherTable, sourceFile: String?, replace: Bool
     ) throws -> Teacher {
         try importTeacher(name: name, kind: kind, sourceFile: sourceFile, replace: replace) { writer in
-            try table.values.withUnsafeBufferPointer { values in
-                for (row, url) in table.urls.enumerated() {
-                    try writer.append(
-                        url: url,
-                        vector: UnsafeBufferPointer(
-                            rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
-                }
-            }
+            try writer.append(table)
             return table.dimension
         }
     }
@@ -220,14 +213,7 @@ extension Store {
                 sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)"),
             teacherID: trained.teacherID)
         let table = trained.table
-        try table.values.withUnsafeBufferPointer { values in
-            for (row, url) in table.urls.enumerated() {
-                try writer.append(
-                    url: url,
-                    vector: UnsafeBufferPointer(
-                        rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
-            }
-        }
+        try writer.append(table)
         let evaluation = trained.evaluation
         try db.execute(
             sql: """
@@ -254,6 +240,20 @@ public final class TeacherOutputWriter {
     init(statement: Statement, teacherID: Int64) {
         self.statement = statement
         self.teacherID = teacherID
+    }
+
+    /// Inserts every row of a table, in order.
+    /// - Parameter table: The URLs and their vectors.
+    /// - Throws: As `append(url:vector:)`.
+    public func append(_ table: TeacherTable) throws {
+        try table.values.withUnsafeBufferPointer { values in
+            for (row, url) in table.urls.enumerated() {
+                try append(
+                    url: url,
+                    vector: UnsafeBufferPointer(
+                        rebasing: values[(row * table.dimension)..<((row + 1) * table.dimension)]))
+            }
+        }
     }
 
     /// Inserts one row.
