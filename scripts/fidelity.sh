@@ -12,7 +12,7 @@
 #      1,000 training images.
 # Usage: scripts/fidelity.sh [OUT_DIR] [KIND...]   (default: fidelity/ and all three kinds)
 # Settings (environment): TEACHER_EPOCHS (12), STUDENT_EPOCHS (6), BASELINE_EPOCHS (40), ALPHAS ("1.0 0.5
-# 0.25"), RESOLUTIONS ("32 40"), TEACHER_RESOLUTION (32), THREADS (all cores). Results land in OUT_DIR/distill.db
+# 0.25"), RESOLUTIONS ("32 40"), TEACHER_RESOLUTION (32), THREADS (all cores), DISTILL_BIN (.build/release/distill). Results land in OUT_DIR/distill.db
 # and OUT_DIR/fidelity.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 # A copy of the binary: rebuilding the checkout while this runs must not change the program mid-run.
 bin="$out/distill"
-cp "$root/.build/release/distill" "$bin"
+cp "${DISTILL_BIN:-$root/.build/release/distill}" "$bin"
 export DISTILL_DB="$out/distill.db"
 thread_option=()
 [ "$threads" = 0 ] || thread_option=(--threads "$threads")
@@ -85,7 +85,8 @@ for kind in "${kinds[@]}"; do
   step "Baseline baseline-$kind: alpha $smallest_alpha at ${smallest_resolution}x${smallest_resolution} on the labels of 1,000 images"
   teach "baseline-$kind" --labels "$out/baseline-labels.csv" --kind "$kind" --alpha "$smallest_alpha" \
     --resolution "$smallest_resolution" --epochs "$baseline_epochs" --allow-file-root "$out/data" "${extra[@]}"
-  job_name="students-$kind"
+  # One student job per kind, alpha set and epoch count, so a sweep can give the small students more epochs.
+  job_name="students-$kind-a$(tr ' ' '_' <<<"$alphas")-e$student_epochs"
   job=$(sqlite3 "$DISTILL_DB" "select id from jobs where name = '$job_name' order by id desc limit 1")
   if [ -z "$job" ]; then
     cat >"$out/$job_name.yaml" <<EOF
@@ -119,25 +120,28 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 metric = {"logits": ("top1", "eval_top1", "top-1"), "attributes": ("mean_ap", "eval_mean_ap", "mean AP"),
           "embedding": ("verification_accuracy", "eval_verification", "verification at FAR 1e-4")}
-lines = ["| kind | model | trained on | %s | Mult-Adds (M) | share of teacher | parameters (M) |" % "metric",
-         "|---|---|---|---|---|---|---|"]
+def epochs(job_column, value):
+    row = db.execute(f"select json_extract(spec_json, '$.training.epochs') from jobs where {job_column} = ?", (value,)).fetchone()
+    return row[0] if row else "?"
+lines = ["| kind | model | trained on | epochs | metric | Mult-Adds (M) | share of teacher | parameters (M) |",
+         "|---|---|---|---|---|---|---|---|"]
 for kind, (column, teacher_column, label) in metric.items():
     teacher = db.execute(f"""select t.{teacher_column}, res.mult_adds, res.parameters from teachers t
         join runs r on r.job_id = t.trained_by_job join results res on res.run_id = r.id where t.name = ?""",
         (f"fm-{kind}",)).fetchone()
     if teacher is None or teacher[0] is None:
         continue
-    lines.append(f"| {kind} | teacher α1.0 | 60,000 labels | {label} {teacher[0]:.4f} | {teacher[1] / 1e6:.2f} | 100% | {teacher[2] / 1e6:.3f} |")
-    for name, value, mult_adds, params in db.execute(f"""select r.name, res.{column}, res.mult_adds, res.parameters
+    lines.append(f"| {kind} | teacher α1.0 | 60,000 labels | {epochs('name', f'teach-fm-{kind}')} | {label} {teacher[0]:.4f} | {teacher[1] / 1e6:.2f} | 100% | {teacher[2] / 1e6:.3f} |")
+    for name, job, value, mult_adds, params in db.execute(f"""select r.name, j.id, res.{column}, res.mult_adds, res.parameters
             from jobs j join runs r on r.job_id = j.id join results res on res.run_id = r.id
-            where j.name = ? order by r.alpha desc, r.resolution desc""", (f"students-{kind}",)):
+            where j.name like ? order by r.alpha desc, r.resolution desc, j.id""", (f"students-{kind}%",)):
         delta = (value - teacher[0]) * 100
-        lines.append(f"| {kind} | student {name} | teacher outputs only | {value:.4f} ({delta:+.1f} pts) | {mult_adds / 1e6:.2f} | {100 * mult_adds / teacher[1]:.1f}% | {params / 1e6:.3f} |")
+        lines.append(f"| {kind} | student {name} | teacher outputs only | {epochs('id', job)} | {value:.4f} ({delta:+.1f} pts) | {mult_adds / 1e6:.2f} | {100 * mult_adds / teacher[1]:.1f}% | {params / 1e6:.3f} |")
     baseline = db.execute(f"""select t.{teacher_column}, res.mult_adds, res.parameters, r.name from teachers t
         join runs r on r.job_id = t.trained_by_job join results res on res.run_id = r.id where t.name = ?""",
         (f"baseline-{kind}",)).fetchone()
     if baseline and baseline[0] is not None:
-        lines.append(f"| {kind} | baseline {baseline[3]} | 1,000 labels | {baseline[0]:.4f} | {baseline[1] / 1e6:.2f} | {100 * baseline[1] / teacher[1]:.1f}% | {baseline[2] / 1e6:.3f} |")
+        lines.append(f"| {kind} | baseline {baseline[3]} | 1,000 labels | {epochs('name', f'teach-baseline-{kind}')} | {baseline[0]:.4f} | {baseline[1] / 1e6:.2f} | {100 * baseline[1] / teacher[1]:.1f}% | {baseline[2] / 1e6:.3f} |")
 text = "\n".join(lines) + "\n"
 open(sys.argv[2], "w").write(text)
 print(text)

@@ -1,13 +1,18 @@
 // Copyright 2026 The Distill authors.
 // The TensorFlow Lite writer behind CTFLiteWriter.h: collects buffers, tensors and operators in the
 // FlatBuffers object API types generated from schemas/tflite_subset.fbs and packs them with the
-// FlatBuffers library (file identifier "TFL3", schema version 3).
+// FlatBuffers library (file identifier "TFL3", schema version 3). Tensors are packed by hand so that
+// equal shape and quantization vectors are stored once: every per-channel weight and bias tensor carries
+// a zero-point vector of zeros (int64, 8 bytes per channel), after ReLU most activations share a zero
+// point, and a layer's output often has its neighbour's shape; FlatBuffers lets many tables point at one
+// vector. At alpha 0.25 this is what brings an int8 file under 30% of the float32 one.
 
 #include "CTFLiteWriter.h"
 
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tflite_subset_generated.h"
@@ -19,6 +24,80 @@ struct DistillTFLiteModel {
     flatbuffers::FlatBufferBuilder builder;
     std::string error;
 };
+
+namespace {
+
+/// Vectors (and quantization tables) already written to the builder, by content, so equal ones are written once.
+class SharedVectors {
+public:
+    explicit SharedVectors(flatbuffers::FlatBufferBuilder &builder) : builder_(builder) {}
+
+    template <typename T> flatbuffers::Offset<flatbuffers::Vector<T>> vector(const std::vector<T> &values) {
+        if (values.empty()) return 0;
+        std::string key(1, static_cast<char>(sizeof(T)));
+        key.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(T));
+        auto found = offsets_.find(key);
+        if (found != offsets_.end()) return flatbuffers::Offset<flatbuffers::Vector<T>>(found->second);
+        auto offset = builder_.CreateVector(values);
+        offsets_.emplace(std::move(key), offset.o);
+        return offset;
+    }
+
+    /// Quantization parameters, one table for equal ones (a padded tensor has its input's).
+    flatbuffers::Offset<tflite::QuantizationParameters> quantization(const tflite::QuantizationParametersT &parameters) {
+        auto scale = vector(parameters.scale);
+        auto zeroPoint = vector(parameters.zero_point);
+        auto key = std::make_tuple(scale.o, zeroPoint.o, parameters.quantized_dimension);
+        auto found = quantizations_.find(key);
+        if (found != quantizations_.end()) return flatbuffers::Offset<tflite::QuantizationParameters>(found->second);
+        auto offset =
+            tflite::CreateQuantizationParameters(builder_, 0, 0, scale, zeroPoint, parameters.quantized_dimension);
+        quantizations_.emplace(key, offset.o);
+        return offset;
+    }
+
+private:
+    flatbuffers::FlatBufferBuilder &builder_;
+    std::map<std::string, flatbuffers::uoffset_t> offsets_;
+    std::map<std::tuple<flatbuffers::uoffset_t, flatbuffers::uoffset_t, int32_t>, flatbuffers::uoffset_t> quantizations_;
+};
+
+flatbuffers::Offset<tflite::Tensor> packTensor(
+    flatbuffers::FlatBufferBuilder &builder, SharedVectors &shared, const tflite::TensorT &tensor) {
+    flatbuffers::Offset<tflite::QuantizationParameters> quantization = 0;
+    if (const auto *parameters = tensor.quantization.get()) quantization = shared.quantization(*parameters);
+    auto shape = shared.vector(tensor.shape);
+    auto name = builder.CreateString(tensor.name);
+    return tflite::CreateTensor(builder, shape, tensor.type, tensor.buffer, name, quantization, tensor.is_variable);
+}
+
+/// The model as FlatBuffers: like ModelT's Pack, but with the tensors' quantization vectors shared.
+flatbuffers::Offset<tflite::Model> packModel(flatbuffers::FlatBufferBuilder &builder, const tflite::ModelT &model) {
+    SharedVectors shared(builder);
+    std::vector<flatbuffers::Offset<tflite::Buffer>> buffers;
+    for (const auto &buffer : model.buffers) buffers.push_back(tflite::CreateBuffer(builder, buffer.get()));
+    std::vector<flatbuffers::Offset<tflite::SubGraph>> subgraphs;
+    for (const auto &subgraph : model.subgraphs) {
+        std::vector<flatbuffers::Offset<tflite::Tensor>> tensors;
+        for (const auto &tensor : subgraph->tensors) tensors.push_back(packTensor(builder, shared, *tensor));
+        std::vector<flatbuffers::Offset<tflite::Operator>> operators;
+        for (const auto &op : subgraph->operators) operators.push_back(tflite::CreateOperator(builder, op.get()));
+        subgraphs.push_back(tflite::CreateSubGraph(
+            builder, builder.CreateVector(tensors), builder.CreateVector(subgraph->inputs),
+            builder.CreateVector(subgraph->outputs), builder.CreateVector(operators),
+            builder.CreateString(subgraph->name)));
+    }
+    std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes;
+    for (const auto &code : model.operator_codes) codes.push_back(tflite::CreateOperatorCode(builder, code.get()));
+    std::vector<flatbuffers::Offset<tflite::Metadata>> metadata;
+    for (const auto &entry : model.metadata) metadata.push_back(tflite::CreateMetadata(builder, entry.get()));
+    return tflite::CreateModel(
+        builder, model.version, builder.CreateVector(codes), builder.CreateVector(subgraphs),
+        builder.CreateString(model.description), builder.CreateVector(buffers), 0,
+        metadata.empty() ? 0 : builder.CreateVector(metadata));
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -153,7 +232,7 @@ int32_t distill_tflite_finish(
     model->model.subgraphs.push_back(std::move(model->subgraph));
     model->model.description = description;
     model->builder.Clear();
-    tflite::FinishModelBuffer(model->builder, tflite::Model::Pack(model->builder, &model->model));
+    tflite::FinishModelBuffer(model->builder, packModel(model->builder, model->model));
     *bytes = model->builder.GetBufferPointer();
     *count = model->builder.GetSize();
     return 0;

@@ -57,15 +57,16 @@ public enum ONNXExporter {
     // MARK: - Building blocks
 
     static func convolutionAttributes(_ convolution: FoldedMobileNet.Convolution) -> [Onnx_AttributeProto] {
+        // Attributes at their defaults (strides 1, dilations 1, group 1) are left out.
         let layer = convolution.layer
         let padding = Int64(layer.kernel / 2)
-        return [
+        var attributes: [Onnx_AttributeProto] = [
             .ints("kernel_shape", [Int64(layer.kernel), Int64(layer.kernel)]),
-            .ints("strides", [Int64(layer.stride), Int64(layer.stride)]),
             .ints("pads", [padding, padding, padding, padding]),
-            .ints("dilations", [1, 1]),
-            .int("group", Int64(convolution.groups)),
         ]
+        if layer.stride != 1 { attributes.append(.ints("strides", [Int64(layer.stride), Int64(layer.stride)])) }
+        if convolution.groups != 1 { attributes.append(.int("group", Int64(convolution.groups))) }
+        return attributes
     }
 
     static func serialize(_ model: Onnx_ModelProto) throws -> Data {

@@ -3,7 +3,9 @@
 // calibrated per-tensor scale and zero point, convolution filters int8 per output channel (quantized dimension
 // 0 for CONV_2D's (O, K, K, I), 3 for DEPTHWISE_CONV_2D's (1, K, K, C)), the fully connected weights per tensor,
 // biases int32 with scale input scale × filter scale. A device quantizes its float input with the input
-// tensor's scale and zero point and dequantizes the output with the output tensor's.
+// tensor's scale and zero point and dequantizes the output with the output tensor's. Tensor names are compact
+// (see compactLayerName): per layer L, "L.w" the filter, "L.b" the bias, "L" the output, "L.pad" the padded
+// input of a stride-2 layer.
 
 import CTFLiteWriter
 import DistillEngine
@@ -36,14 +38,14 @@ extension TFLiteExporter {
         var paddings: Int32?
         for (index, convolution) in network.convolutions.enumerated() {
             let layer = convolution.folded.layer
-            let name = layer.name
+            let name = compactLayerName(layer.name)
             let source = network.activations[index]
             if layer.stride == 2 {
                 if paddings == nil {
                     paddings = try writer.constant("paddings", int32: [0, 0, 1, 1, 1, 1, 0, 0], shape: [4, 2])
                 }
                 let padded = try activation(
-                    "\(name).padded", shape: [1, layer.inputHeight + 2, layer.inputWidth + 2, layer.inputChannels],
+                    "\(name).pad", shape: [1, layer.inputHeight + 2, layer.inputWidth + 2, layer.inputChannels],
                     source)
                 try writer.operator(
                     DISTILL_TFLITE_PAD, version: 2, inputs: [current, paddings ?? 0], outputs: [padded])
@@ -53,18 +55,18 @@ extension TFLiteExporter {
             let channels = layer.outputChannels
             let filterValues = filterNHWC(convolution.folded, values: convolution.weights)
             let filter = try writer.constant(
-                "\(name).weights", bytes: filterValues.map { UInt8(bitPattern: $0) }, type: DISTILL_TFLITE_INT8,
+                "\(name).w", bytes: filterValues.map { UInt8(bitPattern: $0) }, type: DISTILL_TFLITE_INT8,
                 shape: depthwise
                     ? [1, layer.kernel, layer.kernel, channels]
                     : [channels, layer.kernel, layer.kernel, layer.inputChannels],
                 scales: convolution.weightScales, zeroPoints: [Int64](repeating: 0, count: channels),
                 quantizedDimension: depthwise ? 3 : 0)
             let bias = try writer.constant(
-                "\(name).bias", bytes: convolution.bias.withUnsafeBytes { Array($0) }, type: DISTILL_TFLITE_INT32,
+                "\(name).b", bytes: convolution.bias.withUnsafeBytes { Array($0) }, type: DISTILL_TFLITE_INT32,
                 shape: [channels], scales: convolution.weightScales.map { $0 * source.scale },
                 zeroPoints: [Int64](repeating: 0, count: channels))
             let output = try activation(
-                "\(name).out", shape: [1, layer.outputHeight, layer.outputWidth, channels],
+                name, shape: [1, layer.outputHeight, layer.outputWidth, channels],
                 network.activations[index + 1])
             try writer.operator(
                 depthwise ? DISTILL_TFLITE_DEPTHWISE_CONV_2D : DISTILL_TFLITE_CONV_2D, version: 3,
@@ -74,13 +76,13 @@ extension TFLiteExporter {
         let dense = network.folded.dense
         let pooledQuantization = network.activations[network.convolutions.count + 1]
         let axes = try writer.constant("mean.axes", int32: [1, 2], shape: [2])
-        let pooled = try activation("pool.out", shape: [1, dense.inputs], pooledQuantization)
+        let pooled = try activation("pool", shape: [1, dense.inputs], pooledQuantization)
         try writer.operator(DISTILL_TFLITE_MEAN, version: 2, inputs: [current, axes], outputs: [pooled])
         let weights = try writer.constant(
-            "fc.weights", bytes: network.dense.weights.map { UInt8(bitPattern: $0) }, type: DISTILL_TFLITE_INT8,
+            "fc.w", bytes: network.dense.weights.map { UInt8(bitPattern: $0) }, type: DISTILL_TFLITE_INT8,
             shape: [dense.outputs, dense.inputs], scales: [network.dense.weightScale], zeroPoints: [0])
         let bias = try writer.constant(
-            "fc.bias", bytes: network.dense.bias.withUnsafeBytes { Array($0) }, type: DISTILL_TFLITE_INT32,
+            "fc.b", bytes: network.dense.bias.withUnsafeBytes { Array($0) }, type: DISTILL_TFLITE_INT32,
             shape: [dense.outputs], scales: [network.dense.weightScale * pooledQuantization.scale], zeroPoints: [0])
         let output = try activation(metadata.outputName, shape: [1, dense.outputs], network.output)
         try writer.operator(

@@ -51,11 +51,19 @@ struct ExportCommandTests {
         }
     }
 
-    @Test("int8 ONNX (QDQ) and full-integer TFLite exports agree with Distill's int8 reference in the runtimes")
-    func int8ExportsMatchDistill() throws {
+    @Test(
+        "int8 ONNX (QDQ) and full-integer TFLite exports agree with Distill's int8 reference in the runtimes",
+        arguments: ["relu", "relu6"])
+    func int8ExportsMatchDistill(activation: String) throws {
         let sandbox = try Sandbox()
         try sandbox.importFashionTeacher(limit: 100)
         try sandbox.writeFashionJob(name: "int8", resolutions: [32], epochs: 3)
+        if activation == "relu6" {
+            // The ONNX file leaves ReLU6 to the quantization ranges (no Clip node): the runtimes must agree.
+            let job = sandbox.read("job.yaml").replacingOccurrences(
+                of: "students:\n", with: "students:\n  activation: relu6\n")
+            try sandbox.write(job, to: "job.yaml")
+        }
         #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
         let trained = try sandbox.run(["run", "1", "--quiet"])
         #expect(trained.status == 0, "\(trained.stderr)")
@@ -87,11 +95,12 @@ struct ExportCommandTests {
             let float32Agreement = ExportRuntimes.topOneAgreement(outputs, distill.float32, width: 10)
             let ratio = Double(sizes["student-int8.\(format)"] ?? 0) / Double(max(sizes["student.\(format)"] ?? 1, 1))
             print(
-                "export int8 \(format): top-1 agreement with Distill int8 \(agreement), with fp32 \(float32Agreement), "
+                "export int8 \(activation) \(format): top-1 agreement with Distill int8 \(agreement), with fp32 \(float32Agreement), "
                     + "max difference \(steps) steps, size ratio \(ratio)")
             #expect(agreement >= 0.99, "\(format) int8 top-1 agrees with Distill's int8 on only \(agreement)")
             #expect(steps <= 2, "\(format) int8 outputs differ from Distill's int8 by \(steps) quantization steps")
-            #expect(ratio < 0.4, "\(format) int8 file is \(ratio) of the fp32 file")
+            // Issue 11's target, at the smallest width where per-channel scales and int32 biases weigh most.
+            #expect(ratio <= 0.30, "\(format) int8 file is \(ratio) of the fp32 file (at most 0.30 wanted)")
         }
     }
 
@@ -122,7 +131,7 @@ struct ExportCommandTests {
             let big = row[float32] as? Int ?? 0
             let small = row[int8] as? Int ?? 0
             #expect(
-                big > 100_000 && small > 0 && Double(small) < 0.4 * Double(big), "\(float32) \(big), \(int8) \(small)")
+                big > 100_000 && small > 0 && Double(small) <= 0.30 * Double(big), "\(float32) \(big), \(int8) \(small)")
         }
         #expect((row["int8_latency_ms_batch1"] as? Double ?? 0) > 0)
         #expect((row["int8_latency_ms_batchN"] as? Double ?? 0) > 0)
