@@ -40,7 +40,13 @@ step "A teacher trained by Distill: distill teach (MobileNet alpha 1.0 at 32x32 
 "$bin" teacher show fashion-mnist-teacher --rows 3
 
 step "Submit the demo job (Jobs/fashion-mnist-demo.yaml): four students distilled from the teacher's outputs alone"
-job=$("$bin" submit "$jobs_dir/fashion-mnist-demo.yaml" --priority 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# The job file names its data as ../demo/…, relative to Jobs/; for another demo directory, a copy points there.
+job_file=$jobs_dir/fashion-mnist-demo.yaml
+if [ "$(pwd)" != "$(cd "$jobs_dir/../demo" 2>/dev/null && pwd)" ]; then
+  sed "s|\.\./demo/|$(pwd)/|g" "$job_file" >fashion-mnist-demo.yaml
+  job_file=$(pwd)/fashion-mnist-demo.yaml
+fi
+job=$("$bin" submit "$job_file" --priority 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$bin" show "$job"
 
 step "Train it: distill daemon --once (claims each run, fetches into the cache, trains, checkpoints, evaluates, costs; exits when the queue is drained)"
@@ -60,7 +66,8 @@ print("  %-26s top-1 %.4f (%d test images)  %7.2f M Mult-Adds  %6.3f M parameter
 for name, top1, agreement, mult_adds, params in db.execute(
         """select r.name, res.top1, res.teacher_agreement, res.mult_adds, res.parameters from runs r
            join results res on res.run_id = r.id where r.job_id = ? order by r.id""", (int(sys.argv[2]),)):
-    print("  student %-18s top-1 %.4f (agreement %.4f)  %7.2f M Mult-Adds (%4.1f%% of the teacher's)  %6.3f M parameters"
+    agreement = "%.4f" % agreement if agreement is not None else "n/a"
+    print("  student %-18s top-1 %.4f (agreement %s)  %7.2f M Mult-Adds (%4.1f%% of the teacher's)  %6.3f M parameters"
           % (name, top1, agreement, mult_adds / 1e6, 100 * mult_adds / t[3], params / 1e6))
 PY
 

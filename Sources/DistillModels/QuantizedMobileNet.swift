@@ -86,7 +86,11 @@ public struct QuantizedMobileNet: Sendable {
     /// How many images the ranges were calibrated on.
     public var calibrationImages: Int
 
-    /// Observes the float network on calibration images and quantizes it.
+    /// The fraction of a tensor's calibration values at each end that its int8 range leaves out (saturates).
+    public static let calibrationOutlierFraction = 1e-4
+
+    /// Observes the float network on calibration images and quantizes it: each tensor's range leaves out the
+    /// rarest ``calibrationOutlierFraction`` of its values at each end (``CalibrationRange``), the output's none.
     /// - Parameters:
     ///   - folded: The float network.
     ///   - images: Calibration images, each (3, R, R) preprocessed as in training.
@@ -97,8 +101,7 @@ public struct QuantizedMobileNet: Sendable {
             throw ModelsError(
                 code: .invalidArgument, message: "int8 calibration needs at least one image; the run has none.")
         }
-        var minimums = [Float](repeating: .infinity, count: folded.tensorCount)
-        var maximums = [Float](repeating: -.infinity, count: folded.tensorCount)
+        var ranges = [CalibrationRange](repeating: CalibrationRange(), count: folded.tensorCount)
         for image in images {
             guard image.count == 3 * resolution * resolution else {
                 throw ModelsError(
@@ -107,13 +110,16 @@ public struct QuantizedMobileNet: Sendable {
                         + "\(3 * resolution * resolution).")
             }
             _ = folded.referenceForward(image: image) { index, values in
-                for value in values {
-                    minimums[index] = min(minimums[index], value)
-                    maximums[index] = max(maximums[index], value)
-                }
+                values.withUnsafeBufferPointer { ranges[index].observe($0) }
             }
         }
-        let activations = zip(minimums, maximums).map { ActivationQuantization(minimum: $0, maximum: $1) }
+        // Every tensor but the output keeps all but 0.01% of its values at each end; the output (logits,
+        // attribute logits or embedding) keeps them all, so the largest outputs stay distinct.
+        let activations = ranges.enumerated().map { index, range in
+            let (minimum, maximum) = range.range(
+                excluding: index == folded.tensorCount - 1 ? 0 : Self.calibrationOutlierFraction)
+            return ActivationQuantization(minimum: minimum, maximum: maximum)
+        }
         self.init(folded: folded, activations: activations, calibrationImages: images.count)
     }
 

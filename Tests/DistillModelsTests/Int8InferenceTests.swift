@@ -1,7 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import DistillEngine
-import DistillModels
+@testable import DistillModels
 import Testing
 
 @Suite("int8 quantization and oneDNN int8 inference")
@@ -78,5 +78,25 @@ struct Int8InferenceTests {
             #expect(abs(Float(first.bias[o]) - expected) <= 0.5)
         }
         #expect(quantized.activations[1].zeroPoint == -128)
+    }
+
+    @Test("calibration ranges leave out the rarest 0.01% at each end; the output's range keeps every value")
+    func calibrationRangesIgnoreRareOutliers() throws {
+        var range = CalibrationRange()
+        var values = (0..<100_000).map { Float($0) / 100_000 }
+        values += [Float](repeating: 1000, count: 5) + [Float](repeating: -1000, count: 5)
+        values.withUnsafeBufferPointer { range.observe($0) }
+        let robust = range.range(excluding: 1e-4)
+        #expect(robust.maximum >= 0.99999 && robust.maximum <= 1.0, "\(robust)")
+        #expect(robust.minimum == 0, "\(robust)")
+        let all = range.range(excluding: 0)
+        #expect(all.minimum == -1000 && all.maximum == 1000, "\(all)")
+
+        let folded = try Self.network(.relu)
+        let images = Self.images(count: 8, resolution: 32, seed: 5)
+        let quantized = try QuantizedMobileNet(folded: folded, calibrationImages: images)
+        let outputs = images.flatMap { folded.referenceForward(image: $0) }
+        let expected = ActivationQuantization(minimum: outputs.min() ?? 0, maximum: outputs.max() ?? 0)
+        #expect(quantized.output == expected, "output \(quantized.output), min/max gives \(expected)")
     }
 }
