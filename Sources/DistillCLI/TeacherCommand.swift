@@ -12,8 +12,10 @@ extension TeacherFileFormat: ExpressibleByArgument {}
 struct TeacherCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "teacher",
-        abstract: "Import, list and inspect teachers (precomputed teacher outputs keyed by image URL).",
-        subcommands: [TeacherImportCommand.self, TeacherListCommand.self, TeacherShowCommand.self]
+        abstract: "Import, list, inspect and delete teachers (teacher outputs keyed by image URL).",
+        subcommands: [
+            TeacherImportCommand.self, TeacherListCommand.self, TeacherShowCommand.self, TeacherDeleteCommand.self,
+        ]
     )
 }
 
@@ -105,6 +107,62 @@ struct TeacherListCommand: ParsableCommand {
                             TeacherShowCommand.figure($0) ?? "-", $0.createdAt,
                         ]
                     }))
+        }
+    }
+}
+
+struct TeacherDeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a teacher and its outputs (with its ended teach job, if Distill trained it).",
+        discussion: """
+            Refused while a distillation job uses the teacher (its results refer to it) or while the teach job \
+            training it is queued, running or paused (cancel it first). A teacher trained by `distill teach` \
+            goes with its teach job: runs, results, logs and checkpoint files. This frees the name of a teacher \
+            whose training was cancelled or failed.
+            Example: distill teacher delete fashion-teacher
+            """)
+
+    @Argument(help: "The teacher's name.")
+    var name: String
+
+    @Flag(help: "Print what was deleted as JSON.")
+    var json = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let database = try store.open()
+        let deleted = try database.deleteTeacher(named: name)
+        // The records are gone; a checkpoint file that cannot be removed is only disk space, said on stderr.
+        var removed = 0
+        for path in deleted.checkpointPaths {
+            let file = (database.location.dataDirectory as NSString).appendingPathComponent(path)
+            do {
+                try FileManager.default.removeItem(atPath: file)
+                removed += 1
+            } catch  where !FileManager.default.fileExists(atPath: file) {
+                continue
+            } catch {
+                FileHandle.standardError.write(Data("warning: cannot remove checkpoint \(file): \(error)\n".utf8))
+            }
+        }
+        if json {
+            struct Deleted: Encodable {
+                var teacher: String
+                var outputs: Int
+                var teachJob: Int64?
+                var checkpointFiles: Int
+            }
+            print(
+                try Output.json(
+                    Deleted(
+                        teacher: deleted.teacher.name, outputs: deleted.teacher.outputCount,
+                        teachJob: deleted.teachJob, checkpointFiles: removed)))
+        } else {
+            print(
+                "Deleted teacher '\(deleted.teacher.name)' (\(deleted.teacher.outputCount) outputs)"
+                    + (deleted.teachJob.map { ", its teach job \($0) and \(removed) checkpoint file(s)" } ?? "") + ".")
         }
     }
 }

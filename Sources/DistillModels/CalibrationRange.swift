@@ -36,7 +36,10 @@ struct CalibrationRange {
     func range(excluding fraction: Double) -> (minimum: Float, maximum: Float) {
         guard count > 0 else { return (0, 0) }
         let allowed = Int(Double(count) * fraction)
-        return (-Self.edge(negative, allowed: allowed, limit: -minimum), Self.edge(positive, allowed: allowed, limit: maximum))
+        return (
+            -Self.edge(negative, allowed: allowed, limit: -minimum),
+            Self.edge(positive, allowed: allowed, limit: maximum)
+        )
     }
 
     /// The upper edge of the highest bin that, with every bin above it, holds more than `allowed` values (0 when

@@ -39,9 +39,11 @@ public struct ActivationQuantization: Sendable, Codable, Equatable {
     @inline(__always)
     public func dequantize(_ value: Int32) -> Float { Float(value - zeroPoint) * scale }
 
-    /// Whether quantizing onto this range already applies `activation`: the range starts at real 0 (zero point
-    /// −128, so negative values saturate to 0) and, for ReLU6, ends at 6 or below. Calibration folds ReLU and
-    /// ReLU6 into the ranges, so an exporter can leave the activation to the quantization, as integer kernels do.
+    /// Whether quantizing onto this range already applies `activation`.
+    ///
+    /// True when the range starts at real 0 (zero point −128, so negative values saturate to 0) and, for ReLU6,
+    /// ends at 6 or below. Calibration folds ReLU and ReLU6 into the ranges, so an exporter can leave the
+    /// activation to the quantization, as integer kernels do.
     public func subsumes(_ activation: Activation) -> Bool {
         guard zeroPoint == -128 else { return false }
         switch activation {

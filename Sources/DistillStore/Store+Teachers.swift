@@ -143,6 +143,54 @@ extension Store {
         }
     }
 
+    /// Deletes a teacher and its outputs, with the teach job that trained it once that job has ended.
+    ///
+    /// The teach job goes with its runs, metrics, results and checkpoint records (the caller removes the
+    /// checkpoint files). This is how the name of a teacher whose training was cancelled or failed becomes free.
+    /// - Parameter name: The teacher's name.
+    /// - Returns: What was deleted.
+    /// - Throws: `StoreError.notFound` for an unknown name; `StoreError.invalidArgument` while another job uses
+    ///   the teacher (naming the jobs) or its teach job is still queued, running or paused.
+    public func deleteTeacher(named name: String) throws -> TeacherDeletion {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM teachers WHERE name = ?", arguments: [name]) else {
+                throw StoreError(
+                    .notFound, "No teacher named '\(name)' in this database; run `distill teacher list` to see them.")
+            }
+            let teacher = Store.teacher(from: row)
+            let users = try Row.fetchAll(
+                db, sql: "SELECT id, name FROM jobs WHERE teacher_id = ? AND id IS NOT ? ORDER BY id",
+                arguments: [teacher.id, teacher.trainedByJob])
+            guard users.isEmpty else {
+                let list = users.map { "\($0["id"] as Int64) '\($0["name"] as String)'" }.joined(separator: ", ")
+                throw StoreError(
+                    .invalidArgument,
+                    "Teacher '\(name)' is used by job(s) \(list) and cannot be deleted; their results refer to it.")
+            }
+            var checkpointPaths: [String] = []
+            var deletedJob: Int64?
+            if let job = teacher.trainedByJob,
+                let state = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [job])
+            {
+                guard ["succeeded", "failed", "cancelled"].contains(state) else {
+                    throw StoreError(
+                        .invalidArgument,
+                        "Teacher '\(name)' is being trained by job \(job) (\(state)); cancel it first "
+                            + "(`distill cancel \(job)`), then delete the teacher.")
+                }
+                checkpointPaths = try String.fetchAll(
+                    db,
+                    sql: "SELECT c.path FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.job_id = ?",
+                    arguments: [job])
+                try db.execute(sql: "UPDATE teachers SET trained_by_job = NULL WHERE id = ?", arguments: [teacher.id])
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [job])
+                deletedJob = job
+            }
+            try db.execute(sql: "DELETE FROM teachers WHERE id = ?", arguments: [teacher.id])
+            return TeacherDeletion(teacher: teacher, teachJob: deletedJob, checkpointPaths: checkpointPaths)
+        }
+    }
+
     /// The first `limit` outputs of a teacher, by URL.
     public func teacherOutputs(teacherID: Int64, limit: Int? = nil) throws -> [TeacherOutput] {
         try read { db in

@@ -108,3 +108,13 @@ public struct TeacherTable: Sendable, Equatable {
         values[(index * dimension)..<((index + 1) * dimension)]
     }
 }
+
+/// What `Store.deleteTeacher(named:)` removed.
+public struct TeacherDeletion: Sendable {
+    /// The teacher as it was.
+    public var teacher: Teacher
+    /// The teach job deleted with it, if Distill had trained it.
+    public var teachJob: Int64?
+    /// That job's checkpoint files, relative to the data directory (no longer referenced).
+    public var checkpointPaths: [String]
+}

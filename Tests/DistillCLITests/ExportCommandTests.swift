@@ -132,7 +132,8 @@ struct ExportCommandTests {
             let big = row[float32] as? Int ?? 0
             let small = row[int8] as? Int ?? 0
             #expect(
-                big > 100_000 && small > 0 && Double(small) <= 0.30 * Double(big), "\(float32) \(big), \(int8) \(small)")
+                big > 100_000 && small > 0 && Double(small) <= 0.30 * Double(big), "\(float32) \(big), \(int8) \(small)"
+            )
         }
         #expect((row["int8_latency_ms_batch1"] as? Double ?? 0) > 0)
         #expect((row["int8_latency_ms_batchN"] as? Double ?? 0) > 0)

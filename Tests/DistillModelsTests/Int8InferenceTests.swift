@@ -1,8 +1,9 @@
 // Copyright 2026 The Distill authors.
 
 import DistillEngine
-@testable import DistillModels
 import Testing
+
+@testable import DistillModels
 
 @Suite("int8 quantization and oneDNN int8 inference")
 struct Int8InferenceTests {
