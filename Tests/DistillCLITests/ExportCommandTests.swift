@@ -105,6 +105,66 @@ struct ExportCommandTests {
         }
     }
 
+    @Test(
+        "attribute and embedding students export with their output, float32 and int8, and run in both runtimes",
+        arguments: [("attributes", "attribute_logits", 14), ("embedding", "embedding", 8)])
+    func otherKindsExportAndRun(kind: String, outputName: String, width: Int) throws {
+        let sandbox = try Sandbox()
+        let export = try sandbox.run(["dataset", "fashion-mnist", "--out", "fm", "--split", "all", "--limit", "48"])
+        #expect(export.status == 0, "\(export.stderr)")
+        // A teacher of the kind from the labels: the 14 attribute columns as ±4 logits, or an 8-d embedding
+        // per class (a class's corner of a cube, so students have something to match).
+        var teacher = "url," + (0..<width).map { "v\($0)" }.joined(separator: ",") + "\n"
+        for line in sandbox.read("fm/labels.csv").split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let values: [String]
+            if kind == "attributes" {
+                values = fields[4..<(4 + width)].map { $0 == "1" ? "4" : "-4" }
+            } else {
+                let label = Int(fields[2]) ?? 0
+                values = (0..<width).map { ((label + 1) >> ($0 % 4)) & 1 == 1 ? "1" : "-1" }
+            }
+            teacher += fields[0] + "," + values.joined(separator: ",") + "\n"
+        }
+        try sandbox.write(teacher, to: "teacher.csv")
+        let imported = try sandbox.run(["teacher", "import", "fm", "--kind", kind, "--file", "teacher.csv"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        try sandbox.writeFashionJob(name: "kind", resolutions: [32], epochs: 2)
+        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
+        let trained = try sandbox.run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let count = 24
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
+        let float32 = try ExportRuntimes.distillOutputs(
+            sandbox: sandbox, run: "1/alpha0.25-res32", images: images, count: count)
+        let int8 = try ExportRuntimes.distillInt8Outputs(
+            sandbox: sandbox, run: "1/alpha0.25-res32", images: images, count: count)
+        #expect(float32.count == count * width && int8.int8.count == count * width)
+        for format in ["onnx", "tflite"] {
+            for precision in ["float32", "int8"] {
+                let file = "student-\(precision).\(format)"
+                var arguments = ["export", "kind/alpha0.25-res32", "--format", format, "--out", file]
+                if precision == "int8" { arguments.append("--int8") }
+                let exported = try sandbox.run(arguments)
+                #expect(exported.status == 0, "\(exported.stderr)")
+                #expect(exported.stdout.contains("output \(outputName)"), "\(exported.stdout)")
+                let (outputs, info) = try ExportRuntimes.run(
+                    model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
+                    resolution: 32, in: sandbox.directory)
+                #expect(info["output_name"] as? String == outputName, "\(info)")
+                #expect(outputs.count == count * width, "\(format) \(precision): \(outputs.count) values")
+                if precision == "float32" {
+                    let error = ExportRuntimes.maximumRelativeError(outputs, float32, width: width)
+                    #expect(error <= 1e-4, "\(kind) \(format) float32 differs from Distill by \(error) (relative)")
+                } else {
+                    let steps = zip(outputs, int8.int8).map { (abs($0 - $1) / int8.step).rounded() }.max() ?? .infinity
+                    #expect(steps <= 2, "\(kind) \(format) int8 differs from Distill's int8 by \(steps) steps")
+                }
+            }
+        }
+    }
+
     @Test("export_int8: true records the int8 metric, its delta, file sizes and int8 latency next to float32")
     func exportInt8JobsRecordInt8Results() throws {
         let sandbox = try Sandbox()

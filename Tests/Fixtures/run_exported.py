@@ -26,6 +26,7 @@ def main():
         session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         name = session.get_inputs()[0].name
         outputs = session.run(None, {name: images})[0]
+        info["output_name"] = session.get_outputs()[0].name
         info["metadata"] = session.get_modelmeta().custom_metadata_map.get("distill", "")
         if repeats:
             one = images[:1]
@@ -45,6 +46,7 @@ def main():
         target = interpreter.get_output_details()[0]
         info["input_type"] = str(np.dtype(source["dtype"]))
         info["output_type"] = str(np.dtype(target["dtype"]))
+        info["output_name"] = target["name"]
         rows = []
         nhwc = images.transpose(0, 2, 3, 1)
         for i in range(n):
