@@ -95,8 +95,10 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "DistillTestSupport", dependencies: ["DistillData"], path: "Tests/DistillTestSupport"),
-        .testTarget(name: "DistillEngineTests", dependencies: ["DistillEngine"], swiftSettings: strict),
-        .testTarget(name: "DistillModelsTests", dependencies: ["DistillModels"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillEngineTests", dependencies: ["DistillEngine", "DistillTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DistillModelsTests", dependencies: ["DistillModels", "DistillTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DistillDataTests", dependencies: ["DistillData", "DistillTestSupport"], swiftSettings: strict),
         .testTarget(
@@ -125,7 +127,7 @@ if ProcessInfo.processInfo.environment["DISTILL_FUZZ"] != nil {
     package.targets += [
         .executableTarget(
             name: "DistillFuzz", dependencies: ["DistillService", "DistillStore", "DistillData", "DistillEngine"],
-            path: "Fuzz/DistillFuzz", swiftSettings: strict),
+            path: "Fuzz/DistillFuzz", swiftSettings: strict)
     ]
     package.products.append(.executable(name: "distill-fuzz", targets: ["DistillFuzz"]))
 }

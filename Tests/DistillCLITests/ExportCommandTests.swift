@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 // `distill export`: files that the real runtimes load and that compute what Distill computes.
 
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -92,7 +93,7 @@ struct ExportCommandTests {
             if format == "tflite" { #expect(info["input_type"] as? String == "int8", "\(info)") }
             let agreement = ExportRuntimes.topOneAgreement(outputs, distill.int8, width: 10)
             // Both sides are int8 values dequantized: whole steps apart, up to float rounding.
-            let steps = zip(outputs, distill.int8).map { (abs($0 - $1) / distill.step).rounded() }.max() ?? .infinity
+            let steps = zip(outputs, distill.int8).lazy.map { (abs($0 - $1) / distill.step).rounded() }.largest() ?? .infinity
             let float32Agreement = ExportRuntimes.topOneAgreement(outputs, distill.float32, width: 10)
             let ratio = Double(sizes["student-int8.\(format)"] ?? 0) / Double(max(sizes["student.\(format)"] ?? 1, 1))
             print(
@@ -158,7 +159,7 @@ struct ExportCommandTests {
                     let error = ExportRuntimes.maximumRelativeError(outputs, float32, width: width)
                     #expect(error <= 1e-4, "\(kind) \(format) float32 differs from Distill by \(error) (relative)")
                 } else {
-                    let steps = zip(outputs, int8.int8).map { (abs($0 - $1) / int8.step).rounded() }.max() ?? .infinity
+                    let steps = zip(outputs, int8.int8).lazy.map { (abs($0 - $1) / int8.step).rounded() }.largest() ?? .infinity
                     #expect(steps <= 2, "\(kind) \(format) int8 differs from Distill's int8 by \(steps) steps")
                 }
             }

@@ -4,11 +4,12 @@
 // (float32 sums reordered by blocked kernels differ in the last bits only).
 
 import DistillEngine
+import DistillTestSupport
 import Testing
 
 private func close(_ a: [Float], _ b: [Float], _ what: String) {
     #expect(a.count == b.count, "\(what): \(a.count) vs \(b.count) values")
-    let scale = max(1, b.map { abs($0) }.max() ?? 0)
+    let scale = max(1, b.lazy.map { abs($0) }.largest() ?? 0)
     let difference = maxDifference(a, b)
     #expect(difference <= 1e-4 * scale, "\(what) differs by \(difference) (scale \(scale))")
 }
@@ -227,5 +228,22 @@ struct LayerAgreementTests {
             biasGradient: &biasGradient, batch: 3)
         close(inputGradient, expectedInputGradient, "input gradient")
         close(gradients.array, weightGradient + biasGradient, "weight and bias gradients")
+    }
+}
+
+@Suite("agreement checks")
+struct AgreementCheckTests {
+    @Test("a NaN anywhere makes the largest difference NaN, so a tolerance check fails (max() skips it)")
+    func nanFailsAgreement() {
+        let reference: [Float] = [1, 2, 3, 4]
+        for position in reference.indices {
+            var broken = reference
+            broken[position] = .nan
+            #expect(maxDifference(broken, reference).isNaN, "NaN at \(position) was skipped")
+            #expect(!(maxDifference(broken, reference) <= 1e-4))
+        }
+        #expect(maxDifference([1, .infinity], [1, .infinity]).isNaN)
+        #expect(maxDifference([1, 2], [1, 2.5]) == 0.5)
+        #expect([Float]().largest() == nil)
     }
 }

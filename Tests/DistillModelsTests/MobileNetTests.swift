@@ -4,6 +4,7 @@
 
 import DistillEngine
 import DistillModels
+import DistillTestSupport
 import Testing
 
 /// Reproducible test inputs.
@@ -15,8 +16,9 @@ struct Numbers {
     }
 }
 
-func largestDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
-func largestMagnitude(_ a: [Float]) -> Float { a.map { abs($0) }.max() ?? 0 }
+/// NaN when any difference is (a NaN, or infinities that disagree): tolerance checks on it then fail.
+func largestDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).lazy.map { abs($0 - $1) }.largest() ?? 0 }
+func largestMagnitude(_ a: [Float]) -> Float { a.lazy.map { abs($0) }.largest() ?? 0 }
 
 @Suite("MobileNet on oneDNN and its reference twin")
 struct MobileNetTests {

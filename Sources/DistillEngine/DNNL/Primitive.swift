@@ -111,4 +111,13 @@ public final class Primitive {
         }
         try dnnlCheck(status, "dnnl_primitive_execute(\(name))")
     }
+
+    /// Submits the primitive and waits for its stream, for host code that reads what it wrote (oneDNN's API
+    /// requires the wait; that the CPU runtime happens to run synchronously is not a promise).
+    /// - Parameter arguments: (argument kind, memory) pairs.
+    /// - Throws: ``EngineError`` naming `dnnl_primitive_execute` or `dnnl_stream_wait`.
+    func executeAndWait(_ arguments: [(Int32, Memory)]) throws {
+        try execute(arguments)
+        try context.wait()
+    }
 }

@@ -125,7 +125,8 @@ public final class BatchNormLayer: EngineLayer {
                 (DNNLArgument.variance, variance), (DNNLArgument.scale, scale), (DNNLArgument.shift, shift),
             ]
             if let workspace { arguments.append((DNNLArgument.workspace, workspace)) }
-            try trainingPrimitive.execute(arguments)
+            // The running statistics are updated on the host from the batch's mean and variance.
+            try trainingPrimitive.executeAndWait(arguments)
             cachedInput = source
             updateRunningStatistics()
         } else {
@@ -167,7 +168,8 @@ public final class BatchNormLayer: EngineLayer {
             (DNNLArgument.scaleGradient, scaleGradient), (DNNLArgument.shiftGradient, shiftGradient),
         ]
         if let workspace { arguments.append((DNNLArgument.workspace, workspace)) }
-        try backwardPrimitive.execute(arguments)
+        // The host adds the scale and shift gradients to the parameter gradients.
+        try backwardPrimitive.executeAndWait(arguments)
         let channels = channels
         gradients.withMutableFloats(offset: gradientOffset, count: 2 * channels) { target in
             scaleGradient.withFloats { dScale in

@@ -129,7 +129,8 @@ public final class FullyConnectedLayer: EngineLayer {
         guard let source = cachedInput else {
             throw EngineError(.invalidArgument, "fc backward called without a training-mode forward first.")
         }
-        try backwardWeightsPrimitive.execute([
+        // The host adds the bias gradient to the parameter gradients.
+        try backwardWeightsPrimitive.executeAndWait([
             (DNNLArgument.source, source), (DNNLArgument.destinationGradient, outputGradient),
             (DNNLArgument.weightsGradient, weightGradientScratch), (DNNLArgument.biasGradient, biasGradientScratch),
         ])
