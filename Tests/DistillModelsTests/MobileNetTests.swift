@@ -128,6 +128,28 @@ struct MobileNetTests {
             }
             let numeric = Float((loss(plus) - loss(minus)) / Double(2 * step))
             #expect(abs(numeric - norm) <= 3e-2 * norm, "\(name): numeric \(numeric), analytic |g| \(norm)")
+            // Along g's own direction a gradient that misses components still passes; along random unit
+            // directions d the derivative is g·d, where missing components show.
+            for _ in 0..<3 {
+                let direction = numbers.array(parameter.count)
+                let length = Float(direction.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot())
+                var plus = parameters
+                var minus = parameters
+                var analytic: Double = 0
+                for (offset, index) in range.enumerated() {
+                    let component = direction[offset] / length
+                    plus[index] += step * component
+                    minus[index] -= step * component
+                    analytic += Double(gradients[index]) * Double(component)
+                }
+                let numeric = (loss(plus) - loss(minus)) / Double(2 * step)
+                // g·d is about |g|/√n; measured errors stay under 2% of it plus 1% of |g|/√n, while a gradient
+                // missing a fifth of its norm is off by about 20% of |g|/√n.
+                let tolerance = 0.05 * abs(analytic) + 0.03 * Double(norm) / Double(parameter.count).squareRoot()
+                #expect(
+                    abs(numeric - analytic) <= tolerance,
+                    "\(name) along a random direction: numeric \(numeric), analytic g·d \(analytic)")
+            }
         }
     }
 
