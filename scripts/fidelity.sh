@@ -34,7 +34,9 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 # A copy of the binary: rebuilding the checkout while this runs must not change the program mid-run.
 bin="$out/distill"
-cp "${DISTILL_BIN:-$root/.build/release/distill}" "$bin"
+# (Copied beside it and renamed: another fidelity run may be executing the old copy.)
+cp "${DISTILL_BIN:-$root/.build/release/distill}" "$bin.new"
+mv -f "$bin.new" "$bin"
 export DISTILL_DB="$out/distill.db"
 thread_option=()
 [ "$threads" = 0 ] || thread_option=(--threads "$threads")

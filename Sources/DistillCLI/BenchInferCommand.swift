@@ -26,6 +26,9 @@ struct BenchInferCommand: AsyncParsableCommand {
     @Flag(help: "Also time int8 inference (oneDNN int8 convolutions) beside float32.")
     var int8 = false
 
+    @Flag(help: "Print float32 time per layer kind at batch 1 and batch N (from further, profiled passes).")
+    var profile = false
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats \(repeats) must be at least 1.") }
     }
@@ -33,7 +36,7 @@ struct BenchInferCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try network.prepare()
         let result = try MobileNetBenchmark.infer(
-            spec: spec, batch: network.batch, options: network.options, repeats: repeats)
+            spec: spec, batch: network.batch, options: network.options, repeats: repeats, profile: profile)
         print(
             "MobileNet \(network.variant) α\(result.alpha)/\(result.resolution) \(network.activation), "
                 + "\(result.threads) threads, \(repeats) passes each")
@@ -42,6 +45,17 @@ struct BenchInferCommand: AsyncParsableCommand {
             String(
                 format: "  batch %d: %.2f ms per batch, %.1f images/s", result.batch, result.batchMilliseconds,
                 result.imagesPerSecond))
+        for (label, table) in [("batch 1", result.profileBatchOne), ("batch \(result.batch)", result.profileBatch)] {
+            guard let table else { continue }
+            let total = table.values.reduce(0, +)
+            print("  time per \(label) pass by layer kind (profiled: each layer waited for):")
+            for (kind, milliseconds) in table.sorted(by: { $0.value > $1.value }) {
+                let name = kind.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print(
+                    "    " + name
+                        + String(format: "%8.3f ms  %5.1f%%", milliseconds, milliseconds / max(total, 1e-12) * 100))
+            }
+        }
         guard int8 else {
             try print(benchJSONLine(result))
             return

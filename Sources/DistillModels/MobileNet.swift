@@ -228,7 +228,10 @@ public final class MobileNet {
         for layer in layers {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             current = try layer.forward(current, training: training)
-            if isProfiling { record(layer.kind, since: start) }
+            if isProfiling {
+                try context.wait()
+                record(layer.kind, since: start)
+            }
         }
         try context.wait()
         output = current
@@ -263,7 +266,10 @@ public final class MobileNet {
             guard let gradient = current else { break }
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             current = try layer.backward(gradient)
-            if isProfiling { record(layer.kind, since: start) }
+            if isProfiling {
+                try context.wait()
+                record(layer.kind, since: start)
+            }
         }
         try context.wait()
     }

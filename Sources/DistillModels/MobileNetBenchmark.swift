@@ -60,6 +60,10 @@ public struct InferenceBenchmarkResult: Sendable, Codable {
     public var batchMilliseconds: Double
     /// Images per second at batch N.
     public var imagesPerSecond: Double
+    /// With profiling: milliseconds per batch-1 pass by layer kind (each layer waited for).
+    public var profileBatchOne: [String: Double]?
+    /// With profiling: milliseconds per batch-N pass by layer kind.
+    public var profileBatch: [String: Double]?
 }
 
 /// Measures MobileNet training and inference speed.
@@ -152,12 +156,14 @@ public enum MobileNetBenchmark {
     ///   - batch: N for the throughput run.
     ///   - options: Activation and batch-norm settings.
     ///   - repeats: Timed passes of each (after 3 untimed ones).
+    ///   - profile: Also time each layer kind, in `repeats` further passes of each batch size (the headline
+    ///     medians come from unprofiled passes).
     ///   - shouldStop: Checked before every timed pass; true → `CancellationError` (a worker asked to stop).
     /// - Returns: The figures.
     /// - Throws: ``EngineError`` for bad sizes or oneDNN failures, `CancellationError`.
     public static func infer(
         spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int,
-        shouldStop: () -> Bool = { false }
+        profile: Bool = false, shouldStop: () -> Bool = { false }
     ) throws -> InferenceBenchmarkResult {
         guard repeats >= 1 else {
             throw EngineError(.invalidArgument, "Benchmark needs repeats ≥ 1, got \(repeats).")
@@ -171,7 +177,7 @@ public enum MobileNetBenchmark {
         var generator = SeededGenerator(seed: 2)
         trained.withInput { generator.fillNormal($0) }
         try trained.forward(training: true)
-        func medianSeconds(batch: Int) throws -> Double {
+        func measure(batch: Int) throws -> (median: Double, profile: [String: Double]?) {
             let network = try MobileNetInference(folding: trained, batch: batch)
             network.withInput { generator.fillNormal($0) }
             for _ in 0..<3 { try network.forward() }
@@ -182,14 +188,24 @@ public enum MobileNetBenchmark {
                 try network.forward()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
-            return times.sorted()[times.count / 2]
+            var kinds: [String: Double]?
+            if profile {
+                network.isProfiling = true
+                for _ in 0..<repeats {
+                    if shouldStop() { throw CancellationError() }
+                    try network.forward()
+                }
+                let passes = Double(max(network.profiledPasses, 1))
+                kinds = network.profile.mapValues { $0 * 1000 / passes }
+            }
+            return (times.sorted()[times.count / 2], kinds)
         }
-        let single = try medianSeconds(batch: 1)
-        let many = try medianSeconds(batch: batch)
+        let single = try measure(batch: 1)
+        let many = try measure(batch: batch)
         return InferenceBenchmarkResult(
             alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
-            batchOneMilliseconds: single * 1000, batch: batch, batchMilliseconds: many * 1000,
-            imagesPerSecond: Double(batch) / many)
+            batchOneMilliseconds: single.median * 1000, batch: batch, batchMilliseconds: many.median * 1000,
+            imagesPerSecond: Double(batch) / many.median, profileBatchOne: single.profile, profileBatch: many.profile)
     }
 }
 

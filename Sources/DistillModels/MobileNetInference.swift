@@ -10,7 +10,8 @@ import Foundation
 /// A MobileNet for inference with batch norm folded into the convolutions.
 public final class MobileNetInference {
     private enum Stage {
-        case convolution(InferenceConvolutionLayer)
+        /// A folded convolution and its kind for profiles ("convolution", "depthwise", "pointwise").
+        case convolution(InferenceConvolutionLayer, kind: String)
         case layer(any EngineLayer)
     }
 
@@ -23,6 +24,13 @@ public final class MobileNetInference {
     private let stages: [Stage]
     private let parameters: FloatBuffer
     private var output: Memory?
+    /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on (each stage is waited
+    /// for, so profiled passes are a little slower than plain ones).
+    public private(set) var profile: [String: Double] = [:]
+    /// Whether ``forward()`` times each stage.
+    public var isProfiling = false
+    /// Forward passes profiled since ``resetProfile()``.
+    public private(set) var profiledPasses = 0
 
     /// Folds a network's current parameters and running statistics into an inference network.
     /// - Parameters:
@@ -69,7 +77,7 @@ public final class MobileNetInference {
                     configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
                     inputDescriptor: descriptor, weights: folded, bias: bias,
                     activation: layer.hasBatchNorm ? network.options.activation : nil, context: context)
-                stages.append(.convolution(convolution))
+                stages.append(.convolution(convolution, kind: "\(layer.kind)"))
                 descriptor = convolution.outputDescriptor
             case .averagePool:
                 let pool = try GlobalAveragePoolLayer(
@@ -111,13 +119,30 @@ public final class MobileNetInference {
     public func forward() throws {
         var current = input
         for stage in stages {
+            let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
+            let kind: String
             switch stage {
-            case .convolution(let convolution): current = try convolution.forward(current)
-            case .layer(let layer): current = try layer.forward(current, training: false)
+            case .convolution(let convolution, let convolutionKind):
+                current = try convolution.forward(current)
+                kind = convolutionKind
+            case .layer(let layer):
+                current = try layer.forward(current, training: false)
+                kind = layer.kind
+            }
+            if isProfiling {
+                try context.wait()
+                profile[kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
         }
         try context.wait()
+        if isProfiling { profiledPasses += 1 }
         output = current
+    }
+
+    /// Clears the per-kind times.
+    public func resetProfile() {
+        profile = [:]
+        profiledPasses = 0
     }
 
     /// Gives read access to the last forward pass's outputs, (N, outputs) row-major.

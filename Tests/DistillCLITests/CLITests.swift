@@ -73,6 +73,29 @@ struct CLITests {
         #expect(rows?.count == 4 && rows?.first?["alpha"] as? Double == 0.5)
     }
 
+    @Test("bench train and bench infer --profile account for every layer kind (figures, never speed limits)")
+    func benchProfiles() throws {
+        let small = ["--alpha", "0.25", "--resolution", "32", "--batch", "2", "--threads", "1", "--outputs", "10"]
+        let train = try sandbox.run(["bench", "train", "--steps", "2", "--profile"] + small)
+        #expect(train.status == 0, "\(train.stderr)")
+        let infer = try sandbox.run(["bench", "infer", "--repeats", "2", "--profile"] + small)
+        #expect(infer.status == 0, "\(infer.stderr)")
+        func json(_ output: String) -> [String: Any] {
+            let line = output.split(separator: "\n").last.map(String.init) ?? ""
+            return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        }
+        let trained = json(train.stdout)["profile"] as? [String: Double] ?? [:]
+        #expect(
+            Set(trained.keys).isSuperset(of: ["convolution", "depthwise", "pointwise", "fc", "pool"]), "\(trained)")
+        let inferred = json(infer.stdout)
+        for key in ["profile_batch_one", "profile_batch"] {
+            let table = inferred[key] as? [String: Double] ?? [:]
+            #expect(Set(table.keys) == ["convolution", "depthwise", "pointwise", "fc", "pool"], "\(key): \(table)")
+            #expect(table.values.allSatisfy { $0 > 0 }, "\(key): \(table)")
+        }
+        #expect(infer.stdout.contains("time per batch 1 pass by layer kind"), "\(infer.stdout)")
+    }
+
     @Test("exit codes: 0 success, 2 bad usage or bad input")
     func exitCodes() throws {
         #expect(try sandbox.run(["--help"]).status == 0)
