@@ -147,6 +147,14 @@ struct TeacherDeleteCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("warning: cannot remove checkpoint \(file): \(error)\n".utf8))
             }
         }
+        // The job's checkpoint directories, once empty.
+        let directories = Set(deleted.checkpointPaths.map { (($0 as NSString).deletingLastPathComponent) })
+        for directory in directories where !directory.isEmpty {
+            let path = (database.location.dataDirectory as NSString).appendingPathComponent(directory)
+            if (try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
         if json {
             struct Deleted: Encodable {
                 var teacher: String

@@ -19,9 +19,7 @@ struct ExportCommandTests {
                 of: "students:\n", with: "students:\n  activation: relu6\n")
             try sandbox.write(job, to: "job.yaml")
         }
-        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
-        let trained = try sandbox.run(["run", "1", "--quiet"])
-        #expect(trained.status == 0, "\(trained.stderr)")
+        try sandbox.submitAndTrain()
         let count = 24
         let images = try ExportRuntimes.images(
             directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
@@ -65,9 +63,7 @@ struct ExportCommandTests {
                 of: "students:\n", with: "students:\n  activation: relu6\n")
             try sandbox.write(job, to: "job.yaml")
         }
-        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
-        let trained = try sandbox.run(["run", "1", "--quiet"])
-        #expect(trained.status == 0, "\(trained.stderr)")
+        try sandbox.submitAndTrain()
         let count = 100
         let images = try ExportRuntimes.images(
             directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
@@ -131,9 +127,7 @@ struct ExportCommandTests {
         let imported = try sandbox.run(["teacher", "import", "fm", "--kind", kind, "--file", "teacher.csv"])
         #expect(imported.status == 0, "\(imported.stderr)")
         try sandbox.writeFashionJob(name: "kind", resolutions: [32], epochs: 2)
-        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
-        let trained = try sandbox.run(["run", "1", "--quiet"])
-        #expect(trained.status == 0, "\(trained.stderr)")
+        try sandbox.submitAndTrain()
         let count = 24
         let images = try ExportRuntimes.images(
             directory: sandbox.directory, folder: "fm/test", count: count, resolution: 32)
@@ -172,9 +166,7 @@ struct ExportCommandTests {
         try sandbox.importFashionTeacher(limit: 48)
         try sandbox.writeFashionJob(name: "int8-sweep", epochs: 2)
         try sandbox.write(sandbox.read("job.yaml") + "export_int8: true\n", to: "job.yaml")
-        #expect(try sandbox.run(["submit", "job.yaml"]).status == 0)
-        let trained = try sandbox.run(["run", "1", "--quiet"])
-        #expect(trained.status == 0, "\(trained.stderr)")
+        try sandbox.submitAndTrain()
         let results = try sandbox.run(["results", "--job", "1", "--format", "json"])
         #expect(results.status == 0, "\(results.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(results.stdout.utf8)) as? [[String: Any]] ?? []

@@ -59,6 +59,14 @@ extension Sandbox {
             """, to: file)
     }
 
+    /// Submits job.yaml as job 1 and trains it in the foreground (`distill run 1`), expecting both to succeed.
+    func submitAndTrain() throws {
+        let submitted = try run(["submit", "job.yaml"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let trained = try run(["run", "1", "--quiet"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+    }
+
     /// Starts `distill ARGUMENTS` in the background (DISTILL_DB set, standard error to `log`).
     /// - Parameters:
     ///   - arguments: The command line.

@@ -66,6 +66,7 @@ struct TeacherDeleteTests {
         let gone = try sandbox.run(["teacher", "delete", "taught"])
         #expect(gone.status == 0, "\(gone.stderr)")
         #expect(files() == 0, "checkpoint files left under \(checkpoints)")
+        #expect(!FileManager.default.fileExists(atPath: checkpoints + "/job2"), "the teach job's directory is left")
         #expect(try sandbox.run(["teacher", "show", "taught"]).status == 2)
         #expect(try sandbox.run(["teacher", "show", "fm"]).status == 0)
     }
