@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
 
 import ArgumentParser
+import DistillData
 import DistillStore
+import Foundation
 
 extension ImageStatus: ExpressibleByArgument {}
 
@@ -59,5 +61,12 @@ struct ImagesCommand: ParsableCommand {
         print(
             "\(counts[.fetched, default: 0]) fetched, \(counts[.failed, default: 0]) failed, "
                 + "\(counts[.pending, default: 0]) pending.")
+        let decoded = DecodedImageStore.usage(dataDirectory: database.location.dataDirectory)
+        if decoded.files > 0 {
+            print(
+                "Decoded-image store: \(decoded.files) file(s), "
+                    + String(format: "%.1f MB", Double(decoded.bytes) / 1e6)
+                    + " (\(database.location.dataDirectory)/decoded).")
+        }
     }
 }

@@ -15,6 +15,8 @@ public final class ImageBatchLoader: @unchecked Sendable {
     public let threads: Int
     /// Where the images are read from.
     public let cache: ImageCache
+    /// Decoded images kept for later batches (samples without augmentation), if the loader has a store.
+    public let decodedStore: DecodedImageStore?
     private let workers: [ImagePreprocessor]
 
     /// Floats per sample: `3 * resolution * resolution`.
@@ -28,11 +30,14 @@ public final class ImageBatchLoader: @unchecked Sendable {
     ///   - cropMode: Crop before resizing.
     ///   - normalization: Value scaling (default MobileNet's [-1, 1]).
     ///   - limits: Dimension limits checked before decoding.
-    /// - Throws: `DataError.invalidArgument` for a bad resolution or thread count.
+    ///   - decodedStoreBytes: Keep decoded samples without augmentation in a ``DecodedImageStore`` beside the
+    ///     cache that may grow to this many bytes (0: no store, every batch is decoded).
+    /// - Throws: `DataError.invalidArgument` for a bad resolution or thread count; `.io` when the store's
+    ///   directory cannot be created.
     public init(
         cache: ImageCache, resolution: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         cropMode: CropMode = .centerSquare, normalization: Normalization = .mobileNet,
-        limits: ImageLimits = ImageLimits()
+        limits: ImageLimits = ImageLimits(), decodedStoreBytes: Int64 = 0
     ) throws {
         guard (1...256).contains(threads) else {
             throw DataError(.invalidArgument, "The batch loader needs 1…256 threads, got \(threads).")
@@ -40,6 +45,12 @@ public final class ImageBatchLoader: @unchecked Sendable {
         self.cache = cache
         self.resolution = resolution
         self.threads = threads
+        decodedStore =
+            decodedStoreBytes > 0
+            ? try DecodedImageStore(
+                dataDirectory: (cache.directory as NSString).deletingLastPathComponent, resolution: resolution,
+                cropMode: cropMode, normalization: normalization, maximumBytes: decodedStoreBytes)
+            : nil
         workers = try (0..<threads).map { _ in
             try ImagePreprocessor(
                 resolution: resolution, cropMode: cropMode, normalization: normalization, limits: limits)
@@ -91,10 +102,20 @@ public final class ImageBatchLoader: @unchecked Sendable {
                 // Each worker writes only its own samples (index ≡ worker mod workerCount).
                 let output = UnsafeMutableBufferPointer(
                     start: UnsafeMutablePointer<Float>(bitPattern: address).map { $0 + index * sample }, count: sample)
+                // A sample without augmentation is the same tensor every time: read it from the store when
+                // it is there, else decode it and keep it for next time.
+                let augmentation = augmentations?[index]
+                if augmentation == nil, let store = decodedStore, store.load(digest: digests[index], into: output) {
+                    index += workerCount
+                    continue
+                }
                 do {
                     let bytes = try cache.load(digest: digests[index], verify: false)
                     try bytes.withUnsafeBytes {
-                        try preprocessor.process($0, into: output, augmentation: augmentations?[index])
+                        try preprocessor.process($0, into: output, augmentation: augmentation)
+                    }
+                    if augmentation == nil, let store = decodedStore {
+                        store.save(digest: digests[index], values: UnsafeBufferPointer(output))
                     }
                 } catch {
                     output.update(repeating: 0)

@@ -221,6 +221,37 @@ struct RunExecutorTests {
                 == store.metrics(runID: straightRun.id).map(\.trainLoss))
     }
 
+    @Test("training through the decoded-image store is bit-identical to decoding, and later jobs reuse the store")
+    func decodedStoreIsBitIdentical() throws {
+        let fixture = try RunFixture()
+        let store = fixture.store
+        func train(_ images: String = "") throws -> (tensors: [String: Checkpoint.Tensor], events: [String]) {
+            let job = try fixture.submit(images: images)
+            #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
+            let run = try #require(try store.runs(jobID: job.id).first)
+            let checkpoint = try fixture.checkpoint(try #require(try store.checkpoints(runID: run.id).last))
+            return (checkpoint.tensors, try store.events(jobID: job.id).map(\.message))
+        }
+        let decoding = try train("  decoded_store_bytes: 0")
+        #expect(!decoding.events.contains { $0.contains("decoded-image store") })
+        #expect(!FileManager.default.fileExists(atPath: store.location.dataDirectory + "/decoded"))
+        let filling = try train()
+        let reusing = try train()
+        #expect(filling.tensors == decoding.tensors, "the job that filled the store trained differently")
+        #expect(reusing.tensors == decoding.tensors, "the job that read the store trained differently")
+        // 64 training and 32 evaluation images: the first job's first epoch writes all 96 and reads none.
+        #expect(
+            filling.events.contains {
+                $0.contains("epoch 1/2") && $0.contains("decoded-image store: 0 read, 96 written")
+            },
+            "\(filling.events)")
+        #expect(
+            reusing.events.contains {
+                $0.contains("epoch 1/2") && $0.contains("decoded-image store: 96 read, 0 written")
+            },
+            "\(reusing.events)")
+    }
+
     @Test("too few usable training images fail the run and the job with the reason recorded")
     func failsOnMissingImages() throws {
         let fixture = try RunFixture()

@@ -17,6 +17,7 @@ public enum JobFileParser {
     static let teachKeys = ["kind", "labels", "outputs_for", "embedding_size"]
     static let imageKeys = [
         "urls", "allow_file_roots", "concurrency", "max_bytes", "timeout_seconds", "min_fetched_fraction",
+        "decoded_store_bytes",
     ]
     static let evaluationKeys = ["labels", "holdout_fraction"]
     static let studentKeys = ["architecture", "alpha", "resolution", "activation"]
@@ -122,6 +123,9 @@ public enum JobFileParser {
             images.minFetchedFraction =
                 try section.number("min_fetched_fraction", rangeText: "0 to 1") { (0...1).contains($0) }
                 ?? images.minFetchedFraction
+            images.decodedStoreBytes =
+                try section.integer("decoded_store_bytes", range: 0...(1 << 50), rangeText: "0 (off) to 2^50")
+                .map(Int64.init)
         }
 
         // evaluation

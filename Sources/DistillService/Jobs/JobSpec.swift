@@ -22,6 +22,11 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public var timeoutSeconds: Double = FetchConfiguration().totalTimeout
         /// The job fails when fewer than this fraction of the images can be fetched and decoded.
         public var minFetchedFraction: Double = 0.5
+        /// Bytes the decoded-image store (`<data dir>/decoded/`) may grow to; 0 turns it off; nil: the default.
+        public var decodedStoreBytes: Int64?
+
+        /// The decoded-image store's default bound, 8 GiB.
+        public static let defaultDecodedStoreBytes: Int64 = 8 << 30
 
         /// The defaults.
         public init() {}

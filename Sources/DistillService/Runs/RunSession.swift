@@ -113,7 +113,8 @@ final class RunSession {
         trainer = try MobileNetTrainer(network: network, loss: loss, optimizer: optimizer)
         loader = try ImageBatchLoader(
             cache: ImageCache(dataDirectory: store.location.dataDirectory),
-            resolution: run.resolution, threads: loaderThreads)
+            resolution: run.resolution, threads: loaderThreads,
+            decodedStoreBytes: spec.images.decodedStoreBytes ?? JobSpec.Images.defaultDecodedStoreBytes)
         stepsPerEpoch = dataset.training.count / training.batchSize
         totalSteps = stepsPerEpoch * training.epochs
         schedule = try Self.schedule(training, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
@@ -340,6 +341,14 @@ final class RunSession {
         line += Self.describe(evaluation)
         if let speed { line += String(format: ", %.0f images/s", speed) }
         if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (left out of the loss)" }
+        if let decoded = loader.decodedStore {
+            let counts = decoded.counts
+            line += String(
+                format: "; decoded-image store: %d read, %d written, %.0f MB", counts.hits, counts.writes,
+                Double(decoded.byteCount) / 1e6)
+            if counts.refused > 0 { line += " (full: \(counts.refused) decoded again each time)" }
+            if counts.damaged > 0 { line += ", \(counts.damaged) damaged file(s) replaced" }
+        }
         log(line)
         epoch += 1
         position = 0

@@ -1,0 +1,241 @@
+// Copyright 2026 The Distill authors.
+// Decoded images, stored once: the student input tensor an image decodes to (no augmentation), kept in
+// `<data dir>/decoded/<preprocessing>/ab/<digest>` so later epochs, later runs at the same resolution and
+// resumed runs read it instead of decoding and resizing the image again (tf.data's `cache()` for this
+// pipeline). Each file is a 16-byte header (magic "DDI1", float count, CRC-32 of the floats, reserved)
+// then the floats exactly as the decoder wrote them, so training from the store is bit-identical to
+// decoding. Files are written to a temporary name and renamed (readers never see half a file); they are
+// not fsynced: a file damaged by a crash or the disk fails its length or CRC check, is deleted and the
+// image is decoded again, never trained on. The store stops growing at its byte bound (new images are
+// then decoded every epoch, as without a store).
+
+import CZlib
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The on-disk store of decoded, resized, normalised images for one preprocessing.
+///
+/// Safe to share between threads (the counters are locked) and between processes (files appear atomically).
+public final class DecodedImageStore: @unchecked Sendable {
+    /// What the store did since it was opened.
+    public struct Counters: Sendable, Equatable {
+        /// Images read from the store.
+        public var hits = 0
+        /// Images written to it.
+        public var writes = 0
+        /// Images not written because the store was full.
+        public var refused = 0
+        /// Damaged files found (deleted; their images decoded again).
+        public var damaged = 0
+
+        /// All zero.
+        public init() {}
+    }
+
+    /// `<data dir>/decoded/<preprocessing key>`.
+    public let directory: String
+    /// Floats per image.
+    public let sampleCount: Int
+    /// The size the store may grow to, in bytes (every preprocessing under `decoded/` counts).
+    public let maximumBytes: Int64
+    private let root: String
+    private let lock = NSLock()
+    private var bytes: Int64
+    private var counters = Counters()
+    private static let headerBytes = 16
+    private static let magic: UInt32 = 0x3149_4444  // "DDI1" little-endian
+
+    /// Opens (creating it when missing) the store for one preprocessing under a data directory.
+    /// - Parameters:
+    ///   - dataDirectory: The data directory; the store lives in its `decoded/` subdirectory.
+    ///   - resolution: Output height and width.
+    ///   - cropMode: The crop before resizing.
+    ///   - normalization: The value scaling.
+    ///   - maximumBytes: The bound for everything under `decoded/` (files already there count).
+    /// - Throws: `DataError.io` when the directory cannot be created.
+    public init(
+        dataDirectory: String, resolution: Int, cropMode: CropMode, normalization: Normalization, maximumBytes: Int64
+    ) throws {
+        root = (dataDirectory as NSString).appendingPathComponent("decoded")
+        let values = (normalization.mean + normalization.standardDeviation).map { String($0.bitPattern, radix: 16) }
+        directory = root + "/r\(resolution)-\(cropMode.rawValue)-" + values.joined(separator: "-")
+        sampleCount = 3 * resolution * resolution
+        self.maximumBytes = maximumBytes
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(
+                .io, "Cannot create the decoded-image store \(directory): \(error.localizedDescription).")
+        }
+        bytes = Self.usage(dataDirectory: dataDirectory).bytes
+    }
+
+    /// Files and bytes under a data directory's `decoded/` (every preprocessing), for reports.
+    /// - Parameter dataDirectory: The data directory.
+    /// - Returns: The counts (zero when there is no store).
+    public static func usage(dataDirectory: String) -> (files: Int, bytes: Int64) {
+        let root = (dataDirectory as NSString).appendingPathComponent("decoded")
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return (0, 0) }
+        var files = 0
+        var total: Int64 = 0
+        while let name = walker.nextObject() as? String {
+            var status = stat()
+            if stat(root + "/" + name, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+                files += 1
+                total += Int64(status.st_size)
+            }
+        }
+        return (files, total)
+    }
+
+    /// Bytes of every file under `decoded/` when the store was opened, plus what it wrote since.
+    public var byteCount: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return bytes
+    }
+
+    /// What the store did since it was opened.
+    public var counts: Counters {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters
+    }
+
+    /// Reads the stored tensor of an image into `destination`.
+    /// - Parameters:
+    ///   - digest: The image's SHA-256 (its key in the image cache).
+    ///   - destination: `sampleCount` floats.
+    /// - Returns: `true` when the image was there and intact; `false` (destination unspecified) otherwise.
+    public func load(digest: String, into destination: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard SHA256.isDigest(digest), destination.count >= sampleCount, let base = destination.baseAddress else {
+            return false
+        }
+        let path = self.path(digest)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var header = [UInt32](repeating: 0, count: Self.headerBytes / 4)
+        let payload = sampleCount * MemoryLayout<Float>.size
+        let intact =
+            header.withUnsafeMutableBytes { Self.readFully(descriptor, $0.baseAddress, Self.headerBytes) }
+            && header[0] == Self.magic && Int(header[1]) == sampleCount
+            && Self.readFully(descriptor, UnsafeMutableRawPointer(base), payload) && Self.atEnd(descriptor)
+            && Self.checksum(UnsafeRawPointer(base), payload) == header[2]
+        if !intact {
+            // Damaged (crash, disk) or another preprocessing's file: remove it; the image is decoded again.
+            unlink(path)
+            lock.lock()
+            counters.damaged += 1
+            lock.unlock()
+            return false
+        }
+        lock.lock()
+        counters.hits += 1
+        lock.unlock()
+        return true
+    }
+
+    /// Whether a file for the image is present (not checked).
+    public func contains(digest: String) -> Bool {
+        SHA256.isDigest(digest) && access(path(digest), F_OK) == 0
+    }
+
+    /// Stores an image's tensor unless the store is full.
+    /// - Parameters:
+    ///   - digest: The image's SHA-256.
+    ///   - values: `sampleCount` floats.
+    /// - Returns: `true` when written.
+    @discardableResult
+    public func save(digest: String, values: UnsafeBufferPointer<Float>) -> Bool {
+        guard SHA256.isDigest(digest), values.count >= sampleCount, let base = values.baseAddress else { return false }
+        let payload = sampleCount * MemoryLayout<Float>.size
+        let fileBytes = Int64(Self.headerBytes + payload)
+        lock.lock()
+        guard bytes + fileBytes <= maximumBytes else {
+            counters.refused += 1
+            lock.unlock()
+            return false
+        }
+        bytes += fileBytes  // reserved now, so concurrent writers cannot overshoot the bound together
+        lock.unlock()
+        let finalPath = path(digest)
+        let shard = (finalPath as NSString).deletingLastPathComponent
+        let header: [UInt32] = [
+            Self.magic, UInt32(sampleCount), Self.checksum(UnsafeRawPointer(base), payload), 0,
+        ]
+        let temporary = directory + "/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        var written = false
+        if mkdir(shard, 0o755) == 0 || errno == EEXIST {
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if descriptor >= 0 {
+                let complete =
+                    header.withUnsafeBytes { Self.writeFully(descriptor, $0.baseAddress, Self.headerBytes) }
+                    && Self.writeFully(descriptor, UnsafeRawPointer(base), payload)
+                written = close(descriptor) == 0 && complete && rename(temporary, finalPath) == 0
+                if !written { unlink(temporary) }
+            }
+        }
+        lock.lock()
+        if written {
+            counters.writes += 1
+        } else {
+            bytes -= fileBytes
+        }
+        lock.unlock()
+        return written
+    }
+
+    // MARK: - Private
+
+    private func path(_ digest: String) -> String {
+        directory + "/" + digest.prefix(2) + "/" + digest
+    }
+
+    private static func checksum(_ pointer: UnsafeRawPointer, _ count: Int) -> UInt32 {
+        var crc: uLong = 0
+        var offset = 0
+        while offset < count {
+            let chunk = min(count - offset, Int(Int32.max))
+            crc = crc32(crc, pointer.assumingMemoryBound(to: UInt8.self) + offset, uInt(chunk))
+            offset += chunk
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    /// Reads exactly `count` bytes.
+    private static func readFully(_ descriptor: Int32, _ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Bool {
+        guard let pointer else { return count == 0 }
+        var done = 0
+        while done < count {
+            let result = read(descriptor, pointer + done, count - done)
+            if result < 0, errno == EINTR { continue }
+            guard result > 0 else { return false }
+            done += result
+        }
+        return true
+    }
+
+    /// Whether the file has no more bytes (a longer file is not one of ours).
+    private static func atEnd(_ descriptor: Int32) -> Bool {
+        var extra: UInt8 = 0
+        return read(descriptor, &extra, 1) == 0
+    }
+
+    private static func writeFully(_ descriptor: Int32, _ pointer: UnsafeRawPointer?, _ count: Int) -> Bool {
+        guard let pointer else { return count == 0 }
+        var done = 0
+        while done < count {
+            let result = write(descriptor, pointer + done, count - done)
+            if result < 0, errno == EINTR { continue }
+            guard result > 0 else { return false }
+            done += result
+        }
+        return true
+    }
+}

@@ -1,0 +1,115 @@
+// Copyright 2026 The Distill authors.
+// The decoded-image store: batches read from it equal decoded ones bit for bit, it is reused by a new loader
+// (a later run, a resumed one), stops at its bound and falls back to decoding, and a damaged file is
+// detected, never used, and replaced.
+
+import DistillData
+import Foundation
+import Testing
+
+@Suite("Decoded-image store")
+struct DecodedImageStoreTests {
+    /// Six PNG and JPEG images of different sizes in a cache under `root`; returns the cache and digests.
+    static func images(in root: String) throws -> (ImageCache, [String]) {
+        let cache = try ImageCache(dataDirectory: root)
+        let jpegCodec = try JPEGCodec()
+        let digests = try (0..<6).map { index in
+            let image = try TestImages.randomRGB(
+                width: 25 + index * 7, height: 31 + index * 3, seed: UInt64(50 + index))
+            return try cache.store(
+                index % 2 == 0
+                    ? try PNGCodec.encode(
+                        samples: image.pixels, width: image.width, height: image.height, colorType: .truecolor)
+                    : try jpegCodec.encode(image, quality: 80))
+        }
+        return (cache, digests)
+    }
+
+    static func fill(_ loader: ImageBatchLoader, _ digests: [String]) throws -> [Float] {
+        var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
+        let failures = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
+        #expect(failures.isEmpty, "\(failures)")
+        return batch
+    }
+
+    @Test("batches from the store equal decoded batches bit for bit, also through a new loader (a later run)")
+    func storedBatchesAreIdentical() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let plain = try Self.fill(try ImageBatchLoader(cache: cache, resolution: 20, threads: 2), digests)
+
+        let first = try ImageBatchLoader(cache: cache, resolution: 20, threads: 2, decodedStoreBytes: 1 << 30)
+        let store = try #require(first.decodedStore)
+        #expect(try Self.fill(first, digests) == plain, "the epoch that fills the store")
+        #expect(store.counts.writes == 6 && store.counts.hits == 0, "\(store.counts)")
+        #expect(try Self.fill(first, digests) == plain, "the epoch that reads it")
+        #expect(store.counts.hits == 6 && store.counts.writes == 6, "\(store.counts)")
+        #expect(store.byteCount == Int64(6 * (16 + 4 * first.sampleCount)))
+
+        // A new loader (another run at this resolution, or a resumed one) reads what the first one stored.
+        let second = try ImageBatchLoader(cache: cache, resolution: 20, threads: 1, decodedStoreBytes: 1 << 30)
+        #expect(try Self.fill(second, Array(digests.reversed())) == Self.reversedSamples(plain, second.sampleCount))
+        #expect(second.decodedStore?.counts.hits == 6 && second.decodedStore?.counts.writes == 0)
+        // Another resolution has a store of its own.
+        let other = try ImageBatchLoader(cache: cache, resolution: 12, threads: 1, decodedStoreBytes: 1 << 30)
+        _ = try Self.fill(other, digests)
+        #expect(other.decodedStore?.counts.hits == 0 && other.decodedStore?.counts.writes == 6)
+    }
+
+    static func reversedSamples(_ batch: [Float], _ sample: Int) -> [Float] {
+        stride(from: batch.count / sample - 1, through: 0, by: -1).flatMap {
+            batch[($0 * sample)..<(($0 + 1) * sample)]
+        }
+    }
+
+    @Test("the store stops at its bound and the images beyond it are decoded every time, with the same values")
+    func boundAndFallback() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let plain = try Self.fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1), digests)
+        let fileBytes = Int64(16 + 4 * 3 * 16 * 16)
+        let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 2 * fileBytes)
+        let store = try #require(loader.decodedStore)
+        #expect(try Self.fill(loader, digests) == plain)
+        #expect(try Self.fill(loader, digests) == plain)
+        #expect(store.counts.writes == 2 && store.counts.hits == 2, "\(store.counts)")
+        #expect(store.counts.refused == 8, "four refused in each of two epochs: \(store.counts)")
+        #expect(store.byteCount == 2 * fileBytes)
+    }
+
+    @Test("a damaged or truncated file is detected, never used, and stored again from the decoded image")
+    func damagedFiles() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let plain = try Self.fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1), digests)
+        let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 1 << 30)
+        let store = try #require(loader.decodedStore)
+        _ = try Self.fill(loader, digests)
+        func file(_ digest: String) -> String { store.directory + "/" + digest.prefix(2) + "/" + digest }
+        // One byte of the floats flipped, one file cut short, one with a byte appended.
+        var flipped = try Data(contentsOf: URL(fileURLWithPath: file(digests[0])))
+        flipped[100] ^= 0x40
+        try flipped.write(to: URL(fileURLWithPath: file(digests[0])))
+        let cut = try Data(contentsOf: URL(fileURLWithPath: file(digests[1])))
+        try cut.prefix(cut.count - 4).write(to: URL(fileURLWithPath: file(digests[1])))
+        try (try Data(contentsOf: URL(fileURLWithPath: file(digests[2]))) + Data([0]))
+            .write(to: URL(fileURLWithPath: file(digests[2])))
+        #expect(try Self.fill(loader, digests) == plain, "a damaged file's values reached the batch")
+        #expect(store.counts.damaged == 3 && store.counts.writes == 9 && store.counts.hits == 3, "\(store.counts)")
+        #expect(try Self.fill(loader, digests) == plain)
+        #expect(store.counts.hits == 9 && store.counts.damaged == 3, "the replaced files are read: \(store.counts)")
+    }
+
+    @Test("samples with augmentation are decoded, not read from or written to the store")
+    func augmentedSamplesBypassTheStore() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 1 << 30)
+        let flips = digests.map { _ in Augmentation(crop: nil, flip: true) }
+        var batch = [Float](repeating: 0, count: digests.count * loader.sampleCount)
+        _ = try batch.withUnsafeMutableBufferPointer {
+            try loader.fill(digests: digests, augmentations: flips, into: $0)
+        }
+        #expect(loader.decodedStore?.counts == DecodedImageStore.Counters())
+    }
+}
