@@ -1,12 +1,15 @@
 // Copyright 2026 The Distill authors.
-// Decoded images, stored once: the student input tensor an image decodes to (no augmentation), kept in
-// `<data dir>/decoded/<preprocessing>/ab/<digest>` so later epochs, later runs at the same resolution and
-// resumed runs read it instead of decoding and resizing the image again (tf.data's `cache()` for this
-// pipeline). Each file is a 16-byte header (magic "DDI1", float count, CRC-32 of the floats, reserved)
-// then the floats exactly as the decoder wrote them, so training from the store is bit-identical to
-// decoding. Files are written to a temporary name and renamed (readers never see half a file); they are
-// not fsynced: a file damaged by a crash or the disk fails its length or CRC check, is deleted and the
-// image is decoded again, never trained on. The store stops growing at its byte bound (new images are
+// Decoded images, stored once, in `<data dir>/decoded/<preprocessing>/ab/<digest>`, so later epochs, later
+// runs at the same resolution and resumed runs read them instead of decoding and resizing the image again
+// (tf.data's `cache()` for this pipeline). Two kinds: the student input tensor an image decodes to without
+// augmentation (`r<R>-…`, the floats exactly as the decoder wrote them, so training from the store is
+// bit-identical to decoding), and for augmented samples the crop mode's region resized to a larger square
+// of RGB bytes (`s<S>-…`; an image whose region is smaller keeps its own pixels, so nothing is upsampled)
+// that random crops and flips are cut from. Each file is a 16-byte header (magic "DDI1", payload bytes,
+// CRC-32 of the payload, a tag: a source image's width and height) then the payload. Files are written to a
+// temporary name and renamed (readers never see half a file); they are not fsynced: a file damaged by a
+// crash or the disk fails its length or CRC check, is deleted and the image is decoded again, never
+// trained on. The store stops growing at its byte bound (new images are
 // then decoded every epoch, as without a store).
 
 import CZlib
@@ -39,8 +42,8 @@ public final class DecodedImageStore: @unchecked Sendable {
 
     /// `<data dir>/decoded/<preprocessing key>`.
     public let directory: String
-    /// Floats per image.
-    public let sampleCount: Int
+    /// Bytes per stored image.
+    public let payloadBytes: Int
     /// The size the store may grow to, in bytes (every preprocessing under `decoded/` counts).
     public let maximumBytes: Int64
     private let root: String
@@ -50,21 +53,17 @@ public final class DecodedImageStore: @unchecked Sendable {
     private static let headerBytes = 16
     private static let magic: UInt32 = 0x3149_4444  // "DDI1" little-endian
 
-    /// Opens (creating it when missing) the store for one preprocessing under a data directory.
+    /// Opens (creating it when missing) a store under a data directory.
     /// - Parameters:
     ///   - dataDirectory: The data directory; the store lives in its `decoded/` subdirectory.
-    ///   - resolution: Output height and width.
-    ///   - cropMode: The crop before resizing.
-    ///   - normalization: The value scaling.
+    ///   - key: The preprocessing the files belong to (their subdirectory).
+    ///   - payloadBytes: Bytes per stored image.
     ///   - maximumBytes: The bound for everything under `decoded/` (files already there count).
     /// - Throws: `DataError.io` when the directory cannot be created.
-    public init(
-        dataDirectory: String, resolution: Int, cropMode: CropMode, normalization: Normalization, maximumBytes: Int64
-    ) throws {
+    public init(dataDirectory: String, key: String, payloadBytes: Int, maximumBytes: Int64) throws {
         root = (dataDirectory as NSString).appendingPathComponent("decoded")
-        let values = (normalization.mean + normalization.standardDeviation).map { String($0.bitPattern, radix: 16) }
-        directory = root + "/r\(resolution)-\(cropMode.rawValue)-" + values.joined(separator: "-")
-        sampleCount = 3 * resolution * resolution
+        directory = root + "/" + key
+        self.payloadBytes = payloadBytes
         self.maximumBytes = maximumBytes
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -73,6 +72,37 @@ public final class DecodedImageStore: @unchecked Sendable {
                 .io, "Cannot create the decoded-image store \(directory): \(error.localizedDescription).")
         }
         bytes = Self.usage(dataDirectory: dataDirectory).bytes
+    }
+
+    /// The store of student input tensors (no augmentation): `(3, R, R)` floats per image.
+    /// - Parameters:
+    ///   - dataDirectory: The data directory.
+    ///   - resolution: Output height and width.
+    ///   - cropMode: The crop before resizing.
+    ///   - normalization: The value scaling.
+    ///   - maximumBytes: The bound for everything under `decoded/`.
+    /// - Throws: `DataError.io` when the directory cannot be created.
+    public convenience init(
+        dataDirectory: String, resolution: Int, cropMode: CropMode, normalization: Normalization, maximumBytes: Int64
+    ) throws {
+        let values = (normalization.mean + normalization.standardDeviation).map { String($0.bitPattern, radix: 16) }
+        try self.init(
+            dataDirectory: dataDirectory, key: "r\(resolution)-\(cropMode.rawValue)-" + values.joined(separator: "-"),
+            payloadBytes: 3 * resolution * resolution * MemoryLayout<Float>.size, maximumBytes: maximumBytes)
+    }
+
+    /// The store of source images for augmented samples: the crop mode's region as `side`×`side` RGB bytes.
+    /// - Parameters:
+    ///   - dataDirectory: The data directory.
+    ///   - side: The stored square's side.
+    ///   - cropMode: The region kept.
+    ///   - maximumBytes: The bound for everything under `decoded/`.
+    /// - Throws: `DataError.io` when the directory cannot be created.
+    public convenience init(dataDirectory: String, sourceSide side: Int, cropMode: CropMode, maximumBytes: Int64) throws
+    {
+        try self.init(
+            dataDirectory: dataDirectory, key: "s\(side)-\(cropMode.rawValue)", payloadBytes: 3 * side * side,
+            maximumBytes: maximumBytes)
     }
 
     /// Files and bytes under a data directory's `decoded/` (every preprocessing), for reports.
@@ -110,35 +140,44 @@ public final class DecodedImageStore: @unchecked Sendable {
     /// Reads the stored tensor of an image into `destination`.
     /// - Parameters:
     ///   - digest: The image's SHA-256 (its key in the image cache).
-    ///   - destination: `sampleCount` floats.
+    ///   - destination: At least ``payloadBytes`` / 4 floats.
     /// - Returns: `true` when the image was there and intact; `false` (destination unspecified) otherwise.
     public func load(digest: String, into destination: UnsafeMutableBufferPointer<Float>) -> Bool {
-        guard SHA256.isDigest(digest), destination.count >= sampleCount, let base = destination.baseAddress else {
-            return false
+        load(digest: digest, into: UnsafeMutableRawBufferPointer(destination)) != nil
+    }
+
+    /// Reads an image's stored bytes into `destination`.
+    /// - Parameters:
+    ///   - digest: The image's SHA-256 (its key in the image cache).
+    ///   - destination: At least ``payloadBytes`` bytes.
+    /// - Returns: The tag saved with the bytes when the image was there and intact; nil (destination
+    ///   unspecified) otherwise.
+    public func load(digest: String, into destination: UnsafeMutableRawBufferPointer) -> UInt32? {
+        guard SHA256.isDigest(digest), destination.count >= payloadBytes, let base = destination.baseAddress else {
+            return nil
         }
         let path = self.path(digest)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
+        guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var header = [UInt32](repeating: 0, count: Self.headerBytes / 4)
-        let payload = sampleCount * MemoryLayout<Float>.size
         let intact =
             header.withUnsafeMutableBytes { Self.readFully(descriptor, $0.baseAddress, Self.headerBytes) }
-            && header[0] == Self.magic && Int(header[1]) == sampleCount
-            && Self.readFully(descriptor, UnsafeMutableRawPointer(base), payload) && Self.atEnd(descriptor)
-            && Self.checksum(UnsafeRawPointer(base), payload) == header[2]
+            && header[0] == Self.magic && Int(header[1]) == payloadBytes
+            && Self.readFully(descriptor, base, payloadBytes) && Self.atEnd(descriptor)
+            && Self.checksum(UnsafeRawPointer(base), payloadBytes) == header[2]
         if !intact {
-            // Damaged (crash, disk) or another preprocessing's file: remove it; the image is decoded again.
+            // Damaged (crash, disk): remove it; the image is decoded again.
             unlink(path)
             lock.lock()
             counters.damaged += 1
             lock.unlock()
-            return false
+            return nil
         }
         lock.lock()
         counters.hits += 1
         lock.unlock()
-        return true
+        return header[3]
     }
 
     /// Whether a file for the image is present (not checked).
@@ -149,13 +188,25 @@ public final class DecodedImageStore: @unchecked Sendable {
     /// Stores an image's tensor unless the store is full.
     /// - Parameters:
     ///   - digest: The image's SHA-256.
-    ///   - values: `sampleCount` floats.
+    ///   - values: At least ``payloadBytes`` / 4 floats.
     /// - Returns: `true` when written.
     @discardableResult
     public func save(digest: String, values: UnsafeBufferPointer<Float>) -> Bool {
-        guard SHA256.isDigest(digest), values.count >= sampleCount, let base = values.baseAddress else { return false }
-        let payload = sampleCount * MemoryLayout<Float>.size
-        let fileBytes = Int64(Self.headerBytes + payload)
+        save(digest: digest, bytes: UnsafeRawBufferPointer(values))
+    }
+
+    /// Stores an image's bytes unless the store is full.
+    /// - Parameters:
+    ///   - digest: The image's SHA-256.
+    ///   - bytes: At least ``payloadBytes`` bytes.
+    ///   - tag: A value ``load(digest:into:)`` returns with the bytes.
+    /// - Returns: `true` when written.
+    @discardableResult
+    public func save(digest: String, bytes payload: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Bool {
+        guard SHA256.isDigest(digest), payload.count >= payloadBytes, let base = payload.baseAddress else {
+            return false
+        }
+        let fileBytes = Int64(Self.headerBytes + payloadBytes)
         lock.lock()
         guard bytes + fileBytes <= maximumBytes else {
             counters.refused += 1
@@ -166,9 +217,7 @@ public final class DecodedImageStore: @unchecked Sendable {
         lock.unlock()
         let finalPath = path(digest)
         let shard = (finalPath as NSString).deletingLastPathComponent
-        let header: [UInt32] = [
-            Self.magic, UInt32(sampleCount), Self.checksum(UnsafeRawPointer(base), payload), 0,
-        ]
+        let header: [UInt32] = [Self.magic, UInt32(payloadBytes), Self.checksum(base, payloadBytes), tag]
         let temporary = directory + "/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         var written = false
         if mkdir(shard, 0o755) == 0 || errno == EEXIST {
@@ -176,7 +225,7 @@ public final class DecodedImageStore: @unchecked Sendable {
             if descriptor >= 0 {
                 let complete =
                     header.withUnsafeBytes { Self.writeFully(descriptor, $0.baseAddress, Self.headerBytes) }
-                    && Self.writeFully(descriptor, UnsafeRawPointer(base), payload)
+                    && Self.writeFully(descriptor, base, payloadBytes)
                 written = close(descriptor) == 0 && complete && rename(temporary, finalPath) == 0
                 if !written { unlink(temporary) }
             }

@@ -17,6 +17,9 @@ public final class ImageBatchLoader: @unchecked Sendable {
     public let cache: ImageCache
     /// Decoded images kept for later batches (samples without augmentation), if the loader has a store.
     public let decodedStore: DecodedImageStore?
+    /// Source images that augmented samples are cropped from (see ``DecodedImageStore``), if the loader has a
+    /// store and was given their side.
+    public let sourceStore: DecodedImageStore?
     private let workers: [ImagePreprocessor]
 
     /// Floats per sample: `3 * resolution * resolution`.
@@ -32,12 +35,15 @@ public final class ImageBatchLoader: @unchecked Sendable {
     ///   - limits: Dimension limits checked before decoding.
     ///   - decodedStoreBytes: Keep decoded samples without augmentation in a ``DecodedImageStore`` beside the
     ///     cache that may grow to this many bytes (0: no store, every batch is decoded).
+    ///   - augmentedSourceSide: With a store, augmented samples are cut from the crop mode's region resized to
+    ///     this side (kept in the store too), whether or not it was stored yet, so results do not depend on
+    ///     the store's state; nil: augmented samples are decoded from the image every time.
     /// - Throws: `DataError.invalidArgument` for a bad resolution or thread count; `.io` when the store's
     ///   directory cannot be created.
     public init(
         cache: ImageCache, resolution: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         cropMode: CropMode = .centerSquare, normalization: Normalization = .mobileNet,
-        limits: ImageLimits = ImageLimits(), decodedStoreBytes: Int64 = 0
+        limits: ImageLimits = ImageLimits(), decodedStoreBytes: Int64 = 0, augmentedSourceSide: Int? = nil
     ) throws {
         guard (1...256).contains(threads) else {
             throw DataError(.invalidArgument, "The batch loader needs 1…256 threads, got \(threads).")
@@ -45,12 +51,22 @@ public final class ImageBatchLoader: @unchecked Sendable {
         self.cache = cache
         self.resolution = resolution
         self.threads = threads
+        let dataDirectory = (cache.directory as NSString).deletingLastPathComponent
         decodedStore =
             decodedStoreBytes > 0
             ? try DecodedImageStore(
-                dataDirectory: (cache.directory as NSString).deletingLastPathComponent, resolution: resolution,
-                cropMode: cropMode, normalization: normalization, maximumBytes: decodedStoreBytes)
+                dataDirectory: dataDirectory, resolution: resolution, cropMode: cropMode, normalization: normalization,
+                maximumBytes: decodedStoreBytes)
             : nil
+        if decodedStoreBytes > 0, let side = augmentedSourceSide {
+            guard (1...4096).contains(side) else {
+                throw DataError(.invalidArgument, "The augmented source side \(side) is outside 1…4096.")
+            }
+            sourceStore = try DecodedImageStore(
+                dataDirectory: dataDirectory, sourceSide: side, cropMode: cropMode, maximumBytes: decodedStoreBytes)
+        } else {
+            sourceStore = nil
+        }
         workers = try (0..<threads).map { _ in
             try ImagePreprocessor(
                 resolution: resolution, cropMode: cropMode, normalization: normalization, limits: limits)
@@ -110,6 +126,13 @@ public final class ImageBatchLoader: @unchecked Sendable {
                     continue
                 }
                 do {
+                    if let augmentation, let sources = sourceStore {
+                        // Crops and flips are cut from the stored source image, made and kept when missing.
+                        let image = try sourceImage(digest: digests[index], store: sources, preprocessor: preprocessor)
+                        try preprocessor.process(source: image, into: output, augmentation: augmentation)
+                        index += workerCount
+                        continue
+                    }
                     let bytes = try cache.load(digest: digests[index], verify: false)
                     try bytes.withUnsafeBytes {
                         try preprocessor.process($0, into: output, augmentation: augmentation)
@@ -125,6 +148,32 @@ public final class ImageBatchLoader: @unchecked Sendable {
             }
         }
         return failures.all
+    }
+
+    /// An image's source image for augmented samples: from the store, else decoded, resized and stored (its
+    /// width and height in the file's tag, its pixels at the front of the fixed-size payload).
+    private func sourceImage(
+        digest: String, store: DecodedImageStore, preprocessor: ImagePreprocessor
+    ) throws -> RGBImage {
+        let side = Int((Double(store.payloadBytes / 3)).squareRoot().rounded())
+        var payload = [UInt8](repeating: 0, count: store.payloadBytes)
+        if let tag = payload.withUnsafeMutableBytes({ store.load(digest: digest, into: $0) }) {
+            let width = Int(tag >> 16)
+            let height = Int(tag & 0xFFFF)
+            if width >= 1, height >= 1, width <= side, height <= side {
+                return try RGBImage(width: width, height: height, pixels: Array(payload.prefix(3 * width * height)))
+            }
+        }
+        let bytes = try cache.load(digest: digest, verify: false)
+        let image = try bytes.withUnsafeBytes { try preprocessor.sourceImage($0, side: side) }
+        payload.withUnsafeMutableBufferPointer { target in
+            _ = target.update(fromContentsOf: image.pixels)
+            for index in image.pixels.count..<target.count { target[index] = 0 }
+        }
+        payload.withUnsafeBytes {
+            _ = store.save(digest: digest, bytes: $0, tag: UInt32(image.width) << 16 | UInt32(image.height))
+        }
+        return image
     }
 }
 

@@ -87,6 +87,67 @@ public final class ImagePreprocessor {
         }
     }
 
+    /// Decodes an image and keeps its base region (the crop mode's) as RGB bytes, resized to `side`×`side` when
+    /// it is larger, its own pixels when it is not (nothing is upsampled): the source image the decoded-image
+    /// store keeps for augmented samples, which ``process(source:into:augmentation:)`` crops from.
+    /// - Parameters:
+    ///   - bytes: A JPEG or PNG file.
+    ///   - side: The largest side kept.
+    /// - Returns: The image.
+    /// - Throws: `DataError` as `process(_:into:)`.
+    public func sourceImage(_ bytes: UnsafeRawBufferPointer, side: Int) throws -> RGBImage {
+        let decoded = try decoder.decodeForResize(bytes, minimumWidth: side, minimumHeight: side)
+        let base = region(width: decoded.width, height: decoded.height)
+        let native = base.width <= side && base.height <= side
+        if native, case .rgb(let image) = decoded {
+            var pixels = [UInt8](repeating: 0, count: 3 * base.width * base.height)
+            for row in 0..<base.height {
+                let from = ((base.y + row) * image.width + base.x) * 3
+                pixels.replaceSubrange(
+                    (row * base.width * 3)..<((row + 1) * base.width * 3),
+                    with: image.pixels[from..<(from + base.width * 3)])
+            }
+            return try RGBImage(width: base.width, height: base.height, pixels: pixels)
+        }
+        let (width, height) = native ? (base.width, base.height) : (side, side)
+        var planes = [Float](repeating: 0, count: 3 * width * height)
+        try planes.withUnsafeMutableBufferPointer { planes in
+            switch decoded {
+            case .rgb(let image):
+                try resizer.resize(
+                    image, region: base, width: width, height: height, into: planes, normalization: .identity)
+            case .planes(let image):
+                try resizer.resize(
+                    image, region: base, width: width, height: height, into: planes, normalization: .identity)
+            }
+        }
+        let area = width * height
+        var pixels = [UInt8](repeating: 0, count: 3 * area)
+        for index in 0..<area {
+            for channel in 0..<3 {
+                pixels[index * 3 + channel] = UInt8(max(0, min(255, planes[channel * area + index].rounded())))
+            }
+        }
+        return try RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Crops a source image as `augmentation` says (fractions of the whole image), resizes, normalises and
+    /// flips it into a tensor.
+    /// - Parameters:
+    ///   - image: A source image from ``sourceImage(_:side:)``.
+    ///   - destination: `(3, resolution, resolution)` floats.
+    ///   - augmentation: The crop and flip; nil for the whole image.
+    /// - Throws: `DataError.invalidArgument` when the destination is too small.
+    public func process(
+        source image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>, augmentation: Augmentation?
+    ) throws {
+        let whole = CropRegion(x: 0, y: 0, width: image.width, height: image.height)
+        try resizer.resize(
+            image, region: augmentation?.crop?.region(in: whole) ?? whole, width: resolution, height: resolution,
+            into: destination, normalization: normalization)
+        if augmentation?.flip == true { Self.flipHorizontally(destination, resolution: resolution) }
+    }
+
     /// Crops, resizes and normalises an already decoded image.
     /// - Parameters:
     ///   - image: The decoded image.

@@ -112,4 +112,77 @@ struct DecodedImageStoreTests {
         }
         #expect(loader.decodedStore?.counts == DecodedImageStore.Counters())
     }
+
+    @Test("augmented samples are cut from stored source images: the same values whether stored yet or not")
+    func augmentedSamplesFromSourceImages() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let loader = try ImageBatchLoader(
+            cache: cache, resolution: 16, threads: 2, decodedStoreBytes: 1 << 30, augmentedSourceSide: 24)
+        let sources = try #require(loader.sourceStore)
+        let augmentations = digests.indices.map { index in
+            Augmentation(
+                crop: .init(x: 0.1 * Double(index % 3), y: 0.2, width: 0.7, height: 0.65), flip: index % 2 == 0)
+        }
+        func fill() throws -> [Float] {
+            var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
+            let failures = try batch.withUnsafeMutableBufferPointer {
+                try loader.fill(digests: digests, augmentations: augmentations, into: $0)
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            return batch
+        }
+        let first = try fill()
+        #expect(sources.counts.writes == 6 && sources.counts.hits == 0, "\(sources.counts)")
+        #expect(loader.decodedStore?.counts.writes == 0, "augmented tensors are not stored")
+        let second = try fill()
+        #expect(second == first, "a stored source image gave other values than the freshly made one")
+        #expect(sources.counts.hits == 6, "\(sources.counts)")
+        // The documented pipeline: source image of the crop mode's region at 24x24, cropped, resized, flipped.
+        let preprocessor = try ImagePreprocessor(resolution: 16)
+        for (index, digest) in digests.enumerated() {
+            let bytes = try cache.load(digest: digest)
+            let source = try bytes.withUnsafeBytes { try preprocessor.sourceImage($0, side: 24) }
+            var expected = [Float](repeating: 0, count: loader.sampleCount)
+            try expected.withUnsafeMutableBufferPointer {
+                try preprocessor.process(source: source, into: $0, augmentation: augmentations[index])
+            }
+            #expect(Array(first[(index * loader.sampleCount)..<((index + 1) * loader.sampleCount)]) == expected)
+        }
+        // A damaged source file is replaced, and the values stay the same.
+        let file = sources.directory + "/" + digests[3].prefix(2) + "/" + digests[3]
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: file))
+        damaged[40] ^= 0x01
+        try damaged.write(to: URL(fileURLWithPath: file))
+        #expect(try fill() == first)
+        #expect(sources.counts.damaged == 1 && sources.counts.writes == 7, "\(sources.counts)")
+    }
+
+    @Test("a source image smaller than the side keeps its own pixels: augmented PNG samples equal decoding's")
+    func smallSourcesAreNotUpsampled() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let augmentations = digests.indices.map { index in
+            Augmentation(crop: .init(x: 0.15, y: 0.05 * Double(index), width: 0.6, height: 0.7), flip: index % 3 == 0)
+        }
+        func fill(_ loader: ImageBatchLoader) throws -> [Float] {
+            var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
+            _ = try batch.withUnsafeMutableBufferPointer {
+                try loader.fill(digests: digests, augmentations: augmentations, into: $0)
+            }
+            return batch
+        }
+        let decoding = try fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1))
+        let stored = try ImageBatchLoader(
+            cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 1 << 30, augmentedSourceSide: 64)
+        let first = try fill(stored)
+        #expect(try fill(stored) == first)
+        #expect(stored.sourceStore?.counts.hits == 6)
+        let sample = stored.sampleCount
+        for index in stride(from: 0, to: digests.count, by: 2) {  // the PNGs (JPEGs decode through YCbCr planes)
+            #expect(
+                Array(first[(index * sample)..<((index + 1) * sample)])
+                    == Array(decoding[(index * sample)..<((index + 1) * sample)]), "image \(index)")
+        }
+    }
 }

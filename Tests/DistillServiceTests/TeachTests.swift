@@ -8,7 +8,7 @@ import Testing
 
 /// Submits a teach job for the fixture's labels file (512 train rows train, 256 test rows are held out).
 private func teach(
-    _ fixture: RunFixture, name: String, kind: TeacherKind, epochs: Int = 6, extra: String = ""
+    _ fixture: RunFixture, name: String, kind: TeacherKind, epochs: Int = 6, extra: String = "", images: String = ""
 ) throws -> Job {
     let yaml = """
         name: teach-\(name)
@@ -19,6 +19,7 @@ private func teach(
         \(kind == .embedding ? "  embedding_size: 16" : "")
         images:
           allow_file_roots: [\(fixture.images)]
+        \(images)
         students:
           alpha: 0.25
           resolution: 32
@@ -129,7 +130,10 @@ struct TeachTests {
     @Test("images that stop decoding are left out of the loss, of the held-out figure and of the outputs")
     func failedDecodes() throws {
         let fixture = try RunFixture(training: 64, evaluation: 32)
-        let job = try teach(fixture, name: "t-broken", kind: .logits, epochs: 2, extra: "  augment_crop: false")
+        // No decoded-image store: it would keep serving what the images decoded to before they rotted.
+        let job = try teach(
+            fixture, name: "t-broken", kind: .logits, epochs: 2, extra: "  augment_crop: false",
+            images: "  decoded_store_bytes: 0")
         // One step fetches and freezes the data; then one training and one test image rot in the cache (same
         // length, so the cache still lists them, but no longer a decodable PNG).
         #expect(try fixture.executor(maxSteps: 1).execute(jobID: job.id).state == .paused)

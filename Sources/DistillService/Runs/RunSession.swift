@@ -114,7 +114,8 @@ final class RunSession {
         loader = try ImageBatchLoader(
             cache: ImageCache(dataDirectory: store.location.dataDirectory),
             resolution: run.resolution, threads: loaderThreads,
-            decodedStoreBytes: spec.images.decodedStoreBytes ?? JobSpec.Images.defaultDecodedStoreBytes)
+            decodedStoreBytes: spec.images.decodedStoreBytes ?? JobSpec.Images.defaultDecodedStoreBytes,
+            augmentedSourceSide: Self.augmentedSourceSide(training, resolution: run.resolution))
         stepsPerEpoch = dataset.training.count / training.batchSize
         totalSteps = stepsPerEpoch * training.epochs
         schedule = try Self.schedule(training, stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
@@ -304,6 +305,15 @@ final class RunSession {
     ///
     /// Each row's draw depends only on the seed, the step and the row, so a resumed run augments every
     /// batch exactly as an uninterrupted one.
+    /// The side of the source images augmented samples are cut from: large enough that the smallest crop
+    /// (area `crop_scale`, aspect 3/4) still holds `resolution` pixels; nil without augmentation.
+    static func augmentedSourceSide(_ training: JobSpec.Training, resolution: Int) -> Int? {
+        let crop = training.augmentCrop ?? false
+        guard crop || (training.augmentFlip ?? false) else { return nil }
+        let smallest = crop ? ((training.cropScale ?? 0.5) * 0.75).squareRoot() : 1
+        return min(4096, Int((Double(resolution) / smallest).rounded(.up)))
+    }
+
     func augmentations(step: Int, count: Int) -> [Augmentation]? {
         let training = spec.training
         let crop = training.augmentCrop ?? false
