@@ -103,27 +103,33 @@ struct BenchDecodeCommand: ParsableCommand {
         return Double(perThread * threads) / seconds
     }
 
-    /// A 640x480 photo-like JPEG: smooth colour fields, a texture and luminance noise, quality 90, 4:2:0.
-    static func photoJPEG(noise amplitude: Int) throws -> [UInt8] {
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        var pixels = [UInt8](repeating: 0, count: 640 * 480 * 3)
-        for y in 0..<480 {
-            for x in 0..<640 {
+    /// A photo-like JPEG: smooth colour fields, a texture and luminance noise, quality 90, 4:2:0; `seed`
+    /// shifts the fields and the noise, so different seeds are different images.
+    static func photoJPEG(noise amplitude: Int, seed: UInt64 = 0, width: Int = 640, height: Int = 480) throws
+        -> [UInt8]
+    {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D ^ (seed &* 0x9E37_79B9_7F4A_7C15)
+        let phase = Double(seed % 1000) * 0.0061
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let noise = Double(Int(state >> 33) % (2 * amplitude + 1) - amplitude)
-                let fx = Double(x) / 640
-                let fy = Double(y) / 480
+                let fx = Double(x) / Double(width) + phase
+                let fy = Double(y) / Double(height) - phase
                 let texture = 30 * sin(Double(x) * 0.21) * cos(Double(y) * 0.17)
                 let values = [
                     120 + 90 * sin(fx * 5 + fy * 2) + texture + noise,
                     110 + 80 * cos(fx * 3 - fy * 4) + texture * 0.5 + noise,
                     100 + 70 * sin(fy * 6) - texture * 0.7 + noise,
                 ]
-                for channel in 0..<3 { pixels[(y * 640 + x) * 3 + channel] = UInt8(max(0, min(255, values[channel]))) }
+                for channel in 0..<3 {
+                    pixels[(y * width + x) * 3 + channel] = UInt8(max(0, min(255, values[channel])))
+                }
             }
         }
         return try JPEGCodec().encode(
-            try RGBImage(width: 640, height: 480, pixels: pixels), quality: 90, chromaSubsampling444: false)
+            try RGBImage(width: width, height: height, pixels: pixels), quality: 90, chromaSubsampling444: false)
     }
 
     /// A 28x28 grayscale PNG with a centred blob, like a Fashion-MNIST item; `variant` marks its first pixels

@@ -34,6 +34,12 @@ final class ProgressLine: @unchecked Sendable {
             done: Int(truncatingIfNeeded: progress.bytesDone), final: progress.bytesDone == progress.totalBytes)
     }
 
+    /// A plain counter's line ("photos: 300/1500").
+    func show(_ label: String, done: Int, total: Int) {
+        guard enabled else { return }
+        emit("\(label): \(done)/\(total)", done: done, final: done == total)
+    }
+
     /// Writes `text` unless nothing changed, or (off a terminal) less than 2 s passed and it is not the last.
     private func emit(_ text: String, done: Int, final: Bool) {
         lock.lock()

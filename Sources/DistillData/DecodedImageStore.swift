@@ -35,6 +35,8 @@ public final class DecodedImageStore: @unchecked Sendable {
         public var refused = 0
         /// Damaged files found (deleted; their images decoded again).
         public var damaged = 0
+        /// Background writes dropped because too many were pending (the disk was behind); stored later.
+        public var deferred = 0
 
         /// All zero.
         public init() {}
@@ -48,6 +50,10 @@ public final class DecodedImageStore: @unchecked Sendable {
     public let maximumBytes: Int64
     private let root: String
     private let lock = NSLock()
+    private let writer = DispatchQueue(label: "distill-decoded-store-writer")
+    private var pendingBytes = 0
+    /// Bytes of background writes that may wait for the disk at once.
+    private static let pendingLimit = 64 << 20
     private var bytes: Int64
     private var counters = Counters()
     private static let headerBytes = 16
@@ -238,6 +244,37 @@ public final class DecodedImageStore: @unchecked Sendable {
         }
         lock.unlock()
         return written
+    }
+
+    /// Stores an image's bytes on the store's writer thread, so the caller (a decoding thread) does not wait
+    /// for the disk; dropped (and counted as deferred) when 64 MiB of writes are already waiting.
+    /// - Parameters:
+    ///   - digest: The image's SHA-256.
+    ///   - payload: At least ``payloadBytes`` bytes (copied).
+    ///   - tag: A value ``load(digest:into:)`` returns with the bytes.
+    public func saveInBackground(digest: String, bytes payload: UnsafeRawBufferPointer, tag: UInt32 = 0) {
+        guard payload.count >= payloadBytes else { return }
+        lock.lock()
+        guard pendingBytes + payloadBytes <= Self.pendingLimit else {
+            counters.deferred += 1
+            lock.unlock()
+            return
+        }
+        pendingBytes += payloadBytes
+        lock.unlock()
+        let copy = Data(payload.prefix(payloadBytes))
+        writer.async { [self] in
+            // Another thread may have queued the same image (a sample loaded twice before its write landed).
+            if !contains(digest: digest) { copy.withUnsafeBytes { _ = save(digest: digest, bytes: $0, tag: tag) } }
+            lock.lock()
+            pendingBytes -= payloadBytes
+            lock.unlock()
+        }
+    }
+
+    /// Waits until the background writes started so far are on disk (in the page cache) and counted.
+    public func flush() {
+        writer.sync {}
     }
 
     // MARK: - Private

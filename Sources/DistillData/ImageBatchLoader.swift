@@ -138,7 +138,7 @@ public final class ImageBatchLoader: @unchecked Sendable {
                         try preprocessor.process($0, into: output, augmentation: augmentation)
                     }
                     if augmentation == nil, let store = decodedStore {
-                        store.save(digest: digests[index], values: UnsafeBufferPointer(output))
+                        store.saveInBackground(digest: digests[index], bytes: UnsafeRawBufferPointer(output))
                     }
                 } catch {
                     output.update(repeating: 0)
@@ -148,6 +148,12 @@ public final class ImageBatchLoader: @unchecked Sendable {
             }
         }
         return failures.all
+    }
+
+    /// Waits for the stores' background writes (for reports and tests; batches never wait for them).
+    public func flushStores() {
+        decodedStore?.flush()
+        sourceStore?.flush()
     }
 
     /// An image's source image for augmented samples: from the store, else decoded, resized and stored (its
@@ -171,7 +177,7 @@ public final class ImageBatchLoader: @unchecked Sendable {
             for index in image.pixels.count..<target.count { target[index] = 0 }
         }
         payload.withUnsafeBytes {
-            _ = store.save(digest: digest, bytes: $0, tag: UInt32(image.width) << 16 | UInt32(image.height))
+            store.saveInBackground(digest: digest, bytes: $0, tag: UInt32(image.width) << 16 | UInt32(image.height))
         }
         return image
     }

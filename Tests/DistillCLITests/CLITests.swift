@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillData
 import Foundation
 import Testing
 
@@ -94,6 +95,24 @@ struct CLITests {
             #expect(table.values.allSatisfy { $0 > 0 }, "\(key): \(table)")
         }
         #expect(infer.stdout.contains("time per batch 1 pass by layer kind"), "\(infer.stdout)")
+    }
+
+    @Test("dataset photos writes distinct JPEGs of the asked size and their file:// URLs")
+    func datasetPhotos() throws {
+        let made = try sandbox.run([
+            "dataset", "photos", "--out", "photos", "--count", "3", "--width", "64", "--height", "48",
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let urls = sandbox.read("photos/urls.txt").split(separator: "\n")
+        #expect(urls.count == 3 && urls.allSatisfy { $0.hasPrefix("file://") && $0.hasSuffix(".jpg") }, "\(urls)")
+        let files = try (0..<3).map {
+            try Data(contentsOf: sandbox.directory.appendingPathComponent("photos/photo-0000\($0).jpg"))
+        }
+        #expect(files.allSatisfy { $0.prefix(3) == Data([0xFF, 0xD8, 0xFF]) }, "not JPEG files")
+        #expect(Set(files).count == 3, "the photos are not distinct")
+        let decoded = try files[0].withUnsafeBytes { try ImageDecoder().decode($0) }
+        #expect(decoded.width == 64 && decoded.height == 48)
+        #expect(try sandbox.run(["dataset", "photos", "--out", "p", "--noise", "99"]).status == 2)
     }
 
     @Test("exit codes: 0 success, 2 bad usage or bad input")

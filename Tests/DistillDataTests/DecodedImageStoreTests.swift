@@ -29,6 +29,7 @@ struct DecodedImageStoreTests {
         var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
         let failures = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
         #expect(failures.isEmpty, "\(failures)")
+        loader.flushStores()  // the writes run in the background; an epoch's end waits for them the same way
         return batch
     }
 
@@ -130,6 +131,7 @@ struct DecodedImageStoreTests {
                 try loader.fill(digests: digests, augmentations: augmentations, into: $0)
             }
             #expect(failures.isEmpty, "\(failures)")
+            loader.flushStores()
             return batch
         }
         let first = try fill()
@@ -170,6 +172,7 @@ struct DecodedImageStoreTests {
             _ = try batch.withUnsafeMutableBufferPointer {
                 try loader.fill(digests: digests, augmentations: augmentations, into: $0)
             }
+            loader.flushStores()
             return batch
         }
         let decoding = try fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1))

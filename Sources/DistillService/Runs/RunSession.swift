@@ -352,6 +352,7 @@ final class RunSession {
         if let speed { line += String(format: ", %.0f images/s", speed) }
         if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (left out of the loss)" }
         if let decoded = loader.decodedStore {
+            loader.flushStores()
             let counts = decoded.counts
             line += String(
                 format: "; decoded-image store: %d read, %d written, %.0f MB", counts.hits, counts.writes,

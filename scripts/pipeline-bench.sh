@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Copyright 2026 The Distill authors.
+# The input pipeline on photos (issue 16's measurement; not part of `make test`): N synthetic 640x480 JPEGs,
+# a random logits teacher for them, and an alpha/resolution student trained for EPOCHS epochs twice, with the
+# decoded-image store and without it (decoded_store_bytes: 0), beside `distill bench train` for the same
+# student, all in one sitting. Prints each epoch's images/s (training steps including the wait for their
+# batch) and the ratios.
+# Usage: scripts/pipeline-bench.sh [DIR] (default .build/pipeline-bench); COUNT (1500), ALPHA (0.25),
+# RESOLUTION (128), EPOCHS (3), THREADS (all cores). Uses .build/release/distill.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$root/.build/pipeline-bench}
+count=${COUNT:-1500}
+alpha=${ALPHA:-0.25}
+resolution=${RESOLUTION:-128}
+epochs=${EPOCHS:-3}
+threads=${THREADS:-$(nproc)}
+bin=$root/.build/release/distill
+rm -rf "$dir"
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+export DISTILL_DB=$dir/distill.db
+"$bin" dataset photos --out "$dir/photos" --count "$count" >/dev/null
+python3 - "$dir" <<'PY'
+import random, sys
+d = sys.argv[1]
+random.seed(1)
+with open(f"{d}/teacher.csv", "w") as f:
+    f.write("url," + ",".join(f"c{i}" for i in range(10)) + "\n")
+    for url in open(f"{d}/photos/urls.txt").read().split():
+        f.write(url + "," + ",".join(f"{random.gauss(0, 2):.4f}" for _ in range(10)) + "\n")
+PY
+"$bin" teacher import photos --kind logits --file "$dir/teacher.csv" --quiet >/dev/null
+"$bin" fetch --urls "$dir/photos/urls.txt" --allow-file-root "$dir/photos" --quiet >/dev/null
+for store in on off; do
+  cat >"$dir/job-$store.yaml" <<YAML
+name: pipeline-store-$store
+teacher: photos
+images:
+  allow_file_roots: [$dir/photos]
+  decoded_store_bytes: $([ $store = on ] && echo 8589934592 || echo 0)
+students:
+  alpha: [$alpha]
+  resolution: [$resolution]
+training:
+  epochs: $epochs
+  batch_size: 32
+  optimizer: sgd
+  learning_rate: 0.05
+  hard_weight: 0
+  threads: $threads
+YAML
+  job=$("$bin" submit "$dir/job-$store.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  "$bin" run "$job" --quiet >/dev/null
+  echo "decoded-image store $store:"
+  "$bin" logs "$job" | grep -o 'epoch [0-9]*/[0-9]*:.*images/s[^,;]*\(; decoded-image store: [^)]*\)\?' | sed 's/^/  /'
+done
+"$bin" bench train --alpha "$alpha" --resolution "$resolution" --batch 32 --threads "$threads" --outputs 10 \
+  | sed -n 2p | sed 's/^/bench train (same student, random inputs):/'
