@@ -12,7 +12,8 @@
 #      1,000 training images.
 # Usage: scripts/fidelity.sh [OUT_DIR] [KIND...]   (default: fidelity/ and all three kinds)
 # Settings (environment): TEACHER_EPOCHS (12), STUDENT_EPOCHS (6), BASELINE_EPOCHS (40), ALPHAS ("1.0 0.5
-# 0.25"), RESOLUTIONS ("32 40"), TEACHER_RESOLUTION (32), THREADS (all cores), DISTILL_BIN (.build/release/distill). Results land in OUT_DIR/distill.db
+# 0.25"), RESOLUTIONS ("32 40"), TEACHER_RESOLUTION (32), THREADS (all cores), DISTILL_BIN (.build/release/distill),
+# SUMMARY_ONLY=1 (no training: the table of what has run so far). Results land in OUT_DIR/distill.db
 # and OUT_DIR/fidelity.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,7 +77,8 @@ with open(f"{out}/all-urls.txt", "w") as f:
 print(f"{len(train)} training and {len(test)} test images")
 PY
 
-for kind in "${kinds[@]}"; do
+[ "${SUMMARY_ONLY:-0}" = 1 ] && kinds=()  # only the table of what has run
+for kind in ${kinds[@]+"${kinds[@]}"}; do
   extra=()
   [ "$kind" = embedding ] && extra=(--embedding-size 128)
   step "Teacher fm-$kind: distill teach, alpha 1.0 at ${teacher_resolution}x${teacher_resolution}, $teacher_epochs epochs on 60,000 labelled images"
