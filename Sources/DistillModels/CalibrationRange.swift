@@ -1,9 +1,10 @@
 // Copyright 2026 The Distill authors.
 // The range of one tensor observed on calibration images, robust to rare outliers: values are counted in
 // histograms of their float bits (sign apart; exponent and the top 5 mantissa bits, so bins are 1/32 of an
-// octave wide and cover every float without a range fixed in advance), and the range keeps all but a
-// fraction of the values at each end, as TensorRT's and pytorch-quantization's percentile calibrators do.
-// One image with an extreme activation no longer widens the step for all the others.
+// octave wide and cover every float without a range fixed in advance), and a range keeps all but a
+// fraction of the values at each end (percentiles, as in TensorRT's and pytorch-quantization's
+// calibrators), so one image with an extreme activation need not widen the step for all the others.
+// QuantizedMobileNet tries a few fractions and keeps the network whose outputs stay closest to float.
 
 /// Counts a tensor's values to choose its int8 range.
 struct CalibrationRange {
