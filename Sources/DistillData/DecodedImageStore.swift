@@ -297,9 +297,15 @@ public final class DecodedImageStore: @unchecked Sendable {
     /// Reads exactly `count` bytes.
     private static func readFully(_ descriptor: Int32, _ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Bool {
         guard let pointer else { return count == 0 }
+        return repeatUntilDone(count) { done in read(descriptor, pointer + done, count - done) }
+    }
+
+    /// Calls `transfer` (a read or write of the bytes from offset `done` on) until `count` bytes have moved,
+    /// retrying on EINTR; false on an error or end of file.
+    private static func repeatUntilDone(_ count: Int, _ transfer: (_ done: Int) -> Int) -> Bool {
         var done = 0
         while done < count {
-            let result = read(descriptor, pointer + done, count - done)
+            let result = transfer(done)
             if result < 0, errno == EINTR { continue }
             guard result > 0 else { return false }
             done += result
@@ -313,15 +319,9 @@ public final class DecodedImageStore: @unchecked Sendable {
         return read(descriptor, &extra, 1) == 0
     }
 
+    /// Writes exactly `count` bytes.
     private static func writeFully(_ descriptor: Int32, _ pointer: UnsafeRawPointer?, _ count: Int) -> Bool {
         guard let pointer else { return count == 0 }
-        var done = 0
-        while done < count {
-            let result = write(descriptor, pointer + done, count - done)
-            if result < 0, errno == EINTR { continue }
-            guard result > 0 else { return false }
-            done += result
-        }
-        return true
+        return repeatUntilDone(count) { done in write(descriptor, pointer + done, count - done) }
     }
 }
