@@ -29,10 +29,26 @@ public struct ActivationQuantization: Sendable, Codable, Equatable {
         self.zeroPoint = Int32(max(-128, min(127, (-128 - low / scale).rounded())))
     }
 
-    /// The int8 value of a real value.
+    /// The quantization of the network's input range: 256 steps of (max − min) / 256 from min, so [−1, 1]
+    /// becomes scale 1/128, zero point 0 (as TFLite's quantized MobileNets take pixel − 128; 1 saturates to
+    /// 127/128). With 255 steps of 2/255, every pixel of MobileNet's `pixel / 127.5 − 1` would quantize from
+    /// exactly halfway between two steps, where runtimes round differently; here none lies within 0.19% of
+    /// a step of halfway.
+    /// - Parameters:
+    ///   - minimum: The smallest input value seen.
+    ///   - maximum: The largest input value seen.
+    public init(inputMinimum minimum: Float, maximum: Float) {
+        let low = min(minimum, 0)
+        let high = max(maximum, 0)
+        let scale = max((high - low) / 256, 1e-8)
+        self.scale = scale
+        self.zeroPoint = Int32(max(-128, min(127, (-128 - low / scale).rounded())))
+    }
+
+    /// The int8 value of a real value, halfway cases to even (ONNX QuantizeLinear's rounding).
     @inline(__always)
     public func quantize(_ value: Float) -> Int32 {
-        Int32(max(-128, min(127, (value / scale).rounded() + Float(zeroPoint))))
+        Int32(max(-128, min(127, (value / scale).rounded(.toNearestOrEven) + Float(zeroPoint))))
     }
 
     /// The real value of an int8 value.
@@ -128,7 +144,9 @@ public struct QuantizedMobileNet: Sendable {
         for fraction in Self.calibrationOutlierFractions {
             let activations = ranges.enumerated().map { index, range in
                 let (minimum, maximum) = range.range(excluding: index == folded.tensorCount - 1 ? 0 : fraction)
-                return ActivationQuantization(minimum: minimum, maximum: maximum)
+                return index == 0
+                    ? ActivationQuantization(inputMinimum: minimum, maximum: maximum)
+                    : ActivationQuantization(minimum: minimum, maximum: maximum)
             }
             let candidate = QuantizedMobileNet(
                 folded: folded, activations: activations, calibrationImages: images.count)

@@ -35,6 +35,21 @@ struct Int8InferenceTests {
         return try FoldedMobileNet(network: network)
     }
 
+    @Test("the input quantization keeps MobileNet's pixel values away from halfway cases; halves round to even")
+    func inputQuantization() {
+        let input = ActivationQuantization(inputMinimum: -1, maximum: 1)
+        #expect(input.scale == 1.0 / 128 && input.zeroPoint == 0)
+        for pixel in 0...255 {
+            let value = Float(pixel) / 127.5 - 1
+            let steps = value / input.scale
+            let fraction = abs(steps - steps.rounded(.down) - 0.5)
+            #expect(fraction > 0.0019, "pixel \(pixel) quantizes from \(steps), nearly halfway")
+            #expect(abs(input.dequantize(input.quantize(value)) - value) <= input.scale, "pixel \(pixel)")
+        }
+        // Exact halves (1/128 is a power of two) go to the even neighbour, as ONNX QuantizeLinear and numpy do.
+        #expect(input.quantize(2.5 / 128) == 2 && input.quantize(3.5 / 128) == 4 && input.quantize(-2.5 / 128) == -2)
+    }
+
     @Test("oneDNN int8 inference equals the integer reference", arguments: [Activation.relu, .relu6])
     func oneDNNMatchesReference(activation: Activation) throws {
         let folded = try Self.network(activation)
@@ -113,7 +128,10 @@ struct Int8InferenceTests {
                 folded: folded,
                 activations: observed.enumerated().map { index, range in
                     let (low, high) = range.range(excluding: index == folded.tensorCount - 1 ? 0 : fraction)
-                    return ActivationQuantization(minimum: low, maximum: high)
+                    // The input takes 256 steps (see ActivationQuantization(inputMinimum:maximum:)).
+                    return index == 0
+                        ? ActivationQuantization(inputMinimum: low, maximum: high)
+                        : ActivationQuantization(minimum: low, maximum: high)
                 }, calibrationImages: images.count)
         }
         #expect(
