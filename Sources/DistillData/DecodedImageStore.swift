@@ -1,9 +1,9 @@
 // Copyright 2026 The Distill authors.
 // Decoded images, stored once, in `<data dir>/decoded/<preprocessing>/ab/<digest>`, so later epochs, later
 // runs at the same resolution and resumed runs read them instead of decoding and resizing the image again
-// (tf.data's `cache()` for this pipeline). Two kinds: the student input tensor an image decodes to without
-// augmentation (`r<R>-…`, the floats exactly as the decoder wrote them, so training from the store is
-// bit-identical to decoding), and for augmented samples the crop mode's region resized to a larger square
+// (tf.data's `cache()` for this pipeline). Two kinds, both uint8: the student input an image decodes to
+// without augmentation (`u<R>-…`, the (3, R, R) bytes that are normalised into the batch, so training from the
+// store is bit-identical to decoding), and for augmented samples the crop mode's region resized to a larger square
 // of RGB bytes (`s<S>-…`; an image whose region is smaller keeps its own pixels, so nothing is upsampled)
 // that random crops and flips are cut from. Each file is a 16-byte header (magic "DDI1", payload bytes,
 // CRC-32 of the payload, a tag: a source image's width and height) then the payload. Files are written to a
@@ -21,7 +21,7 @@ import Foundation
     import Darwin
 #endif
 
-/// The on-disk store of decoded, resized, normalised images for one preprocessing.
+/// The on-disk store of decoded, resized images (bytes) for one preprocessing.
 ///
 /// Safe to share between threads (the counters are locked) and between processes (files appear atomically).
 public final class DecodedImageStore: @unchecked Sendable {
@@ -80,21 +80,18 @@ public final class DecodedImageStore: @unchecked Sendable {
         bytes = Self.usage(dataDirectory: dataDirectory).bytes
     }
 
-    /// The store of student input tensors (no augmentation): `(3, R, R)` floats per image.
+    /// The store of student inputs without augmentation: `(3, R, R)` bytes per image, from
+    /// `ImagePreprocessor.resizedBytes(_:into:)`.
     /// - Parameters:
     ///   - dataDirectory: The data directory.
     ///   - resolution: Output height and width.
     ///   - cropMode: The crop before resizing.
-    ///   - normalization: The value scaling.
     ///   - maximumBytes: The bound for everything under `decoded/`.
     /// - Throws: `DataError.io` when the directory cannot be created.
-    public convenience init(
-        dataDirectory: String, resolution: Int, cropMode: CropMode, normalization: Normalization, maximumBytes: Int64
-    ) throws {
-        let values = (normalization.mean + normalization.standardDeviation).map { String($0.bitPattern, radix: 16) }
+    public convenience init(dataDirectory: String, resolution: Int, cropMode: CropMode, maximumBytes: Int64) throws {
         try self.init(
-            dataDirectory: dataDirectory, key: "r\(resolution)-\(cropMode.rawValue)-" + values.joined(separator: "-"),
-            payloadBytes: 3 * resolution * resolution * MemoryLayout<Float>.size, maximumBytes: maximumBytes)
+            dataDirectory: dataDirectory, key: "u\(resolution)-\(cropMode.rawValue)",
+            payloadBytes: 3 * resolution * resolution, maximumBytes: maximumBytes)
     }
 
     /// The store of source images for augmented samples: the crop mode's region as `side`×`side` RGB bytes.
@@ -143,15 +140,6 @@ public final class DecodedImageStore: @unchecked Sendable {
         return counters
     }
 
-    /// Reads the stored tensor of an image into `destination`.
-    /// - Parameters:
-    ///   - digest: The image's SHA-256 (its key in the image cache).
-    ///   - destination: At least ``payloadBytes`` / 4 floats.
-    /// - Returns: `true` when the image was there and intact; `false` (destination unspecified) otherwise.
-    public func load(digest: String, into destination: UnsafeMutableBufferPointer<Float>) -> Bool {
-        load(digest: digest, into: UnsafeMutableRawBufferPointer(destination)) != nil
-    }
-
     /// Reads an image's stored bytes into `destination`.
     /// - Parameters:
     ///   - digest: The image's SHA-256 (its key in the image cache).
@@ -189,16 +177,6 @@ public final class DecodedImageStore: @unchecked Sendable {
     /// Whether a file for the image is present (not checked).
     public func contains(digest: String) -> Bool {
         SHA256.isDigest(digest) && access(path(digest), F_OK) == 0
-    }
-
-    /// Stores an image's tensor unless the store is full.
-    /// - Parameters:
-    ///   - digest: The image's SHA-256.
-    ///   - values: At least ``payloadBytes`` / 4 floats.
-    /// - Returns: `true` when written.
-    @discardableResult
-    public func save(digest: String, values: UnsafeBufferPointer<Float>) -> Bool {
-        save(digest: digest, bytes: UnsafeRawBufferPointer(values))
     }
 
     /// Stores an image's bytes unless the store is full.

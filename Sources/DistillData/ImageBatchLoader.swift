@@ -21,6 +21,8 @@ public final class ImageBatchLoader: @unchecked Sendable {
     /// store and was given their side.
     public let sourceStore: DecodedImageStore?
     private let workers: [ImagePreprocessor]
+    /// Per worker: one sample's resized bytes.
+    private let pixels: [PixelBuffer]
 
     /// Floats per sample: `3 * resolution * resolution`.
     public var sampleCount: Int { 3 * resolution * resolution }
@@ -55,7 +57,7 @@ public final class ImageBatchLoader: @unchecked Sendable {
         decodedStore =
             decodedStoreBytes > 0
             ? try DecodedImageStore(
-                dataDirectory: dataDirectory, resolution: resolution, cropMode: cropMode, normalization: normalization,
+                dataDirectory: dataDirectory, resolution: resolution, cropMode: cropMode,
                 maximumBytes: decodedStoreBytes)
             : nil
         if decodedStoreBytes > 0, let side = augmentedSourceSide {
@@ -67,6 +69,7 @@ public final class ImageBatchLoader: @unchecked Sendable {
         } else {
             sourceStore = nil
         }
+        pixels = (0..<threads).map { _ in PixelBuffer(count: 3 * resolution * resolution) }
         workers = try (0..<threads).map { _ in
             try ImagePreprocessor(
                 resolution: resolution, cropMode: cropMode, normalization: normalization, limits: limits)
@@ -118,27 +121,36 @@ public final class ImageBatchLoader: @unchecked Sendable {
                 // Each worker writes only its own samples (index ≡ worker mod workerCount).
                 let output = UnsafeMutableBufferPointer(
                     start: UnsafeMutablePointer<Float>(bitPattern: address).map { $0 + index * sample }, count: sample)
-                // A sample without augmentation is the same tensor every time: read it from the store when
-                // it is there, else decode it and keep it for next time.
-                let augmentation = augmentations?[index]
-                if augmentation == nil, let store = decodedStore, store.load(digest: digests[index], into: output) {
-                    index += workerCount
-                    continue
-                }
                 do {
-                    if let augmentation, let sources = sourceStore {
-                        // Crops and flips are cut from the stored source image, made and kept when missing.
-                        let image = try sourceImage(digest: digests[index], store: sources, preprocessor: preprocessor)
-                        try preprocessor.process(source: image, into: output, augmentation: augmentation)
-                        index += workerCount
-                        continue
-                    }
-                    let bytes = try cache.load(digest: digests[index], verify: false)
-                    try bytes.withUnsafeBytes {
-                        try preprocessor.process($0, into: output, augmentation: augmentation)
-                    }
-                    if augmentation == nil, let store = decodedStore {
-                        store.saveInBackground(digest: digests[index], bytes: UnsafeRawBufferPointer(output))
+                    let augmentation = augmentations?[index]
+                    if let augmentation {
+                        if let sources = sourceStore {
+                            // Crops and flips are cut from the stored source image, made and kept when missing.
+                            let image = try sourceImage(
+                                digest: digests[index], store: sources, preprocessor: preprocessor)
+                            try preprocessor.process(source: image, into: output, augmentation: augmentation)
+                        } else {
+                            let bytes = try cache.load(digest: digests[index], verify: false)
+                            try bytes.withUnsafeBytes {
+                                try preprocessor.process($0, into: output, augmentation: augmentation)
+                            }
+                        }
+                    } else {
+                        // A sample without augmentation is the same bytes every time: read them from the store
+                        // when they are there, else decode them and keep them for next time.
+                        try pixels[worker].withUnsafeMutableBufferPointer { pixels in
+                            if let store = decodedStore,
+                                store.load(digest: digests[index], into: UnsafeMutableRawBufferPointer(pixels)) != nil
+                            {
+                                preprocessor.normalize(UnsafeBufferPointer(pixels), into: output)
+                                return
+                            }
+                            let bytes = try cache.load(digest: digests[index], verify: false)
+                            try bytes.withUnsafeBytes { try preprocessor.resizedBytes($0, into: pixels) }
+                            preprocessor.normalize(UnsafeBufferPointer(pixels), into: output)
+                            decodedStore?.saveInBackground(
+                                digest: digests[index], bytes: UnsafeRawBufferPointer(pixels))
+                        }
                     }
                 } catch {
                     output.update(repeating: 0)
@@ -156,12 +168,89 @@ public final class ImageBatchLoader: @unchecked Sendable {
         sourceStore?.flush()
     }
 
+    /// What ``store(digests:augmented:progress:shouldStop:)`` did.
+    public struct StoreCounts: Sendable, Equatable {
+        /// Images decoded and written to the store now.
+        public var stored = 0
+        /// Images whose file was there already.
+        public var present = 0
+        /// Images not stored: they failed to read or decode, or the store was full.
+        public var failed = 0
+
+        /// All zero.
+        public init() {}
+    }
+
+    /// Decodes images into the store ahead of training (`distill prepare`, a daemon's look-ahead): for samples
+    /// without augmentation their `(3, R, R)` bytes, for augmented ones their source images. Images already
+    /// stored are skipped (their files are checked when read). Writes land before it returns.
+    /// - Parameters:
+    ///   - digests: The images' cache keys.
+    ///   - augmented: Store the source images augmented samples are cut from (needs ``sourceStore``).
+    ///   - progress: Called after each chunk of images with the number done so far.
+    ///   - shouldStop: Checked between chunks; true → `CancellationError`.
+    /// - Returns: The counts.
+    /// - Throws: `DataError.invalidArgument` when the loader has no such store; `CancellationError`.
+    public func store(
+        digests: [String], augmented: Bool, progress: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    ) throws -> StoreCounts {
+        guard let target = augmented ? sourceStore : decodedStore else {
+            throw DataError(
+                .invalidArgument,
+                augmented
+                    ? "This loader keeps no source images (no store, or no augmented source side)."
+                    : "This loader has no decoded-image store.")
+        }
+        let counts = LockedCounts()
+        let chunk = 16 * threads
+        var start = 0
+        while start < digests.count {
+            if shouldStop() { throw CancellationError() }
+            let part = Array(digests[start..<min(digests.count, start + chunk)])
+            let workerCount = min(threads, part.count)
+            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                var local = StoreCounts()
+                for index in stride(from: worker, to: part.count, by: workerCount) {
+                    let digest = part[index]
+                    if target.contains(digest: digest) {
+                        local.present += 1
+                        continue
+                    }
+                    do {
+                        let bytes = try cache.load(digest: digest, verify: false)
+                        let saved =
+                            try augmented
+                            ? bytes.withUnsafeBytes {
+                                try saveSourceImage($0, digest: digest, store: target, preprocessor: workers[worker])
+                            }
+                            : pixels[worker].withUnsafeMutableBufferPointer { pixels in
+                                try bytes.withUnsafeBytes { try workers[worker].resizedBytes($0, into: pixels) }
+                                return target.save(digest: digest, bytes: UnsafeRawBufferPointer(pixels))
+                            }
+                        if saved { local.stored += 1 } else { local.failed += 1 }
+                    } catch {
+                        local.failed += 1
+                    }
+                }
+                counts.add(local)
+            }
+            start += part.count
+            progress(start)
+        }
+        return counts.value
+    }
+
+    /// The side of the source images in `store` (a square of RGB bytes).
+    private static func side(of store: DecodedImageStore) -> Int {
+        Int((Double(store.payloadBytes / 3)).squareRoot().rounded())
+    }
+
     /// An image's source image for augmented samples: from the store, else decoded, resized and stored (its
     /// width and height in the file's tag, its pixels at the front of the fixed-size payload).
     private func sourceImage(
         digest: String, store: DecodedImageStore, preprocessor: ImagePreprocessor
     ) throws -> RGBImage {
-        let side = Int((Double(store.payloadBytes / 3)).squareRoot().rounded())
+        let side = Self.side(of: store)
         var payload = [UInt8](repeating: 0, count: store.payloadBytes)
         if let tag = payload.withUnsafeMutableBytes({ store.load(digest: digest, into: $0) }) {
             let width = Int(tag >> 16)
@@ -172,15 +261,58 @@ public final class ImageBatchLoader: @unchecked Sendable {
         }
         let bytes = try cache.load(digest: digest, verify: false)
         let image = try bytes.withUnsafeBytes { try preprocessor.sourceImage($0, side: side) }
-        payload.withUnsafeMutableBufferPointer { target in
-            _ = target.update(fromContentsOf: image.pixels)
-            for index in image.pixels.count..<target.count { target[index] = 0 }
-        }
-        payload.withUnsafeBytes {
-            store.saveInBackground(digest: digest, bytes: $0, tag: UInt32(image.width) << 16 | UInt32(image.height))
+        Self.payload(of: image, count: store.payloadBytes).withUnsafeBytes {
+            store.saveInBackground(digest: digest, bytes: $0, tag: Self.tag(image))
         }
         return image
     }
+
+    /// Decodes an image's source image and writes it to `store` now; whether it was written.
+    private func saveSourceImage(
+        _ bytes: UnsafeRawBufferPointer, digest: String, store: DecodedImageStore, preprocessor: ImagePreprocessor
+    ) throws -> Bool {
+        let image = try preprocessor.sourceImage(bytes, side: Self.side(of: store))
+        return Self.payload(of: image, count: store.payloadBytes).withUnsafeBytes {
+            store.save(digest: digest, bytes: $0, tag: Self.tag(image))
+        }
+    }
+
+    /// A source image's pixels at the front of a zero-padded payload of `count` bytes.
+    private static func payload(of image: RGBImage, count: Int) -> [UInt8] {
+        var payload = image.pixels
+        payload.append(contentsOf: repeatElement(0, count: max(0, count - payload.count)))
+        return payload
+    }
+
+    /// A source image's width and height as the file's tag.
+    private static func tag(_ image: RGBImage) -> UInt32 { UInt32(image.width) << 16 | UInt32(image.height) }
+}
+
+/// One worker's scratch bytes (a class, so each worker mutates its own without copying the array of them).
+private final class PixelBuffer: @unchecked Sendable {
+    var bytes: [UInt8]
+
+    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+
+    func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeMutableBufferPointer { try body($0) }
+    }
+}
+
+/// Store counts added up from the worker threads.
+private final class LockedCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = ImageBatchLoader.StoreCounts()
+
+    func add(_ part: ImageBatchLoader.StoreCounts) {
+        lock.withLock {
+            counts.stored += part.stored
+            counts.present += part.present
+            counts.failed += part.failed
+        }
+    }
+
+    var value: ImageBatchLoader.StoreCounts { lock.withLock { counts } }
 }
 
 /// Failures collected from the worker threads.

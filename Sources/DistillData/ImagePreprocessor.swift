@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
 // Bytes → student input tensor. Layout: NCHW float32, one sample is (3, resolution, resolution),
 // channels R, G, B; value = (pixel − mean[c]) / std[c] with pixel in 0…255 (default: MobileNet's
-// [-1, 1] scaling, pixel / 127.5 − 1).
+// [-1, 1] scaling, pixel / 127.5 − 1). The resized pixels are rounded to bytes before they are normalised
+// (planar (3, R, R) uint8, what the decoded-image store keeps), so every input holds byte values as a camera
+// frame does, and a tensor decoded now equals one read from the store bit for bit.
 
 /// Decodes, crops, resizes and normalises images into student input tensors.
 ///
@@ -15,6 +17,11 @@ public final class ImagePreprocessor {
     public let normalization: Normalization
     private let decoder: ImageDecoder
     private let resizer = ImageResizer()
+    /// Scratch: the resized image in pixel units, then rounded to bytes.
+    private var planes: [Float]
+    private var pixels: [UInt8]
+    /// `table[c * 256 + b]`: byte `b` of channel `c` normalised.
+    private let table: [Float]
 
     /// Floats per sample: `3 * resolution * resolution`.
     public var sampleCount: Int { 3 * resolution * resolution }
@@ -37,6 +44,52 @@ public final class ImagePreprocessor {
         self.cropMode = cropMode
         self.normalization = normalization
         decoder = try ImageDecoder(limits: limits)
+        planes = [Float](repeating: 0, count: 3 * resolution * resolution)
+        pixels = [UInt8](repeating: 0, count: 3 * resolution * resolution)
+        table = (0..<3).flatMap { channel in
+            (0..<256).map { (Float($0) - normalization.mean[channel]) / normalization.standardDeviation[channel] }
+        }
+    }
+
+    /// Bytes per sample of ``resizedBytes(_:into:)``: `3 * resolution * resolution`.
+    public var byteCount: Int { 3 * resolution * resolution }
+
+    /// Decodes one image file, crops it (the crop mode) and resizes it to `(3, resolution, resolution)` bytes,
+    /// each resized value rounded to the nearest of 0…255: what ``process(_:into:)`` normalises.
+    /// - Parameters:
+    ///   - bytes: A JPEG or PNG file.
+    ///   - destination: At least ``byteCount`` bytes.
+    /// - Throws: `DataError` as ``process(_:into:)``; `.invalidArgument` when the destination is too small.
+    public func resizedBytes(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<UInt8>) throws {
+        guard destination.count >= byteCount else {
+            throw DataError(.invalidArgument, "\(byteCount) bytes needed, got \(destination.count).")
+        }
+        try resizeDecoded(bytes, augmentation: nil)
+        planes.withUnsafeBufferPointer { planes in
+            for index in 0..<byteCount { destination[index] = Self.byte(planes[index]) }
+        }
+    }
+
+    /// Normalises `(3, resolution, resolution)` bytes from ``resizedBytes(_:into:)`` into floats.
+    /// - Parameters:
+    ///   - bytes: At least ``byteCount`` bytes.
+    ///   - destination: At least ``sampleCount`` floats.
+    public func normalize(_ bytes: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableBufferPointer<Float>) {
+        let area = resolution * resolution
+        precondition(bytes.count >= 3 * area && destination.count >= 3 * area, "sample buffers too small")
+        table.withUnsafeBufferPointer { table in
+            for channel in 0..<3 {
+                let offset = channel * area
+                let lookup = channel * 256
+                for index in offset..<(offset + area) { destination[index] = table[lookup + Int(bytes[index])] }
+            }
+        }
+    }
+
+    /// A resized value in pixel units rounded to a byte.
+    @inline(__always)
+    static func byte(_ value: Float) -> UInt8 {
+        UInt8(max(0, min(255, value.rounded())))
     }
 
     /// Decodes one image file and writes its normalised tensor.
@@ -58,20 +111,48 @@ public final class ImagePreprocessor {
         _ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>,
         augmentation: Augmentation?
     ) throws {
+        try checkSample(destination)
+        try resizeDecoded(bytes, augmentation: augmentation)
+        finish(into: destination, flip: augmentation?.flip == true)
+    }
+
+    /// Decodes and resizes (the crop mode's region, cut as `augmentation` says) into `planes`, pixel units.
+    private func resizeDecoded(_ bytes: UnsafeRawBufferPointer, augmentation: Augmentation?) throws {
         // A crop keeps a fraction of the image: decode at a scale that still leaves `resolution` pixels in it.
         let fraction = augmentation?.crop.map { min(max($0.width, 0.01), 1) } ?? 1
         let needed = Int((Double(resolution) / fraction).rounded(.up))
-        switch try decoder.decodeForResize(bytes, minimumWidth: needed, minimumHeight: needed) {
-        case .rgb(let image):
-            try resizer.resize(
-                image, region: region(width: image.width, height: image.height, augmentation), width: resolution,
-                height: resolution, into: destination, normalization: normalization)
-        case .planes(let image):
-            try resizer.resize(
-                image, region: region(width: image.width, height: image.height, augmentation), width: resolution,
-                height: resolution, into: destination, normalization: normalization)
+        let decoded = try decoder.decodeForResize(bytes, minimumWidth: needed, minimumHeight: needed)
+        let area = region(width: decoded.width, height: decoded.height, augmentation)
+        try planes.withUnsafeMutableBufferPointer { planes in
+            switch decoded {
+            case .rgb(let image):
+                try resizer.resize(
+                    image, region: area, width: resolution, height: resolution, into: planes,
+                    normalization: .identity)
+            case .planes(let image):
+                try resizer.resize(
+                    image, region: area, width: resolution, height: resolution, into: planes,
+                    normalization: .identity)
+            }
         }
-        if augmentation?.flip == true { Self.flipHorizontally(destination, resolution: resolution) }
+    }
+
+    /// `planes` rounded to bytes, normalised into `destination`, mirrored when `flip`: every tensor's last step,
+    /// so every input holds byte values as a camera frame does, whichever way it was made.
+    private func finish(into destination: UnsafeMutableBufferPointer<Float>, flip: Bool) {
+        planes.withUnsafeBufferPointer { planes in
+            pixels.withUnsafeMutableBufferPointer { pixels in
+                for index in 0..<byteCount { pixels[index] = Self.byte(planes[index]) }
+                normalize(UnsafeBufferPointer(pixels), into: destination)
+            }
+        }
+        if flip { Self.flipHorizontally(destination, resolution: resolution) }
+    }
+
+    private func checkSample(_ destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard destination.count >= sampleCount else {
+            throw DataError(.invalidArgument, "\(sampleCount) floats needed, got \(destination.count).")
+        }
     }
 
     /// Mirrors a `(3, R, R)` tensor left to right in place.
@@ -125,7 +206,7 @@ public final class ImagePreprocessor {
         var pixels = [UInt8](repeating: 0, count: 3 * area)
         for index in 0..<area {
             for channel in 0..<3 {
-                pixels[index * 3 + channel] = UInt8(max(0, min(255, planes[channel * area + index].rounded())))
+                pixels[index * 3 + channel] = Self.byte(planes[channel * area + index])
             }
         }
         return try RGBImage(width: width, height: height, pixels: pixels)
@@ -141,11 +222,14 @@ public final class ImagePreprocessor {
     public func process(
         source image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>, augmentation: Augmentation?
     ) throws {
+        try checkSample(destination)
         let whole = CropRegion(x: 0, y: 0, width: image.width, height: image.height)
-        try resizer.resize(
-            image, region: augmentation?.crop?.region(in: whole) ?? whole, width: resolution, height: resolution,
-            into: destination, normalization: normalization)
-        if augmentation?.flip == true { Self.flipHorizontally(destination, resolution: resolution) }
+        try planes.withUnsafeMutableBufferPointer { planes in
+            try resizer.resize(
+                image, region: augmentation?.crop?.region(in: whole) ?? whole, width: resolution,
+                height: resolution, into: planes, normalization: .identity)
+        }
+        finish(into: destination, flip: augmentation?.flip == true)
     }
 
     /// Crops, resizes and normalises an already decoded image.
@@ -154,10 +238,13 @@ public final class ImagePreprocessor {
     ///   - destination: `(3, resolution, resolution)` floats.
     /// - Throws: `DataError.invalidArgument` when the destination is too small.
     public func process(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        try resizer.resize(
-            image, region: region(width: image.width, height: image.height), width: resolution, height: resolution,
-            into: destination,
-            normalization: normalization)
+        try checkSample(destination)
+        try planes.withUnsafeMutableBufferPointer { planes in
+            try resizer.resize(
+                image, region: region(width: image.width, height: image.height), width: resolution,
+                height: resolution, into: planes, normalization: .identity)
+        }
+        finish(into: destination, flip: false)
     }
 
     private func region(width: Int, height: Int, _ augmentation: Augmentation? = nil) -> CropRegion {

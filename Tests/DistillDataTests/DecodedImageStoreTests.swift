@@ -45,7 +45,7 @@ struct DecodedImageStoreTests {
         #expect(store.counts.writes == 6 && store.counts.hits == 0, "\(store.counts)")
         #expect(try Self.fill(first, digests) == plain, "the epoch that reads it")
         #expect(store.counts.hits == 6 && store.counts.writes == 6, "\(store.counts)")
-        #expect(store.byteCount == Int64(6 * (16 + 4 * first.sampleCount)))
+        #expect(store.byteCount == Int64(6 * (16 + first.sampleCount)), "uint8: one byte per value")
 
         // A new loader (another run at this resolution, or a resumed one) reads what the first one stored.
         let second = try ImageBatchLoader(cache: cache, resolution: 20, threads: 1, decodedStoreBytes: 1 << 30)
@@ -68,7 +68,7 @@ struct DecodedImageStoreTests {
         let root = try TemporaryDirectory()
         let (cache, digests) = try Self.images(in: root.path)
         let plain = try Self.fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1), digests)
-        let fileBytes = Int64(16 + 4 * 3 * 16 * 16)
+        let fileBytes = Int64(16 + 3 * 16 * 16)
         let loader = try ImageBatchLoader(cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 2 * fileBytes)
         let store = try #require(loader.decodedStore)
         #expect(try Self.fill(loader, digests) == plain)
@@ -187,5 +187,63 @@ struct DecodedImageStoreTests {
                 Array(first[(index * sample)..<((index + 1) * sample)])
                     == Array(decoding[(index * sample)..<((index + 1) * sample)]), "image \(index)")
         }
+    }
+
+    @Test("storing ahead (`distill prepare`) fills both kinds; batches then read them, with the same values")
+    func storeAhead() throws {
+        let root = try TemporaryDirectory()
+        let (cache, digests) = try Self.images(in: root.path)
+        let plain = try Self.fill(try ImageBatchLoader(cache: cache, resolution: 16, threads: 1), digests)
+        let augmentations = digests.map { _ in
+            Augmentation(crop: .init(x: 0.1, y: 0.2, width: 0.7, height: 0.6), flip: true)
+        }
+        func augmented(_ loader: ImageBatchLoader) throws -> [Float] {
+            var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
+            let failures = try batch.withUnsafeMutableBufferPointer {
+                try loader.fill(digests: digests, augmentations: augmentations, into: $0)
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            return batch
+        }
+        let reference = try ImageBatchLoader(
+            cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 1 << 30, augmentedSourceSide: 24)
+        let expectedAugmented = try augmented(reference)
+        reference.flushStores()
+        try FileManager.default.removeItem(atPath: root.path + "/decoded")
+
+        let ahead = try ImageBatchLoader(
+            cache: cache, resolution: 16, threads: 2, decodedStoreBytes: 1 << 30, augmentedSourceSide: 24)
+        var seen: [Int] = []
+        let inputs = try ahead.store(digests: digests + [String(repeating: "0", count: 64)], augmented: false) {
+            seen.append($0)
+        }
+        #expect(inputs.stored == 6 && inputs.present == 0 && inputs.failed == 1, "an uncached image fails: \(inputs)")
+        #expect(seen.last == 7)
+        let sources = try ahead.store(digests: digests, augmented: true)
+        #expect(sources.stored == 6 && sources.failed == 0)
+        #expect(try ahead.store(digests: digests, augmented: false).present == 6, "stored images are skipped")
+
+        // A run's loader reads everything and decodes nothing.
+        let run = try ImageBatchLoader(
+            cache: cache, resolution: 16, threads: 1, decodedStoreBytes: 1 << 30, augmentedSourceSide: 24)
+        #expect(try Self.fill(run, digests) == plain)
+        #expect(try augmented(run) == expectedAugmented)
+        #expect(run.decodedStore?.counts.hits == 6 && run.decodedStore?.counts.writes == 0)
+        #expect(run.sourceStore?.counts.hits == 6 && run.sourceStore?.counts.writes == 0)
+
+        // A stop request ends it between chunks; a loader without a store refuses.
+        #expect(throws: CancellationError.self) {
+            _ = try ahead.store(digests: digests, augmented: false, shouldStop: { true })
+        }
+        #expect(throws: DataError.self) {
+            _ = try ImageBatchLoader(cache: cache, resolution: 16, threads: 1).store(digests: digests, augmented: false)
+        }
+        // At the bound, the rest is counted as not stored.
+        let bounded = try ImageBatchLoader(
+            cache: cache, resolution: 8, threads: 1, decodedStoreBytes: DecodedImageStore.usage(
+                dataDirectory: root.path
+            ).bytes + 2 * (16 + 3 * 8 * 8))
+        let counts = try bounded.store(digests: digests, augmented: false)
+        #expect(counts.stored == 2 && counts.failed == 4, "\(counts)")
     }
 }

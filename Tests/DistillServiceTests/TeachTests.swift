@@ -77,7 +77,9 @@ struct TeachTests {
     @Test("an attributes teacher learns the 14 attribute columns: mean AP far above the prevalence")
     func attributesTeacher() throws {
         let fixture = try RunFixture(training: 512, evaluation: 256)
-        let job = try teach(fixture, name: "t-attributes", kind: .attributes, extra: "  augment_crop: false")
+        // 8 epochs: at 6 the held-out mean AP sits near the bound and moves with any change of the inputs
+        // (0.39 to 0.74 between 6 and 8 epochs here).
+        let job = try teach(fixture, name: "t-attributes", kind: .attributes, epochs: 8, extra: "  augment_crop: false")
         #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
         let teacher = try fixture.store.teacher(named: "t-attributes")
         #expect(teacher.status == .ready && teacher.dimension == 14 && teacher.outputCount == 768)
