@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "DistillService",
             dependencies: [
-                "DistillStore", "DistillModels", "DistillData", "DistillEngine", "DistillExport",
+                "DistillStore", "DistillModels", "DistillData", "DistillEngine", "DistillExport", "CLinux",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -89,8 +89,13 @@ for kind in ${kinds[@]+"${kinds[@]}"}; do
   step "Baseline baseline-$kind: alpha $smallest_alpha at ${smallest_resolution}x${smallest_resolution} on the labels of 1,000 images"
   teach "baseline-$kind" --labels "$out/baseline-labels.csv" --kind "$kind" --alpha "$smallest_alpha" \
     --resolution "$smallest_resolution" --epochs "$baseline_epochs" --allow-file-root "$out/data" "${extra[@]}"
+  # Students of logits and attribute teachers train with SGD at 0.1; an embedding student's squared distance
+  # to unit-length teacher vectors diverges at that rate, so it trains with Adam at 0.001 (as
+  # Jobs/facenet-embedding.yaml does).
+  optimizer=sgd rate=0.1 suffix=""
+  [ "$kind" = embedding ] && optimizer=adam rate=0.001 suffix="-adam"
   # One student job per kind, alpha set and epoch count, so a sweep can give the small students more epochs.
-  job_name="students-$kind-a$(tr ' ' '_' <<<"$alphas")-e$student_epochs"
+  job_name="students-$kind-a$(tr ' ' '_' <<<"$alphas")-e$student_epochs$suffix"
   job=$(sqlite3 "$DISTILL_DB" "select id from jobs where name = '$job_name' order by id desc limit 1")
   if [ -z "$job" ]; then
     cat >"$out/$job_name.yaml" <<EOF
@@ -106,8 +111,8 @@ students:
 training:
   epochs: $student_epochs
   batch_size: 64
-  optimizer: sgd
-  learning_rate: 0.1
+  optimizer: $optimizer
+  learning_rate: $rate
   hard_weight: 0
   checkpoint_every_steps: 500
 EOF
@@ -138,7 +143,7 @@ for kind, (column, teacher_column, label) in metric.items():
     lines.append(f"| {kind} | teacher α1.0 | 60,000 labels | {epochs('name', f'teach-fm-{kind}')} | {label} {teacher[0]:.4f} | {teacher[1] / 1e6:.2f} | 100% | {teacher[2] / 1e6:.3f} |")
     for name, job, value, mult_adds, params in db.execute(f"""select r.name, j.id, res.{column}, res.mult_adds, res.parameters
             from jobs j join runs r on r.job_id = j.id join results res on res.run_id = r.id
-            where j.name like ? order by r.alpha desc, r.resolution desc, j.id""", (f"students-{kind}%",)):
+            where j.name like ? order by r.alpha desc, r.resolution desc, j.id""", (f"students-{kind}-%",)):
         delta = (value - teacher[0]) * 100
         lines.append(f"| {kind} | student {name} | teacher outputs only | {epochs('id', job)} | {value:.4f} ({delta:+.1f} pts) | {mult_adds / 1e6:.2f} | {100 * mult_adds / teacher[1]:.1f}% | {params / 1e6:.3f} |")
     baseline = db.execute(f"""select t.{teacher_column}, res.mult_adds, res.parameters, r.name from teachers t

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Copyright 2026 The Distill authors.
 # The input pipeline on photos (issue 16's measurement; not part of `make test`): N synthetic 640x480 JPEGs,
-# a random logits teacher for them, and an alpha/resolution student trained for EPOCHS epochs twice, with the
-# decoded-image store and without it (decoded_store_bytes: 0), beside `distill bench train` for the same
-# student, all in one sitting. Prints each epoch's images/s (training steps including the wait for their
-# batch) and the ratios.
+# a random logits teacher for them, and an alpha/resolution student trained for EPOCHS epochs three times:
+# with the decoded-image store filled by the first epoch, without a store (decoded_store_bytes: 0), and with
+# the store filled beforehand by `distill prepare`; then `distill bench train` and `distill bench pipeline`
+# for the same student, all in one sitting. Prints each epoch's images/s (training steps including the wait
+# for their batch). `bench train` runs before and after the jobs: this machine's speed drifts by ±10%.
 # Usage: scripts/pipeline-bench.sh [DIR] (default .build/pipeline-bench); COUNT (1500), ALPHA (0.25),
 # RESOLUTION (128), EPOCHS (3), THREADS (all cores). Uses .build/release/distill.
 set -euo pipefail
@@ -32,13 +33,20 @@ with open(f"{d}/teacher.csv", "w") as f:
 PY
 "$bin" teacher import photos --kind logits --file "$dir/teacher.csv" --quiet >/dev/null
 "$bin" fetch --urls "$dir/photos/urls.txt" --allow-file-root "$dir/photos" --quiet >/dev/null
-for store in on off; do
+bench() {
+  "$bin" bench train --alpha "$alpha" --resolution "$resolution" --batch 32 --threads "$threads" --outputs 10 \
+    --steps 60 | sed -n 2p | sed "s/^/bench train $1 (same student, random inputs):/"
+}
+bench before
+data=$dir/distill.db.data
+for store in on off prepared; do
+  rm -rf "$data/decoded"
   cat >"$dir/job-$store.yaml" <<YAML
 name: pipeline-store-$store
 teacher: photos
 images:
   allow_file_roots: [$dir/photos]
-  decoded_store_bytes: $([ $store = on ] && echo 8589934592 || echo 0)
+  decoded_store_bytes: $([ $store = off ] && echo 0 || echo 8589934592)
 students:
   alpha: [$alpha]
   resolution: [$resolution]
@@ -51,9 +59,15 @@ training:
   threads: $threads
 YAML
   job=$("$bin" submit "$dir/job-$store.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  if [ $store = prepared ]; then
+    start=$(date +%s%N)
+    "$bin" prepare "$job" --quiet >/dev/null
+    echo "distill prepare: $((($(date +%s%N) - start) / 1000000)) ms for $count images"
+  fi
   "$bin" run "$job" --quiet >/dev/null
   echo "decoded-image store $store:"
   "$bin" logs "$job" | grep -o 'epoch [0-9]*/[0-9]*:.*images/s[^,;]*\(; decoded-image store: [^)]*\)\?' | sed 's/^/  /'
 done
-"$bin" bench train --alpha "$alpha" --resolution "$resolution" --batch 32 --threads "$threads" --outputs 10 \
-  | sed -n 2p | sed 's/^/bench train (same student, random inputs):/'
+bench after
+"$bin" bench pipeline --images "$dir/photos" --count "$count" --alpha "$alpha" --resolution "$resolution" \
+  --batch 32 --threads "$threads" --outputs 10 | sed '$d'

@@ -16,6 +16,15 @@ extern int openat(int directory, const char *path, int flags, ...);
 extern int *__errno_location(void);
 #endif
 
+/// The calling thread's id (gettid(2)), for per-thread scheduling calls; -1 off Linux.
+static inline int distill_thread_id(void) {
+#if defined(__linux__) && defined(__NR_gettid)
+    return (int)syscall(__NR_gettid);
+#else
+    return -1;
+#endif
+}
+
 /// O_PATH (Linux's generic value; glibc declares it only with _GNU_SOURCE): a descriptor that names a file
 /// without opening it for I/O.
 static const int DISTILL_O_PATH = 010000000;

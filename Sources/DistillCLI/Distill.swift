@@ -32,6 +32,7 @@ struct Distill: AsyncParsableCommand {
             ImagesCommand.self,
             DatasetCommand.self,
             RunCommand.self,
+            PrepareCommand.self,
             DaemonCommand.self,
             RetryCommand.self,
             PriorityCommand.self,

@@ -358,7 +358,7 @@ struct DaemonCommandTests {
         #expect(firstClaim.id < laterClaim.id, "the higher-priority job 2 was claimed after job 1")
     }
 
-    @Test("while a run trains, the daemon fetches the next job's images into the cache")
+    @Test("while a run trains, the daemon fetches the next job's images into the cache and decodes them ahead")
     func fetchesNextJobAhead() throws {
         try sandbox.importFashionTeacher()
         try sandbox.importFashionTeacher("other", limit: 16)
@@ -370,6 +370,7 @@ struct DaemonCommandTests {
         #expect(waitForExit(daemon, seconds: 600) && daemon.terminationStatus == 0)
         let log = sandbox.read("daemon.log")
         #expect(log.contains("fetched ahead for job 2: 32 images, 0 already cached, 32 fetched, 0 failed"), "\(log)")
+        #expect(log.contains("decoded ahead for job 2: 32 images stored, 0 already stored, 0 not stored (32x32)"), "\(log)")
         let store = try Store(path: sandbox.database)
         #expect(try store.job(id: 2).state == .succeeded)
         // Its own run found every image in the cache.
@@ -377,5 +378,8 @@ struct DaemonCommandTests {
             try store.events(jobID: 2).contains {
                 $0.message == "images: 32 requested, 32 already cached, 0 fetched, 0 failed"
             })
+        // … and every image decoded in the decoded-image store: its first epoch decoded none.
+        let messages = try store.events(jobID: 2).map(\.message)
+        #expect(messages.contains { $0.contains("epoch 1/1") && $0.contains(" read, 0 written") }, "\(messages)")
     }
 }

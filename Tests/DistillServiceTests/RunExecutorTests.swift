@@ -252,6 +252,38 @@ struct RunExecutorTests {
             "\(reusing.events)")
     }
 
+    @Test("`distill prepare` decodes a job's images ahead: its first epoch reads the store and decodes nothing")
+    func prepareAhead() throws {
+        let fixture = try RunFixture()
+        let store = fixture.store
+        let job = try fixture.submit()
+        var lines: [String] = []
+        let summary = try DecodedStorePreparation.prepare(
+            jobID: job.id, store: store, threads: 2, log: { lines.append($0) })
+        #expect(summary.lines.count == 1, "\(summary)")
+        let line = try #require(summary.lines.first)
+        #expect(line.resolution == 32 && line.sourceSide == nil)
+        #expect(line.trainingImages == 64 && line.evaluationImages == 32)
+        #expect(line.stored == 96 && line.present == 0 && line.failed == 0)
+        #expect(summary.storeBytes == Int64(96 * (16 + 3 * 32 * 32)))
+        #expect(lines.contains { $0.contains("96 images decoded and stored") }, "\(lines)")
+        // Again: everything is there already.
+        #expect(try DecodedStorePreparation.prepare(jobID: job.id, store: store, threads: 1).lines.first?.present == 96)
+        #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
+        let events = try store.events(jobID: job.id).map(\.message)
+        #expect(
+            events.contains { $0.contains("epoch 1/2") && $0.contains("decoded-image store: 96 read, 0 written") },
+            "\(events)")
+        // A job that keeps no decoded images has nothing to prepare.
+        let without = try fixture.submit(images: "  decoded_store_bytes: 0")
+        #expect {
+            try DecodedStorePreparation.prepare(jobID: without.id, store: store, threads: 1)
+        } throws: { error in
+            (error as? ServiceError)?.code == .invalidArgument
+                && (error as? ServiceError)?.message.contains("decoded_store_bytes: 0") == true
+        }
+    }
+
     @Test("too few usable training images fail the run and the job with the reason recorded")
     func failsOnMissingImages() throws {
         let fixture = try RunFixture()

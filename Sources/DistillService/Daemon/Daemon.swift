@@ -4,6 +4,7 @@
 // `distill run`), release it, repeat; sleep `poll` seconds when nothing is runnable. Several daemons share one
 // database: claims are conditional writes, so every run is trained by one worker at a time.
 
+import CLinux
 import DistillStore
 import Foundation
 
@@ -154,7 +155,9 @@ public final class Daemon: Sendable {
     }
 }
 
-/// Fetches one job's images into the cache on its own thread: a daemon's look-ahead while it trains another job.
+/// Fetches one job's images into the cache on its own thread, then decodes them into the decoded-image store
+/// (one thread at the lowest CPU priority, so the training run keeps its cores): a daemon's look-ahead while
+/// it trains another job.
 ///
 /// `finish` stops it within about a second and waits for it. Failures are left for the job's own run to report.
 final class ImageFetchAhead: @unchecked Sendable {
@@ -168,23 +171,40 @@ final class ImageFetchAhead: @unchecked Sendable {
     ) {
         let thread = Thread { [self] in
             defer { done.signal() }
+            let stop = { self.isStopped || shouldStop() }
             do {
                 let job = try store.job(id: jobID)
                 let spec = try RunExecutor.decodeSpec(try store.jobSpecJSON(id: jobID), jobID: jobID)
                 let teacher = try store.teacher(named: job.teacher)
-                let summary = try RunDataset.prefetchImages(
-                    spec: spec, teacher: teacher, store: store, shouldStop: { self.isStopped || shouldStop() })
+                let summary = try RunDataset.prefetchImages(spec: spec, teacher: teacher, store: store, shouldStop: stop)
                 log(
                     "fetched ahead for job \(jobID): \(summary.requested) images, \(summary.alreadyFetched) already "
                         + "cached, \(summary.fetched) fetched, \(summary.failed) failed")
+                guard (spec.images.decodedStoreBytes ?? JobSpec.Images.defaultDecodedStoreBytes) > 0 else { return }
+                Self.lowerPriority()
+                let decoded = try DecodedStorePreparation.prepare(
+                    jobID: jobID, store: store, threads: 1, shouldStop: stop)
+                let lines = decoded.lines
+                log(
+                    "decoded ahead for job \(jobID): \(lines.map(\.stored).reduce(0, +)) images stored, "
+                        + "\(lines.map(\.present).reduce(0, +)) already stored, \(lines.map(\.failed).reduce(0, +)) not "
+                        + "stored (" + lines.map { "\($0.resolution)x\($0.resolution)" }.joined(separator: ", ") + ")")
             } catch is CancellationError {
-                log("fetching ahead for job \(jobID) stopped; its run fetches the rest")
+                log("looking ahead for job \(jobID) stopped; its run fetches and decodes the rest")
             } catch {
-                log("fetching ahead for job \(jobID) failed (its run will try again): \(error)")
+                log("looking ahead for job \(jobID) failed (its run will try again): \(error)")
             }
         }
         thread.name = "distill-fetch-ahead"
         thread.start()
+    }
+
+    /// Puts the calling thread at nice 19: it decodes with CPU time the training run leaves.
+    private static func lowerPriority() {
+        #if os(Linux)
+            let thread = distill_thread_id()
+            if thread > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(thread), 19) }
+        #endif
     }
 
     private var isStopped: Bool { lock.withLock { stopped } }
