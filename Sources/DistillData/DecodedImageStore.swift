@@ -174,6 +174,19 @@ public final class DecodedImageStore: @unchecked Sendable {
         return header[3]
     }
 
+    /// Deletes a file that ``load(digest:into:)`` read intact but whose contents its caller found
+    /// inconsistent (a source image's tag outside its square): counted as damaged instead of as a hit; the
+    /// image is decoded and stored again.
+    /// - Parameter digest: The image's SHA-256.
+    public func discard(digest: String) {
+        guard SHA256.isDigest(digest) else { return }
+        unlink(path(digest))
+        lock.lock()
+        counters.damaged += 1
+        counters.hits -= 1
+        lock.unlock()
+    }
+
     /// Whether a file for the image is present (not checked).
     public func contains(digest: String) -> Bool {
         SHA256.isDigest(digest) && access(path(digest), F_OK) == 0

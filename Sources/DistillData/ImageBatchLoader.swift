@@ -258,6 +258,7 @@ public final class ImageBatchLoader: @unchecked Sendable {
             if width >= 1, height >= 1, width <= side, height <= side {
                 return try RGBImage(width: width, height: height, pixels: Array(payload.prefix(3 * width * height)))
             }
+            store.discard(digest: digest)  // not a source image of this side: made again below
         }
         let bytes = try cache.load(digest: digest, verify: false)
         let image = try bytes.withUnsafeBytes { try preprocessor.sourceImage($0, side: side) }

@@ -158,6 +158,13 @@ struct DecodedImageStoreTests {
         try damaged.write(to: URL(fileURLWithPath: file))
         #expect(try fill() == first)
         #expect(sources.counts.damaged == 1 && sources.counts.writes == 7, "\(sources.counts)")
+        // An intact file whose tag is no source image of this side (0x0) is discarded and made again.
+        let hits = sources.counts.hits
+        try [UInt8](repeating: 7, count: sources.payloadBytes).withUnsafeBytes {
+            try #require(sources.save(digest: digests[4], bytes: $0, tag: 0))
+        }
+        #expect(try fill() == first)
+        #expect(sources.counts.damaged == 2 && sources.counts.hits == hits + 5, "\(sources.counts)")
     }
 
     @Test("a source image smaller than the side keeps its own pixels: augmented PNG samples equal decoding's")
