@@ -16,7 +16,7 @@ struct PrepareCommand: ParsableCommand {
         abstract: "Fetch a job's images and decode them into the decoded-image store, so its first epoch reads the store.",
         discussion: """
             A run decodes each image once, in its first epoch, and reads the decoded-image store from then on; \
-            on photos that first epoch is the slow one (decoding a 640x480 JPEG costs about half as much CPU as \
+            on photos that first epoch is the slow one (decoding a 640x480 JPEG costs more than half as much CPU as \
             training on it at α 0.25/128). `distill prepare` does that decoding beforehand, for every \
             resolution the job's runs train at: evaluation images (and training images, without augmentation) \
             as the student's input bytes, augmented training images as the source images their random crops \
