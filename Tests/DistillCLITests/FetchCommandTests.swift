@@ -34,8 +34,15 @@ struct FetchCommandTests {
         let process = sandbox.command([
             "fetch", "--urls", "urls.txt", "--concurrency", "4", "--per-host", "4", "--quiet",
         ])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Its output goes to a file of the sandbox (shown when the test fails). Not FileHandle.nullDevice:
+        // with it the loopback server's stdin pipe was seen closed under the test (the server then stops,
+        // every transfer fails and the fetch exits before it can be killed).
+        let output = sandbox.directory.appendingPathComponent("killed-fetch.log").path
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let outputHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        defer { try? outputHandle.close() }
+        process.standardOutput = outputHandle
+        process.standardError = outputHandle
         try process.run()
         // Wait until some outcomes are committed (read straight from the database: polling through
         // another process would be too slow under load), then kill -9.
@@ -51,7 +58,7 @@ struct FetchCommandTests {
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationReason == .uncaughtSignal, "\(sandbox.read("killed-fetch.log"))")
 
         let before = try images().filter { $0["status"] as? String == "fetched" }.compactMap { $0["url"] as? String }
         #expect(!before.isEmpty)
