@@ -88,7 +88,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         }
         let threads = network.threads
         let resolution = network.resolution
-        let side = min(4096, Int((Double(resolution) / (cropScale * 0.75).squareRoot()).rounded(.up)))
+        let side = DecodedImageStore.sourceSide(resolution: resolution, cropScale: cropScale)
         print(
             "\(digests.count) images, " + String(format: "%.1f MB", Double(bytes) / 1e6)
                 + " (\(images)); \(resolution)x\(resolution), \(threads) threads, batch \(network.batch)")

@@ -108,6 +108,18 @@ public final class DecodedImageStore: @unchecked Sendable {
             maximumBytes: maximumBytes)
     }
 
+    /// The side of the source images random resized crops are cut from: large enough that the smallest
+    /// crop (area `cropScale`, aspect 3/4) still holds `resolution` pixels across, at most 4096.
+    /// - Parameters:
+    ///   - resolution: The student's input size.
+    ///   - cropScale: The smallest crop's area as a fraction of the image; nil when nothing is cropped (flips
+    ///     only), which keeps `resolution`.
+    /// - Returns: The side.
+    public static func sourceSide(resolution: Int, cropScale: Double?) -> Int {
+        let smallest = cropScale.map { ($0 * 0.75).squareRoot() } ?? 1
+        return min(4096, Int((Double(resolution) / smallest).rounded(.up)))
+    }
+
     /// Files and bytes under a data directory's `decoded/` (every preprocessing), for reports.
     /// - Parameter dataDirectory: The data directory.
     /// - Returns: The counts (zero when there is no store).

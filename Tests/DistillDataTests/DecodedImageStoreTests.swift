@@ -253,4 +253,12 @@ struct DecodedImageStoreTests {
         let counts = try bounded.store(digests: digests, augmented: false)
         #expect(counts.stored == 2 && counts.failed == 4, "\(counts)")
     }
+
+    @Test("the source side leaves the smallest crop at least the resolution across")
+    func sourceSide() {
+        #expect(DecodedImageStore.sourceSide(resolution: 32, cropScale: 0.5) == 53)  // ⌈32 / √0.375⌉
+        #expect(DecodedImageStore.sourceSide(resolution: 128, cropScale: 0.5) == 210)
+        #expect(DecodedImageStore.sourceSide(resolution: 40, cropScale: nil) == 40, "flips only: no margin")
+        #expect(DecodedImageStore.sourceSide(resolution: 4000, cropScale: 0.05) == 4096)
+    }
 }

@@ -310,8 +310,7 @@ final class RunSession {
     static func augmentedSourceSide(_ training: JobSpec.Training, resolution: Int) -> Int? {
         let crop = training.augmentCrop ?? false
         guard crop || (training.augmentFlip ?? false) else { return nil }
-        let smallest = crop ? ((training.cropScale ?? 0.5) * 0.75).squareRoot() : 1
-        return min(4096, Int((Double(resolution) / smallest).rounded(.up)))
+        return DecodedImageStore.sourceSide(resolution: resolution, cropScale: crop ? training.cropScale ?? 0.5 : nil)
     }
 
     func augmentations(step: Int, count: Int) -> [Augmentation]? {
