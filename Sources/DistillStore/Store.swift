@@ -48,7 +48,7 @@ public final class Store: Sendable {
         configuration.label = "distill"
         do {
             pool = try DatabasePool(path: location.databasePath, configuration: configuration)
-            try Schema.migrator().migrate(pool)
+            try Self.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError(
                 .database,
@@ -57,6 +57,25 @@ public final class Store: Sendable {
                 cause: error)
         } catch {
             throw StoreError(.database, "Cannot open the database \(location.databasePath): \(error).", cause: error)
+        }
+    }
+
+    /// Applies pending migrations. Two processes opening a new database at once can both see a migration
+    /// pending; the one that applies it second fails ("duplicate column name") and its transaction rolls back.
+    /// It then looks again: once the other's migrations are committed there is nothing left to do.
+    private static func migrate(_ pool: DatabasePool) throws {
+        let migrator = Schema.migrator()
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch let error as DatabaseError {
+                attempt += 1
+                if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if attempt >= 40 { throw error }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
     }
 

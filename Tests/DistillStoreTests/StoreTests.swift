@@ -41,6 +41,22 @@ struct StoreTests {
         #expect(mode == "wal")
     }
 
+    @Test("several openers of a new database at once all succeed (the loser of a migration race looks again)")
+    func concurrentFirstOpen() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for round in 0..<5 {
+            let path = directory.appendingPathComponent("d\(round).db").path
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try Store(path: path) } catch { failures.add("\(error)") }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all)")
+            #expect(try Store(path: path).appliedMigrations().count == Schema.migrations.count)
+        }
+    }
+
     @Test("the embedded migrations are exactly schema.sql and migrations/vN.sql (run `make schema` after editing)")
     func embeddedSchemaMatchesFile() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -176,4 +192,12 @@ struct StoreTests {
         #expect(StoreLocation(environment: ["DISTILL_DATA": "/d"]).dataDirectory == "/d")
         #expect(StoreLocation(environment: [:]).databasePath.hasSuffix("/distill.db"))
     }
+}
+
+/// Errors collected from concurrent openers.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.withLock { messages.append(message) } }
+    var all: [String] { lock.withLock { messages } }
 }
