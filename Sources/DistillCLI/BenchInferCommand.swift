@@ -38,7 +38,7 @@ struct BenchInferCommand: AsyncParsableCommand {
         let result = try MobileNetBenchmark.infer(
             spec: spec, batch: network.batch, options: network.options, repeats: repeats, profile: profile)
         print(
-            "MobileNet \(network.variant) α\(result.alpha)/\(result.resolution) \(network.activation), "
+            "\(network.title(alpha: result.alpha, resolution: result.resolution)), "
                 + "\(result.threads) threads, \(repeats) passes each")
         print(String(format: "  batch 1: %.3f ms median latency", result.batchOneMilliseconds))
         print(

@@ -15,7 +15,10 @@ func benchJSONLine(_ value: some Encodable) throws -> String {
 
 /// Options shared by `bench train` and `bench infer`.
 struct BenchNetworkOptions: ParsableArguments {
-    @Option(help: "Width multiplier α in (0, 1].")
+    @Option(help: "mobilenet_v1 (default), mobilenet_v2, mobilenet_v3_large or mobilenet_v3_small.")
+    var architecture: String = MobileNetArchitecture.v1.rawValue
+
+    @Option(help: "Width multiplier α: (0, 1] for V1, (0, 2] for V2 and V3.")
     var alpha: Double = 0.25
 
     @Option(help: "Input resolution (height = width), 32 or more.")
@@ -30,22 +33,34 @@ struct BenchNetworkOptions: ParsableArguments {
     @Option(help: "Output width (classes of the random soft targets).")
     var outputs: Int = 1000
 
-    @Option(help: "Architecture: separable (Table 1), full-convolution (Table 4) or shallow (Table 5).")
+    @Option(help: "V1 body: separable (Table 1), full-convolution (Table 4) or shallow (Table 5).")
     var variant: String = MobileNetVariant.separable.rawValue
 
-    @Option(help: "Activation after each batch norm: relu or relu6.")
+    @Option(help: "V1's activation after each batch norm: relu or relu6 (V2 and V3 fix their own).")
     var activation: String = Activation.relu.rawValue
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch \(batch) must be at least 1.") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads) must be at least 1.") }
+        guard MobileNetArchitecture(rawValue: architecture) != nil else {
+            throw ValidationError(
+                "--architecture \(architecture) is unknown; use one of \(MobileNetArchitecture.namesList).")
+        }
         guard MobileNetVariant(rawValue: variant) != nil else {
             let names = MobileNetVariant.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--variant \(variant) is unknown; use one of \(names).")
         }
-        guard Activation(rawValue: activation) != nil else {
+        guard activation == Activation.relu.rawValue || activation == Activation.relu6.rawValue else {
             throw ValidationError("--activation \(activation) is unknown; use relu or relu6.")
         }
+    }
+
+    /// "MobileNet separable α0.25/128 relu" for V1, "MobileNet V3-Small α1.0/224" for the others.
+    func title(alpha: Double, resolution: Int) -> String {
+        let family = MobileNetArchitecture(rawValue: architecture) ?? .v1
+        return family == .v1
+            ? "MobileNet \(variant) α\(alpha)/\(resolution) \(activation)"
+            : "MobileNet \(family.shortName) α\(alpha)/\(resolution)"
     }
 
     /// The build options the flags select.
@@ -58,7 +73,8 @@ struct BenchNetworkOptions: ParsableArguments {
         try ComputeContext.setThreadCount(threads)
         return try MobileNetSpec(
             alpha: alpha, resolution: resolution, outputs: outputs,
-            variant: MobileNetVariant(rawValue: variant) ?? .separable)
+            variant: MobileNetVariant(rawValue: variant) ?? .separable,
+            architecture: MobileNetArchitecture(rawValue: architecture) ?? .v1)
     }
 }
 
@@ -91,7 +107,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
         let result = try MobileNetBenchmark.train(
             spec: spec, batch: network.batch, options: network.options, steps: steps, profile: profile)
         print(
-            "MobileNet \(network.variant) α\(result.alpha)/\(result.resolution) \(network.activation), batch \(result.batch), \(result.threads) threads, "
+            "\(network.title(alpha: result.alpha, resolution: result.resolution)), batch \(result.batch), \(result.threads) threads, "
                 + "\(result.steps) steps")
         print(String(format: "  %.1f images/s, %.2f ms/step", result.imagesPerSecond, result.millisecondsPerStep))
         print(

@@ -8,23 +8,29 @@ import Foundation
 /// `distill cost`: parameters, Mult-Adds, FLOPs, memory access and an energy estimate of a MobileNet
 /// student, per layer and in total; `--paper` recomputes the MobileNets paper's cost tables.
 ///
-/// Exit codes: 0 success; 2 a bad value (alpha, resolution, classes, variant, format, or `--paper`
-/// combined with a model option).
+/// Exit codes: 0 success; 2 a bad value (architecture, alpha, resolution, classes, variant, format, or
+/// `--paper` combined with a model option).
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract: "Print a MobileNet's parameters, Mult-Adds, FLOPs, memory access and energy estimate.",
         discussion: """
-            Counts follow the MobileNets paper (arXiv 1704.04861): Mult-Adds of convolution, depthwise and \
-            fully connected layers with batch norm folded and pooling ignored; parameters as the paper \
-            counts them (weights only) and as stored or deployed (with biases and batch norm). Energy is \
-            estimated from Horowitz's 45 nm per-operation energies (ISSCC 2014). `--paper` prints the \
-            paper's Tables 2-9 recomputed beside the published numbers.
+            Counts follow the MobileNets paper (arXiv 1704.04861): Mult-Adds of convolution, depthwise, \
+            squeeze-excite and fully connected layers with batch norm folded and pooling ignored; parameters \
+            as the paper counts them (weights only) and as stored or deployed (with biases and batch norm). \
+            Energy is estimated from Horowitz's 45 nm per-operation energies (ISSCC 2014). `--architecture` \
+            picks mobilenet_v1 (default), mobilenet_v2, mobilenet_v3_large or mobilenet_v3_small. `--paper` \
+            prints the V1 paper's Tables 2-9 and the V2 and V3 papers' cost rows recomputed beside the \
+            published numbers.
             Exit codes: 0 success, 2 bad value.
             """
     )
 
-    @Option(help: "Width multiplier α in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25.")
+    @Option(
+        help: "mobilenet_v1 (default), mobilenet_v2, mobilenet_v3_large or mobilenet_v3_small.")
+    var architecture: String = MobileNetArchitecture.v1.rawValue
+
+    @Option(help: "Width multiplier α: (0, 1] for V1, (0, 2] for V2 and V3; e.g. 1.0, 0.75, 0.5, 0.25.")
     var alpha: Double?
 
     @Option(help: "Input resolution in pixels (height = width), 32...4096, e.g. 224, 192, 160, 128.")
@@ -33,13 +39,13 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Outputs of the last layer (classes, attributes or embedding width).")
     var classes: Int = 1000
 
-    @Option(help: "Body: separable (the paper's Table 1), full-convolution (Table 4) or shallow (Table 5).")
+    @Option(help: "V1 body: separable (the paper's Table 1), full-convolution (Table 4) or shallow (Table 5).")
     var variant: String = MobileNetVariant.separable.rawValue
 
     @Option(help: "Output format: table or json.")
     var format: String = "table"
 
-    @Flag(help: "Print the paper's Tables 2-9 recomputed beside the published numbers.")
+    @Flag(help: "Print the papers' cost tables (V1 Tables 2-9, V2 Table 4, V3 Table 3) beside their recomputation.")
     var paper = false
 
     @Flag(help: "Also measure batch-1 latency and batch-N throughput of the network on this machine.")
@@ -61,16 +67,21 @@ struct CostCommand: ParsableCommand {
         guard format == "table" || format == "json" else {
             throw ValidationError("--format \(format) is not supported; use table or json.")
         }
+        guard MobileNetArchitecture(rawValue: architecture) != nil else {
+            throw ValidationError(
+                "--architecture \(architecture) is unknown; use one of \(MobileNetArchitecture.namesList).")
+        }
         guard MobileNetVariant(rawValue: variant) != nil else {
             let names = MobileNetVariant.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--variant \(variant) is unknown; use one of \(names).")
         }
         if paper {
-            guard alpha == nil, resolution == nil, classes == 1000, variant == MobileNetVariant.separable.rawValue
+            guard alpha == nil, resolution == nil, classes == 1000, variant == MobileNetVariant.separable.rawValue,
+                architecture == MobileNetArchitecture.v1.rawValue
             else {
                 throw ValidationError(
-                    "--paper prints fixed tables and takes no model options; drop --alpha, --resolution, "
-                        + "--classes and --variant, or drop --paper.")
+                    "--paper prints fixed tables and takes no model options; drop --architecture, --alpha, "
+                        + "--resolution, --classes and --variant, or drop --paper.")
             }
             return
         }
@@ -151,6 +162,7 @@ struct CostCommand: ParsableCommand {
     private func makeSpec() throws -> MobileNetSpec {
         try MobileNetSpec(
             alpha: alpha ?? 1, resolution: resolution ?? 224, outputs: classes,
-            variant: MobileNetVariant(rawValue: variant) ?? .separable)
+            variant: MobileNetVariant(rawValue: variant) ?? .separable,
+            architecture: MobileNetArchitecture(rawValue: architecture) ?? .v1)
     }
 }

@@ -23,6 +23,7 @@ public enum ONNXExporter {
     /// - Returns: The file's bytes.
     /// - Throws: ``ExportError`` if SwiftProtobuf cannot serialise the model.
     public static func float32Model(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
+        try network.requireSequential(for: "ONNX export")
         var metadata = metadata
         metadata.inputLayout = "NCHW"
         metadata.precision = "float32"
@@ -131,6 +132,9 @@ struct GraphBuilder {
                 _ = constant("relu6.max", floats: [6], dims: [])
             }
             node("Clip", name: name, inputs: [input, "relu6.min", "relu6.max"], outputs: [output])
+        case .hardSwish:
+            // Not reached: float32Model and int8Model refuse networks with h-swish (requireSequential).
+            node("HardSwish", name: name, inputs: [input], outputs: [output])
         }
         return output
     }

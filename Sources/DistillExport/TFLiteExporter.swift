@@ -20,6 +20,7 @@ public enum TFLiteExporter {
     /// - Returns: The file's bytes.
     /// - Throws: ``ExportError`` if the FlatBuffers writer fails.
     public static func float32Model(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
+        try network.requireSequential(for: "TensorFlow Lite export")
         var metadata = metadata
         metadata.inputLayout = "NHWC"
         metadata.precision = "float32"
@@ -113,7 +114,8 @@ public enum TFLiteExporter {
         switch convolution.activation {
         case .relu: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_RELU)
         case .relu6: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_RELU6)
-        case nil: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_NONE)
+        // h-swish is no fused activation in TensorFlow Lite; float32Model refuses such networks first.
+        case nil, .hardSwish: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_NONE)
         }
         return options
     }

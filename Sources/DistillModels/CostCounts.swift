@@ -12,6 +12,11 @@
 // | pointwise 1x1  | M·N             | M·H'W'·N      | = Mult-Adds     | (M − 1)·H'W'·N      |
 // | global avg pool| 0               | 0 (ignored)   | C (× 1/(H·W))   | (H·W − 1)·C         |
 // | fully connected| Cin·Cout        | Cin·Cout      | = Mult-Adds     | (Cin − 1)·Cout      |
+// | squeeze-excite | 2·C·S           | 2·C·S         | 2·C·S + C·H·W   | (H·W − 1)·C + (C − 1)·S + (S − 1)·C |
+//
+// Squeeze-and-excitation (V3; S squeeze channels) counts its two 1x1 layers as Mult-Adds, and its pool
+// and its per-channel scaling of the C·H·W input as multiplications and additions only. A V2 or V3
+// projection that adds its block's input does H'·W'·N more additions and reads H'·W'·N more elements.
 //
 // FLOPs = multiplications + additions, so a k×k convolution without bias has (2·k·k·M − 1)·H'·W'·N
 // FLOPs and a fully connected layer (2·Cin − 1)·Cout. Not counted in FLOPs: bias adds (the folded batch
@@ -121,13 +126,22 @@ public struct CostCounts: Sendable, Equatable, Codable {
             multiplyAdds = weights
             multiplications = weights
             additions = (layer.inputChannels - 1) * layer.outputChannels
+        case .squeezeExcite:
+            let channels = layer.inputChannels
+            let squeeze = layer.squeezeChannels
+            weights = 2 * channels * squeeze
+            biases = channels + squeeze
+            multiplyAdds = weights
+            multiplications = weights + channels + inputs
+            additions = (inputPixels - 1) * channels + (channels - 1) * squeeze + (squeeze - 1) * channels
         }
+        let residual = layer.addsResidual ? outputs : 0
         let batchNormValues = layer.hasBatchNorm ? 4 * layer.outputChannels : 0
         let foldedBiases = layer.hasBatchNorm ? layer.outputChannels : biases
         self.init(
             paperParameters: weights, storedParameters: weights + biases + batchNormValues,
             foldedParameters: weights + foldedBiases, multiplyAdds: multiplyAdds, multiplications: multiplications,
-            additions: additions, memoryAccessElements: inputs + outputs + weights + foldedBiases,
+            additions: additions + residual, memoryAccessElements: inputs + outputs + weights + foldedBiases + residual,
             energyModel: energyModel)
     }
 

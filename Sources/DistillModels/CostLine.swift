@@ -18,7 +18,7 @@ public struct CostLine: Sendable, Equatable, Codable {
     }
 
     /// The layer's type as Table 2 of the paper names it: "Conv 1x1", "Conv DW 3x3", "Conv 3x3",
-    /// "Average Pool" or "Fully Connected".
+    /// "Average Pool" or "Fully Connected" (and "Conv DW 5x5", "Squeeze-Excite" for V3).
     public var typeName: String {
         switch layer.kind {
         case .convolution: "Conv \(layer.kernel)x\(layer.kernel)"
@@ -26,6 +26,7 @@ public struct CostLine: Sendable, Equatable, Codable {
         case .pointwise: "Conv 1x1"
         case .averagePool: "Average Pool"
         case .fullyConnected: "Fully Connected"
+        case .squeezeExcite: "Squeeze-Excite"
         }
     }
 }

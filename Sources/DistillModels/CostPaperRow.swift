@@ -1,6 +1,6 @@
 // Copyright 2026 The Distill authors.
 
-/// One published number of the MobileNets paper (arXiv 1704.04861) beside its recomputation.
+/// One published number of a MobileNet paper beside its recomputation.
 public struct CostPaperRow: Sendable, Equatable, Codable {
     /// How the recomputed number relates to the published one.
     public enum Match: String, Sendable, Codable, CaseIterable {
@@ -13,6 +13,9 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
         case withoutFullyConnected = "no: fc left out?"
         /// The published number is the recomputed one with two adjacent digits swapped.
         case digitSwap = "no: digit swap"
+        /// The exact count cut off (not rounded) at the published precision is the published number: how the
+        /// V2 and V3 papers print every one of their costs.
+        case truncated = "yes, truncated"
         /// No explanation found.
         case mismatch = "NO"
     }
@@ -45,9 +48,12 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
     ///   - scale: The unit the paper prints in (1e6 for millions, 1 for percentages).
     ///   - resolutionScaled: The paper's ρ²-scaled count, for reduced-resolution rows.
     ///   - withoutFullyConnected: The count without the fully connected layer, for whole networks.
+    ///   - truncates: Whether the paper cuts numbers off at the printed precision instead of rounding them.
+    ///   - note: Why a number that matches no rule differs, when that is known.
     public init(
         table: Int, model: String, quantity: String, published: String, exactValue: Double, scale: Double,
-        resolutionScaled: Double? = nil, withoutFullyConnected: Double? = nil
+        resolutionScaled: Double? = nil, withoutFullyConnected: Double? = nil, truncates: Bool = false,
+        note explanation: String? = nil
     ) {
         self.table = table
         self.model = model
@@ -59,8 +65,13 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
         self.recomputed = recomputed
         func printed(_ value: Double) -> String { CostFormat.fixed(value / scale, decimals: decimals) }
         func detailed(_ value: Double) -> String { CostFormat.fixed(value / scale, decimals: decimals + 2) }
+        let factor = Self.pow10(decimals)
+        let cutOff = CostFormat.fixed((exactValue / scale * factor).rounded(.down) / factor, decimals: decimals)
         if recomputed == published {
             match = .exact
+        } else if truncates, cutOff == published {
+            match = .truncated
+            note = "exact count \(detailed(exactValue)) cut off at the printed digits is \(published)"
         } else if let scaled = resolutionScaled, printed(scaled) == published {
             match = .resolutionScaling
             note =
@@ -78,8 +89,14 @@ public struct CostPaperRow: Sendable, Equatable, Codable {
                 + "the same digits with two swapped"
         } else {
             match = .mismatch
-            note = "exact count \(detailed(exactValue)) rounds to \(recomputed), not \(published)"
+            note =
+                "exact count \(detailed(exactValue)) rounds to \(recomputed), not \(published)"
+                + (explanation.map { "; \($0)" } ?? "")
         }
+    }
+
+    private static func pow10(_ decimals: Int) -> Double {
+        (0..<max(decimals, 0)).reduce(1) { value, _ in value * 10 }
     }
 
     /// Whether two equally long strings differ exactly by swapping two neighbouring characters.

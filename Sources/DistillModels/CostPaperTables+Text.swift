@@ -9,12 +9,13 @@ extension CostPaperTables {
     /// - Parameter tables: The tables from ``tables()``.
     /// - Returns: Lines of text ending in a newline.
     public static func text(_ tables: [CostPaperTable]) -> String {
-        var text = "MobileNets (Howard et al., arXiv 1704.04861): published costs vs recomputed from the layer list\n"
+        var text = "MobileNets (Howard et al., arXiv 1704.04861), MobileNetV2 (Sandler et al., arXiv 1801.04381) and "
+        text += "MobileNetV3 (Howard et al., arXiv 1905.02244):\npublished costs vs recomputed from the layer list\n"
         text += "Counts: Mult-Adds of conv, depthwise and fc layers (BN folded, pooling ignored); parameters are "
-        text += "weights only (no biases, no BN); 1000 classes.\n"
+        text += "weights only (no biases, no BN; V3's squeeze-excite 1x1 weights included); 1000 classes.\n"
         text += "A number matches when the exact count, rounded to the digits the paper prints, is the same.\n"
         for table in tables {
-            text += "\nTable \(table.number). \(table.title)\n"
+            text += "\n\(table.paper.map { "\($0) " } ?? "")Table \(table.number). \(table.title)\n"
             var rows: [[String]] = [["model", "quantity", "published", "recomputed", "exact", "match"]]
             for row in table.rows {
                 let exact: String =
@@ -47,6 +48,7 @@ extension CostPaperTables {
             parts.append("\(count(.withoutFullyConnected)) match only without the fc layer")
         }
         if count(.digitSwap) > 0 { parts.append("\(count(.digitSwap)) is a digit swap in the paper") }
+        if count(.truncated) > 0 { parts.append("\(count(.truncated)) match cut off at the printed digits") }
         if count(.mismatch) > 0 { parts.append("\(count(.mismatch)) DO NOT MATCH") }
         return "\(rows.count) published numbers: " + parts.joined(separator: ", ") + "."
     }

@@ -1,8 +1,9 @@
 // Copyright 2026 The Distill authors.
 //
 // The MobileNets paper's cost tables (Howard et al., arXiv 1704.04861: Tables 2–7 and the MobileNet rows
-// of Tables 8 and 9), recomputed from MobileNetSpec with 1000 ImageNet classes and compared with the
-// published numbers at the precision the paper prints them.
+// of Tables 8 and 9), and the cost rows of the V2 paper (Sandler et al., arXiv 1801.04381, Table 4) and the
+// V3 paper (Howard et al., arXiv 1905.02244, Table 3), recomputed from MobileNetSpec with 1000 ImageNet
+// classes and compared with the published numbers at the precision the papers print them.
 
 /// One of the paper's tables, recomputed.
 public struct CostPaperTable: Sendable, Equatable, Codable {
@@ -10,10 +11,20 @@ public struct CostPaperTable: Sendable, Equatable, Codable {
     public var number: Int
     /// The paper's caption, shortened.
     public var title: String
+    /// The paper, for tables not from the V1 paper: "MobileNetV2 (Sandler et al. 2018)".
+    public var paper: String?
     /// The published numbers beside their recomputations.
     public var rows: [CostPaperRow]
     /// Remarks printed under the table.
     public var notes: [String]
+
+    init(number: Int, title: String, paper: String? = nil, rows: [CostPaperRow], notes: [String]) {
+        self.number = number
+        self.title = title
+        self.paper = paper
+        self.rows = rows
+        self.notes = notes
+    }
 }
 
 /// Builds the paper's cost tables from ``MobileNetSpec`` and ``CostReport``.
@@ -23,10 +34,60 @@ public enum CostPaperTables {
 
     /// Recomputes every table.
     ///
-    /// - Returns: Tables 2, 3, 4, 5, 6, 7, 8 and 9, in order.
+    /// - Returns: Tables 2, 3, 4, 5, 6, 7, 8 and 9 of the V1 paper, then V2's Table 4 and V3's Table 3.
     /// - Throws: `ModelsError` only if a built-in configuration were invalid (none is).
     public static func tables() throws -> [CostPaperTable] {
-        [try table2(), table3(), try table4(), try table5(), try table6(), try table7(), try table8(), try table9()]
+        [
+            try table2(), table3(), try table4(), try table5(), try table6(), try table7(), try table8(),
+            try table9(), try v2Table4(), try v3Table3(),
+        ]
+    }
+
+    // MARK: - V2 and V3
+
+    /// Mult-Adds and parameters of a V2 or V3 network at 224, which those papers print cut off, not rounded.
+    private static func laterRows(
+        table: Int, model: String, architecture: MobileNetArchitecture,
+        published: (multiplyAdds: String, parameters: String), multiplyAddsNote: String? = nil
+    ) throws -> [CostPaperRow] {
+        let total = CostReport(
+            spec: try MobileNetSpec(
+                alpha: 1, resolution: 224, outputs: imageNetClasses, architecture: architecture)
+        ).total
+        return [
+            CostPaperRow(
+                table: table, model: model, quantity: "Mult-Adds (M)", published: published.multiplyAdds,
+                exactValue: Double(total.multiplyAdds), scale: 1e6, truncates: true, note: multiplyAddsNote),
+            CostPaperRow(
+                table: table, model: model, quantity: "parameters (M)", published: published.parameters,
+                exactValue: Double(total.paperParameters), scale: 1e6, truncates: true),
+        ]
+    }
+
+    private static func v2Table4() throws -> CostPaperTable {
+        CostPaperTable(
+            number: 4, title: "Performance on ImageNet (MobileNetV2 row)", paper: "MobileNetV2 (Sandler et al. 2018)",
+            rows: try laterRows(table: 4, model: "MobileNetV2", architecture: .v2, published: ("300", "3.4")),
+            notes: [
+                "The network of the paper's Table 2 at width 1.0: 300.77 M Mult-Adds and 3.47 M weights (3.50 M "
+                    + "with biases and batch norm, as Keras and torchvision count). Both are printed cut off, not "
+                    + "rounded; so are all four V3 numbers."
+            ])
+    }
+
+    private static func v3Table3() throws -> CostPaperTable {
+        CostPaperTable(
+            number: 3, title: "Floating point performance (the 1.0-224 rows)", paper: "MobileNetV3 (Howard et al. 2019)",
+            rows: try laterRows(
+                table: 3, model: "V3-Large 1.0", architecture: .v3Large, published: ("219", "5.4"),
+                multiplyAddsNote: "Table 1's layers count 216.59 M; the squeeze-and-excitation scaling (0.60 M "
+                    + "multiplications) and the residual additions do not make up the other 2.4 M, and we do not "
+                    + "know what the paper adds")
+                + laterRows(table: 3, model: "V3-Small 1.0", architecture: .v3Small, published: ("56", "2.5")),
+            notes: [
+                "Weights include squeeze-and-excitation's 1x1 layers. V3-Small has no squeeze-and-excitation on its "
+                    + "last 1x1 convolution (Table 2 marks one; the reference implementations and the 2.5 M have none)."
+            ])
     }
 
     // MARK: - Whole networks

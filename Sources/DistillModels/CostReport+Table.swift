@@ -6,7 +6,8 @@ extension CostReport {
     ///
     /// - Returns: Lines of text ending in a newline.
     public func tableText() -> String {
-        var text = "MobileNet (\(variant.rawValue)), alpha \(alpha), resolution \(resolution), \(outputs) outputs: "
+        let family = architecture == .v1 ? "MobileNet (\(variant.rawValue))" : "MobileNet \(architecture.shortName)"
+        var text = "\(family), alpha \(alpha), resolution \(resolution), \(outputs) outputs: "
         text += "costs per image (batch 1)\n\n"
         text += layerTable() + "\n\n"
         text += totalsText() + "\n\n"

@@ -8,6 +8,8 @@ import Foundation
 /// ``CostEnergyModel``. Memory access assumes each layer reads its input and its (batch-norm-folded)
 /// parameters once and writes its output once.
 public struct CostReport: Sendable, Equatable, Codable {
+    /// The family.
+    public var architecture: MobileNetArchitecture
     /// The width multiplier α.
     public var alpha: Double
     /// The input resolution.
@@ -35,7 +37,7 @@ public struct CostReport: Sendable, Equatable, Codable {
     public init(spec: MobileNetSpec, energyModel: CostEnergyModel = .horowitz45nm) {
         self.init(
             layers: spec.layers, alpha: spec.alpha, resolution: spec.resolution, outputs: spec.outputs,
-            variant: spec.variant, energyModel: energyModel)
+            variant: spec.variant, architecture: spec.architecture, energyModel: energyModel)
     }
 
     /// Counts an arbitrary list of layers, such as the single layer of the paper's Table 3.
@@ -46,11 +48,13 @@ public struct CostReport: Sendable, Equatable, Codable {
     ///   - resolution: The input resolution to record.
     ///   - outputs: The output width to record.
     ///   - variant: The variant to record.
+    ///   - architecture: The family to record.
     ///   - energyModel: The per-operation energies.
     public init(
         layers: [LayerSpec], alpha: Double, resolution: Int, outputs: Int, variant: MobileNetVariant,
-        energyModel: CostEnergyModel = .horowitz45nm
+        architecture: MobileNetArchitecture = .v1, energyModel: CostEnergyModel = .horowitz45nm
     ) {
+        self.architecture = architecture
         self.alpha = alpha
         self.resolution = resolution
         self.outputs = outputs

@@ -42,6 +42,23 @@ public struct FoldedMobileNet: Sendable {
     public var convolutions: [Convolution]
     /// The classifier (or attribute / embedding head).
     public var dense: Dense
+    /// Whether the network is a plain chain of convolutions with the network's activation (ReLU or ReLU6), one
+    /// pool and one fully connected layer (every V1): what the exporters and int8 quantization handle. V2's and V3's
+    /// residuals, squeeze-and-excitation, fixed activations and V3's two-layer head are not exported yet.
+    public var isSequential: Bool
+
+    /// Throws unless ``isSequential``: the check exporters and int8 quantization make first.
+    /// - Parameter purpose: What the caller was about to do, such as "ONNX export".
+    /// - Throws: ``ModelsError`` naming the architecture.
+    public func requireSequential(for purpose: String) throws {
+        guard isSequential else {
+            throw ModelsError(
+                code: .invalidArgument,
+                message: "\(purpose) is built for mobilenet_v1 students only so far; this student is "
+                    + "\(spec.architecture.rawValue). Train a mobilenet_v1 student to deploy it, or evaluate this "
+                    + "one in float32 with `distill results`.")
+        }
+    }
 
     /// Folds a network's current parameters and running statistics.
     /// - Parameter network: The trained network.
@@ -95,8 +112,8 @@ public struct FoldedMobileNet: Sendable {
                     Convolution(
                         layer: layer, weights: folded, bias: bias,
                         groups: layer.kind == .depthwise ? layer.inputChannels : 1,
-                        activation: layer.hasBatchNorm ? options.activation : nil))
-            case .averagePool:
+                        activation: layer.activation(network: options.activation)))
+            case .averagePool, .squeezeExcite:
                 break
             case .fullyConnected:
                 guard let weights = layout.parameter(layer: layer.name, role: .weights),
@@ -115,6 +132,10 @@ public struct FoldedMobileNet: Sendable {
         }
         self.spec = spec
         self.activation = options.activation
+        self.isSequential = options.activation != .hardSwish && spec.layers.allSatisfy { layer in
+            layer.kind != .squeezeExcite && !layer.addsResidual
+                && (layer.kind == .fullyConnected || layer.activation == .network)
+        } && spec.layers.filter { $0.kind == .fullyConnected }.count == 1
         self.convolutions = convolutions
         self.dense = dense
     }

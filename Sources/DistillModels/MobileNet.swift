@@ -1,5 +1,5 @@
 // Copyright 2026 The Distill authors.
-// MobileNet V1 on oneDNN, built from a MobileNetSpec for one batch size. Input images are plain
+// A MobileNet (V1, V2 or V3) on oneDNN, built from a MobileNetSpec for one batch size. Input images are plain
 // (N, 3, R, R) float32; outputs (N, outputs) row-major. Between layers activations stay in oneDNN's
 // blocked layout. Parameters, gradients and batch-norm statistics are three contiguous buffers laid
 // out by MobileNetParameterLayout; every primitive and memory is created here, once.
@@ -7,7 +7,7 @@
 import DistillEngine
 import Foundation
 
-/// A MobileNet V1 network on oneDNN with explicit forward and backward passes.
+/// A MobileNet network (V1, V2 or V3) on oneDNN with explicit forward and backward passes.
 public final class MobileNet {
     /// The architecture.
     public let spec: MobileNetSpec
@@ -28,6 +28,9 @@ public final class MobileNet {
     /// The layers in order (convolution, batch norm, …, pool, fc).
     public let layers: [any EngineLayer]
     private let input: Memory
+    /// The residual add of each inverted residual block, keyed by the index in ``layers`` of the block's first
+    /// layer (whose input is the shortcut).
+    private let residualStarts: [Int: ResidualAddLayer]
     private let gradientBuffers: [FloatBuffer]
     private let outputGradient: Memory
     private var output: Memory?
@@ -86,6 +89,8 @@ public final class MobileNet {
             }.max() ?? 0
         let gradientBuffers = [FloatBuffer(count: batch * largest), FloatBuffer(count: batch * largest)]
         self.gradientBuffers = gradientBuffers
+        // Whether each layer that takes gradient storage writes dLoss/dInput where dLoss/dOutput arrived, in the
+        // order the loop below creates them (residual adds hand the gradient through and take none).
         var inPlace: [Bool] = []
         for layer in spec.layers {
             switch layer.kind {
@@ -93,10 +98,17 @@ public final class MobileNet {
                 inPlace.append(false)
                 if layer.hasBatchNorm {
                     inPlace.append(true)
-                    if options.activation != .relu { inPlace.append(true) }
+                    if let activation = layer.activation(network: options.activation), activation != .relu {
+                        inPlace.append(true)
+                    }
                 }
-            case .averagePool, .fullyConnected:
+            case .squeezeExcite:
+                inPlace.append(true)
+            case .averagePool:
                 inPlace.append(false)
+            case .fullyConnected:
+                inPlace.append(false)
+                if layer.activation(network: options.activation) != nil { inPlace.append(true) }
             }
         }
         var storageIndex = [Int](repeating: 0, count: inPlace.count)
@@ -115,9 +127,14 @@ public final class MobileNet {
         }
 
         var layers: [any EngineLayer] = []
-        var descriptor: MemoryDescriptor? = input.descriptor
+        var residualStarts: [Int: ResidualAddLayer] = [:]
+        var blockStart: (index: Int, descriptor: MemoryDescriptor)?
+        var descriptor: MemoryDescriptor = input.descriptor
         for (index, layer) in spec.layers.enumerated() {
             let dimensions = [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth]
+            let outputDimensions = [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth]
+            let activation = layer.activation(network: options.activation)
+            if layer.startsBlock { blockStart = (layers.count, descriptor) }
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
                 guard
@@ -141,24 +158,47 @@ public final class MobileNet {
                         let entry = layout.statistics(layer: layer.name)
                     else { throw EngineError(.invalidArgument, "No batch norm laid out for layer \(layer.name).") }
                     let normalization = try BatchNormLayer(
-                        dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
-                        inputDescriptor: descriptor, epsilon: options.batchNormEpsilon,
-                        momentum: options.batchNormMomentum, fuseReLU: options.activation == .relu,
+                        dimensions: outputDimensions, inputDescriptor: descriptor, epsilon: options.batchNormEpsilon,
+                        momentum: options.batchNormMomentum, fuseReLU: activation == .relu,
                         parameters: ParameterBinding(values: parameters, gradients: gradients, offset: scale.offset),
                         statistics: statistics, statisticsOffset: entry.offset, inputGradientStorage: nextStorage(),
                         context: context)
                     layers.append(normalization)
                     descriptor = normalization.outputDescriptor
-                    if options.activation != .relu {
-                        let activation = try ActivationLayer(
-                            activation: options.activation,
-                            dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
-                            inputDescriptor: descriptor, inputGradientStorage: nextStorage(), inPlace: true,
-                            context: context)
-                        layers.append(activation)
-                        descriptor = activation.outputDescriptor
+                    if let activation, activation != .relu {
+                        let activationLayer = try ActivationLayer(
+                            activation: activation, dimensions: outputDimensions, inputDescriptor: descriptor,
+                            inputGradientStorage: nextStorage(), inPlace: true, context: context)
+                        layers.append(activationLayer)
+                        descriptor = activationLayer.outputDescriptor
                     }
                 }
+                if layer.addsResidual {
+                    guard let start = blockStart else {
+                        throw EngineError(.invalidArgument, "Layer \(layer.name) adds a residual but no block starts before it.")
+                    }
+                    let add = try ResidualAddLayer(
+                        dimensions: outputDimensions, inputDescriptor: descriptor, shortcutDescriptor: start.descriptor,
+                        context: context)
+                    residualStarts[start.index] = add
+                    layers.append(add)
+                    blockStart = nil
+                }
+            case .squeezeExcite:
+                guard let reduce = layout.parameter(layer: "\(layer.name).reduce", role: .weights),
+                    let reduceBias = layout.parameter(layer: "\(layer.name).reduce", role: .bias),
+                    let expand = layout.parameter(layer: "\(layer.name).expand", role: .weights),
+                    let expandBias = layout.parameter(layer: "\(layer.name).expand", role: .bias)
+                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
+                let offsets = SqueezeExcitationLayer.Offsets(
+                    reduceWeights: reduce.offset, reduceBias: reduceBias.offset, expandWeights: expand.offset,
+                    expandBias: expandBias.offset)
+                let excitation = try SqueezeExcitationLayer(
+                    dimensions: dimensions, squeeze: layer.squeezeChannels, inputDescriptor: descriptor,
+                    values: parameters, gradients: gradients, offsets: offsets,
+                    inputGradientStorage: nextStorage(), context: context)
+                layers.append(excitation)
+                descriptor = excitation.outputDescriptor
             case .averagePool:
                 let pool = try GlobalAveragePoolLayer(
                     dimensions: dimensions, inputDescriptor: descriptor, inputGradientStorage: nextStorage(),
@@ -170,14 +210,23 @@ public final class MobileNet {
                     let bias = layout.parameter(layer: layer.name, role: .bias)
                 else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
                 let fullyConnected = try FullyConnectedLayer(
-                    inputDimensions: [batch, layer.inputChannels, 1, 1], outputs: layer.outputChannels,
-                    inputDescriptor: descriptor,
+                    inputDimensions: descriptor.dimensions.count == 2
+                        ? [batch, layer.inputChannels] : [batch, layer.inputChannels, 1, 1],
+                    outputs: layer.outputChannels, inputDescriptor: descriptor,
                     parameters: ParameterBinding(values: parameters, gradients: gradients, offset: weights.offset),
                     biasOffset: bias.offset, inputGradientStorage: nextStorage(), context: context)
                 layers.append(fullyConnected)
                 descriptor = fullyConnected.outputDescriptor
+                if let activation {
+                    let activationLayer = try ActivationLayer(
+                        activation: activation, dimensions: [batch, layer.outputChannels], inputDescriptor: descriptor,
+                        inputGradientStorage: nextStorage(), inPlace: true, context: context)
+                    layers.append(activationLayer)
+                    descriptor = activationLayer.outputDescriptor
+                }
             }
         }
+        self.residualStarts = residualStarts
         self.layers = layers
         outputGradient = try Memory(MemoryDescriptor.plain([batch, spec.outputs]), context: context)
     }
@@ -225,8 +274,11 @@ public final class MobileNet {
     /// - Throws: ``EngineError`` if oneDNN fails.
     public func forward(training: Bool) throws {
         var current = input
-        for layer in layers {
+        var shortcut: Memory?
+        for (index, layer) in layers.enumerated() {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
+            if residualStarts[index] != nil { shortcut = current }
+            if let add = layer as? ResidualAddLayer { add.shortcut = shortcut }
             current = try layer.forward(current, training: training)
             if isProfiling {
                 try context.wait()
@@ -262,10 +314,11 @@ public final class MobileNet {
     /// - Throws: ``EngineError`` if no training forward preceded it or oneDNN fails.
     public func backward() throws {
         var current: Memory? = outputGradient
-        for layer in layers.reversed() {
+        for (index, layer) in layers.enumerated().reversed() {
             guard let gradient = current else { break }
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             current = try layer.backward(gradient)
+            if let add = residualStarts[index], let current { try add.addShortcutGradient(into: current) }
             if isProfiling {
                 try context.wait()
                 record(layer.kind, since: start)

@@ -10,6 +10,8 @@ import Foundation
 
 /// Figures from one training benchmark.
 public struct TrainingBenchmarkResult: Sendable, Codable {
+    /// The family ("mobilenet_v1", …); absent in results written before V2 and V3.
+    public var architecture: MobileNetArchitecture? = .v1
     /// Width multiplier.
     public var alpha: Double
     /// Input resolution.
@@ -36,7 +38,7 @@ public struct TrainingBenchmarkResult: Sendable, Codable {
     public var profile: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
-        case alpha, resolution, batch, threads, steps, imagesPerSecond, millisecondsPerStep, profile
+        case architecture, alpha, resolution, batch, threads, steps, imagesPerSecond, millisecondsPerStep, profile
         case forwardFLOPsPerImage = "forwardFlopsPerImage"
         case achievedGFLOPs = "achievedGflops"
         case gemmPeakGFLOPs = "gemmPeakGflops"
@@ -46,6 +48,8 @@ public struct TrainingBenchmarkResult: Sendable, Codable {
 
 /// Figures from one inference benchmark.
 public struct InferenceBenchmarkResult: Sendable, Codable {
+    /// The family ("mobilenet_v1", …); absent in results written before V2 and V3.
+    public var architecture: MobileNetArchitecture? = .v1
     /// Width multiplier.
     public var alpha: Double
     /// Input resolution.
@@ -68,7 +72,7 @@ public struct InferenceBenchmarkResult: Sendable, Codable {
 
 /// Measures MobileNet training and inference speed.
 public enum MobileNetBenchmark {
-    /// Forward FLOPs per image: 2 per multiply-add of every convolution and the fully connected layer.
+    /// Forward FLOPs per image: 2 per multiply-add of every convolution, squeeze-excite and fully connected layer.
     /// - Parameter spec: The network.
     /// - Returns: FLOPs for one image.
     public static func forwardFLOPs(_ spec: MobileNetSpec) -> Double {
@@ -85,6 +89,8 @@ public enum MobileNetBenchmark {
                         layer.kernel * layer.kernel * layer.outputChannels * layer.outputHeight * layer.outputWidth)
             case .fullyConnected:
                 total + 2 * Double(layer.inputChannels * layer.outputChannels)
+            case .squeezeExcite:
+                total + 4 * Double(layer.inputChannels * layer.squeezeChannels)
             case .averagePool:
                 total
             }
@@ -144,7 +150,7 @@ public enum MobileNetBenchmark {
             kinds = table
         }
         return TrainingBenchmarkResult(
-            alpha: spec.alpha, resolution: spec.resolution, batch: batch, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, batch: batch, threads: ComputeContext.threadCount,
             steps: steps, imagesPerSecond: imagesPerSecond, millisecondsPerStep: median * 1000,
             forwardFLOPsPerImage: flops, achievedGFLOPs: achieved, gemmPeakGFLOPs: peak, shareOfPeak: achieved / peak,
             profile: kinds)
@@ -203,7 +209,7 @@ public enum MobileNetBenchmark {
         let single = try measure(batch: 1)
         let many = try measure(batch: batch)
         return InferenceBenchmarkResult(
-            alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
             batchOneMilliseconds: single.median * 1000, batch: batch, batchMilliseconds: many.median * 1000,
             imagesPerSecond: Double(batch) / many.median, profileBatchOne: single.profile, profileBatch: many.profile)
     }
@@ -281,7 +287,7 @@ extension MobileNetBenchmark {
         let single = try medianSeconds(batch: 1)
         let many = try medianSeconds(batch: batch)
         return InferenceBenchmarkResult(
-            alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
             batchOneMilliseconds: single * 1000, batch: batch, batchMilliseconds: many * 1000,
             imagesPerSecond: Double(batch) / many)
     }

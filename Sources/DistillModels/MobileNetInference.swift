@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
-// An evaluation-only MobileNet with batch norm folded into the convolutions: per layer one oneDNN
-// primitive computing activation(conv(x, W·s) + β − mean·s) with s = γ / sqrt(running variance + ε).
+// An evaluation-only MobileNet (V1, V2 or V3) with batch norm folded into the convolutions: per layer one
+// oneDNN primitive computing activation(conv(x, W·s) + β − mean·s) with s = γ / sqrt(running variance + ε);
+// V2's and V3's residual adds and squeeze-and-excitation run as the training network's layers do.
 // Built from a trained MobileNet's parameters and running statistics (a snapshot: rebuild after more
 // training). Images (N, 3, R, R) plain; outputs (N, outputs) row-major.
 
@@ -22,6 +23,8 @@ public final class MobileNetInference {
     private let context: ComputeContext
     private let input: Memory
     private let stages: [Stage]
+    /// The residual add of each inverted residual block, keyed by the stage index of the block's first layer.
+    private let residualStarts: [Int: ResidualAddLayer]
     private let parameters: FloatBuffer
     private var output: Memory?
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on (each stage is waited
@@ -61,8 +64,12 @@ public final class MobileNetInference {
                 [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
             context: context)
         var stages: [Stage] = []
-        var descriptor: MemoryDescriptor? = input.descriptor
+        var residualStarts: [Int: ResidualAddLayer] = [:]
+        var blockStart: (index: Int, descriptor: MemoryDescriptor)?
+        var descriptor: MemoryDescriptor = input.descriptor
         for layer in spec.layers {
+            if layer.startsBlock { blockStart = (stages.count, descriptor) }
+            let activation = layer.activation(network: network.options.activation)
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
                 guard let folding = foldedByName[layer.name] else {
@@ -75,10 +82,34 @@ public final class MobileNetInference {
                     groups: layer.kind == .depthwise ? layer.inputChannels : 1)
                 let convolution = try InferenceConvolutionLayer(
                     configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
-                    inputDescriptor: descriptor, weights: folded, bias: bias,
-                    activation: layer.hasBatchNorm ? network.options.activation : nil, context: context)
+                    inputDescriptor: descriptor, weights: folded, bias: bias, activation: activation,
+                    context: context)
                 stages.append(.convolution(convolution, kind: "\(layer.kind)"))
                 descriptor = convolution.outputDescriptor
+                if layer.addsResidual, let start = blockStart {
+                    let add = try ResidualAddLayer(
+                        dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
+                        inputDescriptor: descriptor, shortcutDescriptor: start.descriptor, context: context)
+                    residualStarts[start.index] = add
+                    stages.append(.layer(add))
+                    blockStart = nil
+                }
+            case .squeezeExcite:
+                guard let reduce = layout.parameter(layer: "\(layer.name).reduce", role: .weights),
+                    let reduceBias = layout.parameter(layer: "\(layer.name).reduce", role: .bias),
+                    let expand = layout.parameter(layer: "\(layer.name).expand", role: .weights),
+                    let expandBias = layout.parameter(layer: "\(layer.name).expand", role: .bias)
+                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
+                let offsets = SqueezeExcitationLayer.Offsets(
+                    reduceWeights: reduce.offset, reduceBias: reduceBias.offset, expandWeights: expand.offset,
+                    expandBias: expandBias.offset)
+                let excitation = try SqueezeExcitationLayer(
+                    dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
+                    squeeze: layer.squeezeChannels, inputDescriptor: descriptor, values: parameters,
+                    gradients: unusedGradients, offsets: offsets,
+                    context: context)
+                stages.append(.layer(excitation))
+                descriptor = excitation.outputDescriptor
             case .averagePool:
                 let pool = try GlobalAveragePoolLayer(
                     dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
@@ -90,15 +121,24 @@ public final class MobileNetInference {
                     let bias = layout.parameter(layer: layer.name, role: .bias)
                 else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
                 let fullyConnected = try FullyConnectedLayer(
-                    inputDimensions: [batch, layer.inputChannels, 1, 1], outputs: layer.outputChannels,
-                    inputDescriptor: descriptor,
+                    inputDimensions: descriptor.dimensions.count == 2
+                        ? [batch, layer.inputChannels] : [batch, layer.inputChannels, 1, 1],
+                    outputs: layer.outputChannels, inputDescriptor: descriptor,
                     parameters: ParameterBinding(
                         values: parameters, gradients: unusedGradients, offset: weights.offset),
                     biasOffset: bias.offset, context: context)
                 stages.append(.layer(fullyConnected))
                 descriptor = fullyConnected.outputDescriptor
+                if let activation {
+                    let activationLayer = try ActivationLayer(
+                        activation: activation, dimensions: [batch, layer.outputChannels], inputDescriptor: descriptor,
+                        inPlace: true, context: context)
+                    stages.append(.layer(activationLayer))
+                    descriptor = activationLayer.outputDescriptor
+                }
             }
         }
+        self.residualStarts = residualStarts
         self.stages = stages
     }
 
@@ -118,14 +158,17 @@ public final class MobileNetInference {
     /// - Throws: ``EngineError`` if oneDNN fails.
     public func forward() throws {
         var current = input
-        for stage in stages {
+        var shortcut: Memory?
+        for (index, stage) in stages.enumerated() {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
+            if residualStarts[index] != nil { shortcut = current }
             let kind: String
             switch stage {
             case .convolution(let convolution, let convolutionKind):
                 current = try convolution.forward(current)
                 kind = convolutionKind
             case .layer(let layer):
+                if let add = layer as? ResidualAddLayer { add.shortcut = shortcut }
                 current = try layer.forward(current, training: false)
                 kind = layer.kind
             }

@@ -4,6 +4,8 @@
 // connected weights) come first, so an optimizer updates the network in two calls: [0, decayedCount)
 // with weight decay and [decayedCount, parameterCount) without (depthwise filters, batch-norm scales and
 // shifts, biases; paper §3.2). Shapes: convolution (O, I/groups, K, K), fully connected (O, I), vectors (C).
+// A squeeze-and-excitation layer "blockN.se" has two 1x1 convolutions with bias, laid out under the layer
+// names "blockN.se.reduce" and "blockN.se.expand".
 
 import DistillEngine
 
@@ -105,6 +107,20 @@ public struct MobileNetParameterLayout: Sendable, Equatable {
                     MobileNetParameter(
                         name: "\(layer.name).bias", layer: layer.name, role: .bias, shape: [layer.outputChannels],
                         offset: 0))
+            case .squeezeExcite:
+                // Two 1x1 convolutions with bias: "<layer>.reduce" (S, C, 1, 1) and "<layer>.expand" (C, S, 1, 1).
+                let channels = layer.inputChannels
+                let squeeze = layer.squeezeChannels
+                for (part, outputs, inputs) in [("reduce", squeeze, channels), ("expand", channels, squeeze)] {
+                    let name = "\(layer.name).\(part)"
+                    decayed.append(
+                        MobileNetParameter(
+                            name: "\(name).weights", layer: name, role: .weights, shape: [outputs, inputs, 1, 1],
+                            offset: 0))
+                    others.append(
+                        MobileNetParameter(
+                            name: "\(name).bias", layer: name, role: .bias, shape: [outputs], offset: 0))
+                }
             case .averagePool:
                 break
             }

@@ -5,7 +5,7 @@
 
 import DistillEngine
 
-/// MobileNet V1 on the reference layers.
+/// MobileNet (V1, V2 or V3) on the reference layers.
 public struct MobileNetReference: Sendable {
     /// What one layer's forward pass keeps for backward.
     public struct LayerCache: Sendable {
@@ -13,8 +13,10 @@ public struct MobileNetReference: Sendable {
         public var input: [Float]
         /// Batch-norm cache (training mode, layers with batch norm).
         public var normalization: ReferenceBatchNorm.Cache?
-        /// The batch-norm output before the activation.
+        /// The batch-norm (or fully connected) output before the activation.
         public var preActivation: [Float]?
+        /// Squeeze-and-excitation cache.
+        public var excitation: ReferenceSqueezeExcitation.Cache?
     }
 
     /// The architecture.
@@ -66,9 +68,11 @@ public struct MobileNetReference: Sendable {
     ) -> (output: [Float], caches: [LayerCache]) {
         var current = images
         var caches: [LayerCache] = []
-        let activation = ReferenceActivation(activation: options.activation)
+        var blockInput: [Float] = []
         for layer in spec.layers {
             var cache = LayerCache(input: current)
+            if layer.startsBlock { blockInput = current }
+            let activation = layer.activation(network: options.activation)
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
                 guard let convolution = convolution(layer) else { break }
@@ -98,9 +102,25 @@ public struct MobileNetReference: Sendable {
                             input: current, scale: scale, shift: shift, runningMean: mean, runningVariance: variance,
                             batch: batch, spatial: spatial)
                     }
-                    cache.preActivation = current
-                    current = activation.forward(input: current)
+                    if layer.addsResidual {
+                        for i in current.indices { current[i] += blockInput[i] }
+                    }
+                    if let activation {
+                        cache.preActivation = current
+                        current = ReferenceActivation(activation: activation).forward(input: current)
+                    }
                 }
+            case .squeezeExcite:
+                let result = ReferenceSqueezeExcitation(channels: layer.inputChannels, squeeze: layer.squeezeChannels)
+                    .forward(
+                        input: current,
+                        reduceWeights: slice(parameters, layout.parameter(layer: "\(layer.name).reduce", role: .weights)),
+                        reduceBias: slice(parameters, layout.parameter(layer: "\(layer.name).reduce", role: .bias)),
+                        expandWeights: slice(parameters, layout.parameter(layer: "\(layer.name).expand", role: .weights)),
+                        expandBias: slice(parameters, layout.parameter(layer: "\(layer.name).expand", role: .bias)),
+                        batch: batch, spatial: layer.inputHeight * layer.inputWidth)
+                current = result.output
+                cache.excitation = result.cache
             case .averagePool:
                 current = ReferenceGlobalAveragePool().forward(
                     input: current, batch: batch, channels: layer.inputChannels,
@@ -109,6 +129,10 @@ public struct MobileNetReference: Sendable {
                 current = ReferenceFullyConnected(inputs: layer.inputChannels, outputs: layer.outputChannels).forward(
                     input: current, weights: slice(parameters, layout.parameter(layer: layer.name, role: .weights)),
                     bias: slice(parameters, layout.parameter(layer: layer.name, role: .bias)), batch: batch)
+                if let activation {
+                    cache.preActivation = current
+                    current = ReferenceActivation(activation: activation).forward(input: current)
+                }
             }
             caches.append(cache)
         }
@@ -128,7 +152,7 @@ public struct MobileNetReference: Sendable {
         outputGradient: [Float], caches: [LayerCache], batch: Int, parameters: [Float], gradients: inout [Float]
     ) -> [Float] {
         var current = outputGradient
-        let activation = ReferenceActivation(activation: options.activation)
+        var residualGradient: [Float] = []
         func accumulate(_ parameter: MobileNetParameter?, _ body: (inout [Float]) -> Void) {
             guard let parameter else { return }
             let range = parameter.offset..<(parameter.offset + parameter.count)
@@ -137,13 +161,16 @@ public struct MobileNetReference: Sendable {
             gradients.replaceSubrange(range, with: part)
         }
         for (layer, cache) in zip(spec.layers, caches).reversed() {
+            let activation = layer.activation(network: options.activation)
+            if let activation, let preActivation = cache.preActivation {
+                current = ReferenceActivation(activation: activation).backward(
+                    outputGradient: current, input: preActivation)
+            }
+            if layer.addsResidual { residualGradient = current }
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
                 guard let convolution = convolution(layer) else { continue }
-                if layer.hasBatchNorm, let normalizationCache = cache.normalization,
-                    let preActivation = cache.preActivation
-                {
-                    current = activation.backward(outputGradient: current, input: preActivation)
+                if layer.hasBatchNorm, let normalizationCache = cache.normalization {
                     let normalization = ReferenceBatchNorm(
                         channels: layer.outputChannels, epsilon: options.batchNormEpsilon,
                         momentum: options.batchNormMomentum)
@@ -169,6 +196,28 @@ public struct MobileNetReference: Sendable {
                         batch: batch, height: layer.inputHeight, width: layer.inputWidth)
                 }
                 current = inputGradient
+            case .squeezeExcite:
+                guard let excitationCache = cache.excitation,
+                    let reduceWeights = layout.parameter(layer: "\(layer.name).reduce", role: .weights),
+                    let reduceBias = layout.parameter(layer: "\(layer.name).reduce", role: .bias),
+                    let expandWeights = layout.parameter(layer: "\(layer.name).expand", role: .weights),
+                    let expandBias = layout.parameter(layer: "\(layer.name).expand", role: .bias)
+                else { continue }
+                var dW1 = [Float](repeating: 0, count: reduceWeights.count)
+                var db1 = [Float](repeating: 0, count: reduceBias.count)
+                var dW2 = [Float](repeating: 0, count: expandWeights.count)
+                var db2 = [Float](repeating: 0, count: expandBias.count)
+                current = ReferenceSqueezeExcitation(channels: layer.inputChannels, squeeze: layer.squeezeChannels)
+                    .backward(
+                        outputGradient: current, cache: excitationCache,
+                        reduceWeights: slice(parameters, reduceWeights), expandWeights: slice(parameters, expandWeights),
+                        reduceWeightGradient: &dW1, reduceBiasGradient: &db1, expandWeightGradient: &dW2,
+                        expandBiasGradient: &db2, batch: batch, spatial: layer.inputHeight * layer.inputWidth)
+                for (parameter, values) in [(reduceWeights, dW1), (reduceBias, db1), (expandWeights, dW2), (expandBias, db2)] {
+                    accumulate(parameter) { part in
+                        for i in part.indices { part[i] += values[i] }
+                    }
+                }
             case .averagePool:
                 current = ReferenceGlobalAveragePool().backward(
                     outputGradient: current, spatial: layer.inputHeight * layer.inputWidth)
@@ -188,6 +237,9 @@ public struct MobileNetReference: Sendable {
                     for i in part.indices { part[i] += biasGradient[i] }
                 }
                 current = inputGradient
+            }
+            if layer.startsBlock {
+                for i in current.indices { current[i] += residualGradient[i] }
             }
         }
         return current

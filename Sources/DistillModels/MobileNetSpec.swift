@@ -1,9 +1,51 @@
 // Copyright 2026 The Distill authors.
 //
-// The layer-by-layer description of a MobileNet V1 (Howard et al., "MobileNets: Efficient Convolutional
-// Neural Networks for Mobile Vision Applications", arXiv 1704.04861, Table 1) for a width multiplier α, an
-// input resolution and an output width. The engine builds its network from it and the cost model counts
-// it. Spatial sizes: a 3x3 layer with stride s and padding 1 maps an input side `in` to `(in − 1) / s + 1`.
+// The layer-by-layer description of a MobileNet for a width multiplier α, an input resolution and an
+// output width: V1 (Howard et al., "MobileNets: Efficient Convolutional Neural Networks for Mobile Vision
+// Applications", arXiv 1704.04861, Table 1) here, V2 and V3 in MobileNetSpec+V2V3.swift. The engine builds
+// its network from it and the cost model counts it. Spatial sizes: a k×k layer (k odd) with stride s and
+// padding k/2 maps an input side `in` to `(in − 1) / s + 1`.
+//
+// The list is sequential; V2's and V3's inverted residual blocks add two marks to it: the block's first
+// layer has `startsBlock`, and its projection has `addsResidual` (its batch-norm output plus the block's
+// input). Squeeze-and-excitation is one layer of its own kind, between the depthwise and the projection.
+
+import DistillEngine
+
+/// The MobileNet family a network belongs to.
+public enum MobileNetArchitecture: String, Sendable, CaseIterable, Codable {
+    /// Howard et al. 2017: depthwise separable convolutions.
+    case v1 = "mobilenet_v1"
+    /// Sandler et al. 2018: inverted residuals with linear bottlenecks, ReLU6.
+    case v2 = "mobilenet_v2"
+    /// Howard et al. 2019, Table 1: V2's blocks with squeeze-and-excitation and h-swish, 5x5 depthwise layers.
+    case v3Large = "mobilenet_v3_large"
+    /// Howard et al. 2019, Table 2.
+    case v3Small = "mobilenet_v3_small"
+
+    /// "V1", "V2", "V3-Large", "V3-Small".
+    public var shortName: String {
+        switch self {
+        case .v1: "V1"
+        case .v2: "V2"
+        case .v3Large: "V3-Large"
+        case .v3Small: "V3-Small"
+        }
+    }
+
+    /// The accepted names, for error messages.
+    public static var namesList: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// Where a layer's nonlinearity comes from.
+public enum LayerActivation: Sendable, Equatable, Codable {
+    /// The network's option (`MobileNetOptions.activation`): V1's ReLU or ReLU6 after every batch norm.
+    case network
+    /// None: V2's and V3's linear projections, every network's last layer.
+    case none
+    /// Fixed by the architecture (V2's ReLU6, V3's ReLU or h-swish).
+    case fixed(Activation)
+}
 
 /// Which MobileNet body to build.
 public enum MobileNetVariant: String, Sendable, CaseIterable, Codable {
@@ -18,8 +60,8 @@ public enum MobileNetVariant: String, Sendable, CaseIterable, Codable {
 
 /// One layer of a MobileNet: its kind, kernel, stride and input/output shapes (per image).
 ///
-/// Convolution, depthwise and pointwise layers are followed by batch norm and ReLU; the fully connected
-/// layer has a bias and no batch norm. 3x3 layers use padding 1.
+/// Convolution, depthwise and pointwise layers are followed by batch norm and (unless ``activation`` is
+/// `.none`) an activation; fully connected layers have a bias and no batch norm. k×k layers use padding k/2.
 public struct LayerSpec: Sendable, Equatable, Codable {
     /// The kind of computation a layer does.
     public enum Kind: String, Sendable, Codable {
@@ -33,6 +75,9 @@ public struct LayerSpec: Sendable, Equatable, Codable {
         case averagePool
         /// A fully connected layer (with bias).
         case fullyConnected
+        /// Squeeze-and-excitation: global average pool → 1x1 (with bias) to ``LayerSpec/squeezeChannels``
+        /// → ReLU → 1x1 (with bias) back to the channels → hard-sigmoid, which scales each channel of the input.
+        case squeezeExcite
     }
 
     /// The layer's name.
@@ -59,8 +104,28 @@ public struct LayerSpec: Sendable, Equatable, Codable {
     public var outputHeight: Int
     /// Output width.
     public var outputWidth: Int
-    /// Whether batch norm (and ReLU) follows: true for convolution, depthwise and pointwise layers.
+    /// Whether batch norm follows: true for convolution, depthwise and pointwise layers.
     public var hasBatchNorm: Bool
+    /// The nonlinearity after the batch norm (or after a fully connected layer).
+    public var activation: LayerActivation = .network
+    /// Whether this layer's input is the input of an inverted residual block (V2, V3).
+    public var startsBlock = false
+    /// Whether the block's input is added to this layer's batch-norm output (V2's and V3's residuals).
+    public var addsResidual = false
+    /// The squeeze width of a squeeze-and-excitation layer (0 for other kinds).
+    public var squeezeChannels = 0
+
+    /// The activation this layer applies, for a network whose option is `networkActivation`.
+    ///
+    /// - Parameter networkActivation: `MobileNetOptions.activation`.
+    /// - Returns: `nil` when the layer has none.
+    public func activation(network networkActivation: Activation) -> Activation? {
+        switch activation {
+        case .network: hasBatchNorm ? networkActivation : nil
+        case .none: nil
+        case .fixed(let fixed): fixed
+        }
+    }
 
     /// Creates a layer description from all its fields.
     ///
@@ -103,27 +168,62 @@ public struct LayerSpec: Sendable, Equatable, Codable {
     ///   - outputChannels: Channels out (must equal `inputChannels` for depthwise layers).
     ///   - inputSize: Input height = width.
     /// - Returns: The layer, followed by batch norm.
+    ///   - kernel: The kernel side (odd); 3 for convolution and depthwise, 1 for pointwise if `nil`.
+    ///   - activation: The nonlinearity after the batch norm.
     public static func spatial(
-        name: String, kind: Kind, stride: Int, inputChannels: Int, outputChannels: Int, inputSize: Int
+        name: String, kind: Kind, stride: Int, inputChannels: Int, outputChannels: Int, inputSize: Int,
+        kernel: Int? = nil, activation: LayerActivation = .network
     ) -> LayerSpec {
-        let kernel = kind == .pointwise ? 1 : 3
+        let kernel = kernel ?? (kind == .pointwise ? 1 : 3)
         let output = (inputSize - 1) / stride + 1
-        return LayerSpec(
+        var layer = LayerSpec(
             name: name, kind: kind, kernel: kernel, stride: stride, inputChannels: inputChannels,
             outputChannels: outputChannels, inputHeight: inputSize, inputWidth: inputSize, outputHeight: output,
             outputWidth: output, hasBatchNorm: true)
+        layer.activation = activation
+        return layer
+    }
+
+    /// The global average pool over a `size`×`size` map of `channels`.
+    static func pool(channels: Int, size: Int) -> LayerSpec {
+        LayerSpec(
+            name: "pool", kind: .averagePool, kernel: size, stride: 1, inputChannels: channels,
+            outputChannels: channels, inputHeight: size, inputWidth: size, outputHeight: 1, outputWidth: 1,
+            hasBatchNorm: false)
+    }
+
+    /// A fully connected layer with bias.
+    static func dense(name: String, inputs: Int, outputs: Int, activation: LayerActivation = .none) -> LayerSpec {
+        var layer = LayerSpec(
+            name: name, kind: .fullyConnected, kernel: 1, stride: 1, inputChannels: inputs, outputChannels: outputs,
+            inputHeight: 1, inputWidth: 1, outputHeight: 1, outputWidth: 1, hasBatchNorm: false)
+        layer.activation = activation
+        return layer
+    }
+
+    /// A squeeze-and-excitation layer on a `size`×`size` map of `channels`.
+    static func squeezeExcite(name: String, channels: Int, squeeze: Int, size: Int) -> LayerSpec {
+        var layer = LayerSpec(
+            name: name, kind: .squeezeExcite, kernel: 1, stride: 1, inputChannels: channels,
+            outputChannels: channels, inputHeight: size, inputWidth: size, outputHeight: size, outputWidth: size,
+            hasBatchNorm: false)
+        layer.squeezeChannels = squeeze
+        return layer
     }
 }
 
-/// A whole MobileNet V1: width multiplier α, input resolution, output width, variant and its layers.
+/// A whole MobileNet: architecture, width multiplier α, input resolution, output width, variant and its layers.
 public struct MobileNetSpec: Sendable, Equatable, Codable {
-    /// The width multiplier α in (0, 1]; every channel count c becomes `Int(Double(c) * alpha)`.
+    /// The family: V1, V2, V3-Large or V3-Small.
+    public var architecture: MobileNetArchitecture
+    /// The width multiplier α: in (0, 1] for V1, where every channel count c becomes `Int(Double(c) * alpha)`;
+    /// in (0, 2] for V2 and V3, where it becomes c·α rounded to a multiple of 8 (never below 90% of c·α).
     public var alpha: Double
     /// The input height = width in pixels (the paper's resolution multiplier ρ is `resolution / 224`).
     public var resolution: Int
     /// The width of the last layer: classes, attributes or embedding size.
     public var outputs: Int
-    /// Which body the layers follow.
+    /// Which V1 body the layers follow (always `.separable` for V2 and V3).
     public var variant: MobileNetVariant
     /// The layers in order, input → fully connected.
     public var layers: [LayerSpec]
@@ -154,13 +254,25 @@ public struct MobileNetSpec: Sendable, Equatable, Codable {
     ///   - outputs: The width of the last layer, at least 1.
     ///   - variant: Which body to build; `.separable` is the paper's Table 1.
     /// - Throws: `ModelsError` with code `.invalidArgument` naming the bad value and the allowed range.
-    public init(alpha: Double, resolution: Int, outputs: Int, variant: MobileNetVariant = .separable) throws {
-        guard alpha > 0, alpha <= 1 else {
+    ///   - architecture: The family; V1 by default.
+    public init(
+        alpha: Double, resolution: Int, outputs: Int, variant: MobileNetVariant = .separable,
+        architecture: MobileNetArchitecture = .v1
+    ) throws {
+        let largest = architecture == .v1 ? 1.0 : 2.0
+        guard alpha > 0, alpha <= largest else {
             throw ModelsError(
                 code: .invalidArgument,
-                message: "alpha \(alpha) is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25.")
+                message: "alpha \(alpha) is outside (0, \(Int(largest))] for \(architecture.rawValue); use a width "
+                    + "multiplier such as 1.0, 0.75, 0.5 or 0.25.")
         }
-        guard Self.channels(Self.firstConvolutionChannels, alpha: alpha) >= 1 else {
+        guard architecture == .v1 || variant == .separable else {
+            throw ModelsError(
+                code: .invalidArgument,
+                message: "variant \(variant.rawValue) exists only for mobilenet_v1 (the paper's Tables 4 and 5); "
+                    + "use the separable variant for \(architecture.rawValue).")
+        }
+        guard architecture != .v1 || Self.channels(Self.firstConvolutionChannels, alpha: alpha) >= 1 else {
             throw ModelsError(
                 code: .invalidArgument,
                 message: "alpha \(alpha) leaves the first convolution with 0 channels "
@@ -178,11 +290,26 @@ public struct MobileNetSpec: Sendable, Equatable, Codable {
                 message: "outputs \(outputs) is less than 1; the last layer needs at least one class, attribute "
                     + "or embedding value.")
         }
+        self.architecture = architecture
         self.alpha = alpha
         self.resolution = resolution
         self.outputs = outputs
         self.variant = variant
-        self.layers = Self.buildLayers(alpha: alpha, resolution: resolution, outputs: outputs, variant: variant)
+        switch architecture {
+        case .v1:
+            self.layers = Self.buildLayers(alpha: alpha, resolution: resolution, outputs: outputs, variant: variant)
+        case .v2:
+            self.layers = Self.buildV2(alpha: alpha, resolution: resolution, outputs: outputs)
+        case .v3Large, .v3Small:
+            self.layers = Self.buildV3(
+                large: architecture == .v3Large, alpha: alpha, resolution: resolution, outputs: outputs)
+        }
+    }
+
+    /// A short label: "α0.25/128" for V1, "V2 α0.5/160" for the others.
+    public var label: String {
+        let size = "α\(alpha)/\(resolution)"
+        return architecture == .v1 ? size : "\(architecture.shortName) \(size)"
     }
 
     /// A channel count after the width multiplier: `Int(Double(channels) * alpha)`.
@@ -234,16 +361,8 @@ public struct MobileNetSpec: Sendable, Equatable, Codable {
             channels = outputChannels
         }
 
-        layers.append(
-            LayerSpec(
-                name: "pool", kind: .averagePool, kernel: size, stride: 1, inputChannels: channels,
-                outputChannels: channels, inputHeight: size, inputWidth: size, outputHeight: 1, outputWidth: 1,
-                hasBatchNorm: false))
-        layers.append(
-            LayerSpec(
-                name: "fc", kind: .fullyConnected, kernel: 1, stride: 1, inputChannels: channels,
-                outputChannels: outputs, inputHeight: 1, inputWidth: 1, outputHeight: 1, outputWidth: 1,
-                hasBatchNorm: false))
+        layers.append(LayerSpec.pool(channels: channels, size: size))
+        layers.append(LayerSpec.dense(name: "fc", inputs: channels, outputs: outputs))
         return layers
     }
 }

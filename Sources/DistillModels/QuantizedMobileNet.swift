@@ -65,6 +65,7 @@ public struct ActivationQuantization: Sendable, Codable, Equatable {
         switch activation {
         case .relu: return true
         case .relu6: return Double(127 - zeroPoint) * Double(scale) <= 6 * (1 + 1e-6)
+        case .hardSwish: return false
         }
     }
 }
@@ -116,6 +117,7 @@ public struct QuantizedMobileNet: Sendable {
     ///   - images: Calibration images, each (3, R, R) preprocessed as in training.
     /// - Throws: ``ModelsError`` when there are no images or one has the wrong size.
     public init(folded: FoldedMobileNet, calibrationImages images: [[Float]]) throws {
+        try folded.requireSequential(for: "int8 quantization")
         let resolution = folded.spec.resolution
         guard !images.isEmpty else {
             throw ModelsError(
@@ -267,7 +269,8 @@ public struct QuantizedMobileNet: Sendable {
     /// The int8 interval an activation clamps to.
     static func clampRange(_ activation: Activation?, _ quantization: ActivationQuantization) -> (Int32, Int32) {
         switch activation {
-        case nil: return (-128, 127)
+        // h-swish is never quantized (requireSequential refuses it); no clamp is exact for it.
+        case nil, .hardSwish: return (-128, 127)
         case .relu: return (max(-128, quantization.zeroPoint), 127)
         case .relu6:
             let six = quantization.zeroPoint + Int32((6 / quantization.scale).rounded())

@@ -129,7 +129,7 @@ struct CLITests {
         #expect(badJob.status == 2)
         #expect(
             badJob.stderr
-                == "error: bad.yaml line 4: `students.alpha` is 2.0; allowed: a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25.\n"
+                == "error: bad.yaml line 4: `students.alpha` is 2.0; allowed: a width multiplier in (0, 1] for mobilenet_v1 students, e.g. 1.0, 0.75, 0.5, 0.25.\n"
         )
         let badWindow = try sandbox.run(["submit", "bad.yaml", "--window", "nightly"])
         #expect(badWindow.status == 2)

@@ -42,6 +42,12 @@ struct LayerAgreementTests {
             name: "depthwise 3x3 s2 19", inputChannels: 19, outputChannels: 19, kernel: 3, stride: 2, groups: 19,
             blockedInput: true),
         ConvolutionCase(
+            name: "depthwise 5x5 s2 19 (MobileNet V3)", inputChannels: 19, outputChannels: 19, kernel: 5, stride: 2,
+            groups: 19, blockedInput: true),
+        ConvolutionCase(
+            name: "depthwise 5x5 s1 12", inputChannels: 12, outputChannels: 12, kernel: 5, stride: 1, groups: 12,
+            blockedInput: false),
+        ConvolutionCase(
             name: "pointwise 19→21", inputChannels: 19, outputChannels: 21, kernel: 1, stride: 1, groups: 1,
             blockedInput: true),
         ConvolutionCase(
@@ -148,7 +154,7 @@ struct LayerAgreementTests {
     }
 
     @Test(
-        "ReLU and ReLU6 forward and backward match, separate and in place", arguments: Activation.allCases,
+        "ReLU, ReLU6 and h-swish forward and backward match, separate and in place", arguments: Activation.allCases,
         [false, true])
     func activation(_ activation: Activation, inPlace: Bool) throws {
         let dimensions = [3, 19, 7, 9]

@@ -94,12 +94,14 @@ struct ReferenceGradientTests {
         expectFiniteDifferences("shift", point: shift, analytic: shiftGradient, samples: 4) { loss(input, scale, $0) }
     }
 
-    @Test("ReLU and ReLU6 gradients", arguments: Activation.allCases)
+    @Test("ReLU, ReLU6 and h-swish gradients", arguments: Activation.allCases)
     func activation(_ activation: Activation) {
         let layer = ReferenceActivation(activation: activation)
         var values = TestValues(seed: 6)
-        // Keep inputs away from the kinks at 0 and 6 so central differences are exact.
-        let input = values.array(40, in: -3...9).map { abs($0) < 0.1 || abs($0 - 6) < 0.1 ? $0 + 0.3 : $0 }
+        // Keep inputs away from the kinks at −3, 0, 3 and 6 so central differences are exact.
+        let input = values.array(40, in: -5...9).map { value in
+            [-3, 0, 3, 6].contains { abs(value - $0) < 0.1 } ? value + 0.3 : value
+        }
         let probe = values.array(40)
         let inputGradient = layer.backward(outputGradient: probe, input: input)
         expectFiniteDifferences("input", point: input, analytic: inputGradient, samples: 20) {

@@ -72,16 +72,23 @@ struct CostModelTests {
         }
     }
 
-    @Test("--paper prints Tables 2 to 9 and no number beyond the transcribed ones")
+    @Test("--paper prints V1 Tables 2 to 9, then V2's Table 4 and V3's Table 3, and no number beyond the transcribed ones")
     func paperTableList() throws {
-        let tables = try CostPaperTables.tables()
+        let all = try CostPaperTables.tables()
+        let tables = all.filter { $0.paper == nil }
         #expect(tables.map(\.number) == [2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(all.filter { $0.paper != nil }.map(\.number) == [4, 3])
         #expect(tables.flatMap(\.rows).count == publishedNumbers.count)
         #expect(tables.flatMap(\.rows).allSatisfy { $0.match != .mismatch })
         #expect(
             CostPaperTables.summary(tables)
                 == "44 published numbers: 40 match exactly, 2 match by the paper's ρ² rule, "
                 + "1 match only without the fc layer, 1 is a digit swap in the paper.")
+        #expect(
+            CostPaperTables.summary(all)
+                == "50 published numbers: 41 match exactly, 2 match by the paper's ρ² rule, "
+                + "1 match only without the fc layer, 1 is a digit swap in the paper, "
+                + "4 match cut off at the printed digits, 1 DO NOT MATCH.")
     }
 
     @Test("the conv 3x3 share is 1.91% by the layer table and the paper's 1.19% is its digit swap")
@@ -200,7 +207,7 @@ struct CostModelTests {
     func jsonPaper() throws {
         let text = try CostPaperTables.jsonText(try CostPaperTables.tables())
         let tables = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
-        #expect(tables.count == 8)
+        #expect(tables.count == 10)
         let first = try #require((tables.first?["rows"] as? [[String: Any]])?.first)
         #expect(first["published"] as? String == "94.86")
         #expect(first["match"] as? String == "yes")

@@ -125,9 +125,9 @@ struct MobileNetSpecTests {
     @Test(
         "bad values throw invalidArgument naming the value and the range",
         arguments: [
-            (1.5, 224, 10, "alpha 1.5 is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
-            (0.0, 224, 10, "alpha 0.0 is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
-            (-0.5, 224, 10, "alpha -0.5 is outside (0, 1]; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
+            (1.5, 224, 10, "alpha 1.5 is outside (0, 1] for mobilenet_v1; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
+            (0.0, 224, 10, "alpha 0.0 is outside (0, 1] for mobilenet_v1; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
+            (-0.5, 224, 10, "alpha -0.5 is outside (0, 1] for mobilenet_v1; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."),
             (
                 0.01, 224, 10,
                 "alpha 0.01 leaves the first convolution with 0 channels (Int(32 × alpha)); "

@@ -32,6 +32,29 @@ struct JobFileTests {
         #expect(spec.images.urls == nil && spec.schedule.priority == 0)
     }
 
+    @Test("an architecture list makes one run per (architecture, α, resolution); specs stored with one string decode")
+    func architectures() throws {
+        let spec = try parse(
+            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v1, mobilenet_v2, mobilenet_v3_small]\n"
+                + "  alpha: [1.0, 0.5]\n  resolution: 128\n")
+        #expect(spec.students.architectures == ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small"])
+        #expect(
+            spec.runPoints.map(\.name) == [
+                "alpha1.0-res128", "alpha0.5-res128", "v2-alpha1.0-res128", "v2-alpha0.5-res128",
+                "v3-small-alpha1.0-res128", "v3-small-alpha0.5-res128",
+            ])
+        #expect(spec.runPoints.map(\.architecture).filter { $0 == "mobilenet_v2" }.count == 2)
+        let encoded = try JSONEncoder().encode(spec)
+        #expect(try JSONDecoder().decode(JobSpec.self, from: encoded) == spec)
+        // A spec stored before V2 and V3 holds one string.
+        let old = try #require(String(data: encoded, encoding: .utf8)).replacingOccurrences(
+            of: "[\"mobilenet_v1\",\"mobilenet_v2\",\"mobilenet_v3_small\"]", with: "\"mobilenet_v1\"")
+        #expect(old != String(data: encoded, encoding: .utf8))
+        let decoded = try JSONDecoder().decode(JobSpec.self, from: Data(old.utf8))
+        #expect(decoded.students.architectures == ["mobilenet_v1"])
+        #expect(try parse(Self.minimal).students.architectures == ["mobilenet_v1"])
+    }
+
     @Test("relative paths are resolved against the job file's directory")
     func relativePaths() throws {
         let spec = try parse(Self.minimal + "images:\n  urls: lists/u.txt\n  allow_file_roots: [/data, imgs]\n")
@@ -50,11 +73,11 @@ struct JobFileTests {
         ),
         (
             "name: s\nteacher: t\nstudents:\n  alpha: [1.0, 1.5]\n  resolution: 128\n",
-            "job.yaml line 4: `students.alpha[1]` is 1.5; allowed: a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25."
+            "job.yaml line 4: `students.alpha[1]` is 1.5; allowed: a width multiplier in (0, 1] for mobilenet_v1 students, e.g. 1.0, 0.75, 0.5, 0.25."
         ),
         (
             "name: s\nteacher: t\nstudents:\n  alpha: 0\n  resolution: 128\n",
-            "job.yaml line 4: `students.alpha` is 0.0; allowed: a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25."
+            "job.yaml line 4: `students.alpha` is 0.0; allowed: a width multiplier in (0, 1] for mobilenet_v1 students, e.g. 1.0, 0.75, 0.5, 0.25."
         ),
         (
             "name: s\nteacher: t\nstudents:\n  alpha: 1\n  resolution: [224, -5]\n",
@@ -101,6 +124,26 @@ struct JobFileTests {
         (
             "name: s\nteacher: t\nstudents:\n  alpha: [0.5, 0.5]\n  resolution: 128\n",
             "job.yaml: `students.alpha` lists 0.5 twice; each grid value once."
+        ),
+        (
+            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v2, resnet50]\n  alpha: 1\n  resolution: 128\n",
+            "job.yaml line 4: `students.architecture[1]` must be one of mobilenet_v1, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, found 'resnet50'."
+        ),
+        (
+            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v1, mobilenet_v2]\n  alpha: 1.4\n  resolution: 128\n",
+            "job.yaml line 5: `students.alpha` is 1.4; allowed: a width multiplier in (0, 1] for mobilenet_v1 students, e.g. 1.0, 0.75, 0.5, 0.25."
+        ),
+        (
+            "name: s\nteacher: t\nstudents:\n  architecture: mobilenet_v3_small\n  alpha: 2.5\n  resolution: 128\n",
+            "job.yaml line 5: `students.alpha` is 2.5; allowed: a width multiplier in (0, 2] for V2 and V3 students, e.g. 1.0, 0.75, 0.5, 0.35."
+        ),
+        (
+            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v2, mobilenet_v2]\n  alpha: 1\n  resolution: 128\n",
+            "job.yaml: `students.architecture` lists mobilenet_v2 twice; each grid value once."
+        ),
+        (
+            "name: s\nteacher: t\nexport_int8: true\nstudents:\n  architecture: [mobilenet_v1, mobilenet_v3_small]\n  alpha: 1\n  resolution: 128\n",
+            "job.yaml: `export_int8: true` is built for mobilenet_v1 students only so far, and `students.architecture` lists mobilenet_v3_small; drop export_int8 or train V2 and V3 students in a job of their own."
         ),
         ("- a\n- b\n", "job.yaml line 1: the file must be a mapping of keys to values, found a list."),
         (

@@ -62,8 +62,9 @@ struct RunFixture {
     /// Submits a job file with these extra `images:` lines and epochs.
     func submit(
         images extraImages: String = "", epochs: Int = 2, batch: Int = 16, learningRate: Double = 0.05,
-        hardWeight: Double? = nil
+        hardWeight: Double? = nil, architectures: [String]? = nil, alpha: Double = 0.25
     ) throws -> Job {
+        let architectureLine = architectures.map { "\n  architecture: [\($0.joined(separator: ", "))]" } ?? ""
         let yaml = """
             name: tiny
             teacher: fm
@@ -72,8 +73,8 @@ struct RunFixture {
             \(extraImages)
             evaluation:
               labels: labels.csv
-            students:
-              alpha: 0.25
+            students:\(architectureLine)
+              alpha: \(alpha)
               resolution: 32
             training:
               epochs: \(epochs)
@@ -219,6 +220,45 @@ struct RunExecutorTests {
         #expect(
             try store.metrics(runID: resumed.id).map(\.trainLoss)
                 == store.metrics(runID: straightRun.id).map(\.trainLoss))
+    }
+
+    @Test("V2, V3-Large and V3-Small students train, are costed and evaluated, and resume to the same weights")
+    func laterFamilies() throws {
+        let fixture = try RunFixture()
+        let store = fixture.store
+        let families = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
+        let job = try fixture.submit(architectures: families, alpha: 0.35)
+        let first = try fixture.executor(maxSteps: 11).execute(jobID: job.id)
+        #expect(first.state == .paused)
+        #expect(try fixture.executor().execute(jobID: job.id).state == .succeeded)
+        let runs = try store.runs(jobID: job.id)
+        #expect(runs.map(\.name) == ["v2-alpha0.35-res32", "v3-large-alpha0.35-res32", "v3-small-alpha0.35-res32"])
+        #expect(runs.map(\.architecture) == families)
+        for run in runs {
+            #expect(run.state == .succeeded && run.step == 8)
+            let result = try #require(try store.result(runID: run.id))
+            let architecture = try #require(MobileNetArchitecture(rawValue: run.architecture))
+            let costs = CostReport(
+                spec: try MobileNetSpec(alpha: 0.35, resolution: 32, outputs: 10, architecture: architecture)
+            ).total
+            #expect(result.multAdds == costs.multiplyAdds && result.parameters == costs.paperParameters)
+            #expect(result.top1.map { (0...1).contains($0) } == true)
+            #expect(result.latencyMillisecondsBatchOne.map { $0 > 0 } == true)
+        }
+        // The V3-Large run was paused at step 3 of 8 and resumed: same weights as a run trained straight through.
+        let straight = try fixture.submit(architectures: ["mobilenet_v3_large"], alpha: 0.35)
+        #expect(try fixture.executor().execute(jobID: straight.id).state == .succeeded)
+        let straightRun = try #require(try store.runs(jobID: straight.id).first)
+        let resumedRun = try #require(runs.first { $0.architecture == "mobilenet_v3_large" })
+        #expect(
+            try store.events(jobID: job.id).contains {
+                $0.message.contains("resumed from checkpoints/job\(job.id)/v3-large-alpha0.35-res32.ckpt at step 3")
+            })
+        let a = try fixture.checkpoint(try #require(try store.checkpoints(runID: resumedRun.id).last))
+        let b = try fixture.checkpoint(try #require(try store.checkpoints(runID: straightRun.id).last))
+        #expect(a.step == 8 && a.tensors == b.tensors)
+        #expect(a.tensors.keys.contains("block1.se.reduce.weights") == false)
+        #expect(a.tensors.keys.contains("block4.se.expand.bias"))
     }
 
     @Test("training through the decoded-image store is bit-identical to decoding, and later jobs reuse the store")

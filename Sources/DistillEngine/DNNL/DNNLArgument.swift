@@ -5,6 +5,8 @@ import CDNNL
 /// oneDNN execution argument kinds (`DNNL_ARG_…`) as typed constants.
 enum DNNLArgument {
     static let source = Int32(DNNL_ARG_SRC)
+    /// The second input of a binary primitive (the first is ``source``).
+    static let source1 = Int32(DNNL_ARG_SRC_1)
     static let destination = Int32(DNNL_ARG_DST)
     static let weights = Int32(DNNL_ARG_WEIGHTS)
     static let bias = Int32(DNNL_ARG_BIAS)

@@ -1,10 +1,11 @@
 // Copyright 2026 The Distill authors.
-// oneDNN element-wise ReLU or ReLU6 (bounded ReLU, α = 6) on (N, C, H, W) activations, kept in the
-// incoming layout. Used where the activation cannot be fused into batch norm (ReLU6).
+// oneDNN element-wise ReLU, ReLU6 (bounded ReLU, α = 6) or h-swish on activations of any shape, kept in the
+// incoming layout. Used where the activation cannot be fused into batch norm (ReLU6, h-swish) and after a
+// fully connected layer. h-swish's backward needs its input, so it never runs in place.
 
 import CDNNL
 
-/// ReLU or ReLU6 on oneDNN.
+/// ReLU, ReLU6 or h-swish on oneDNN.
 public final class ActivationLayer: EngineLayer {
     public let kind: String
     public let outputDescriptor: MemoryDescriptor
@@ -18,13 +19,14 @@ public final class ActivationLayer: EngineLayer {
 
     /// Builds the primitives for one shape.
     /// - Parameters:
-    ///   - activation: ReLU or ReLU6.
-    ///   - dimensions: (N, C, H, W).
+    ///   - activation: ReLU, ReLU6 or h-swish.
+    ///   - dimensions: (N, C, H, W), or (N, C) after a fully connected layer.
     ///   - inputDescriptor: The layout inputs arrive in (kept for the output), or `nil` for plain NCHW.
     ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
     ///     `nil` for memory of the layer's own.
     ///   - inPlace: Overwrite the input with the output (and back-propagate from the output), saving one
-    ///     activation-sized buffer; the input memory must not be needed afterwards.
+    ///     activation-sized buffer; the input memory must not be needed afterwards. Ignored for h-swish,
+    ///     whose derivative cannot be computed from its output.
     ///   - context: The engine.
     /// - Throws: ``EngineError`` if oneDNN rejects the shape.
     public init(
@@ -37,11 +39,13 @@ public final class ActivationLayer: EngineLayer {
         let algorithm: dnnl_alg_kind_t
         let alpha: Float
         let beta: Float
+        let inPlace = inPlace && activation != .hardSwish
         switch (activation, inPlace) {
         case (.relu, false): (algorithm, alpha, beta) = (dnnl_eltwise_relu, 0, 0)
         case (.relu6, false): (algorithm, alpha, beta) = (dnnl_eltwise_bounded_relu, 6, 0)
         case (.relu, true): (algorithm, alpha, beta) = (dnnl_eltwise_relu_use_dst_for_bwd, 0, 0)
         case (.relu6, true): (algorithm, alpha, beta) = (dnnl_eltwise_clip_v2_use_dst_for_bwd, 0, 6)
+        case (.hardSwish, _): (algorithm, alpha, beta) = (dnnl_eltwise_hardswish, 0, 0)
         }
         self.inPlace = inPlace
         var raw = data.raw

@@ -1,5 +1,5 @@
 // Copyright 2026 The Distill authors.
-// oneDNN inner product with bias: input (N, C, H, W) (flattened in NCHW order), output (N, O).
+// oneDNN inner product with bias: input (N, C, H, W) (flattened in NCHW order) or (N, C), output (N, O).
 // Parameters: weights (O, C·H·W) row-major and bias (O), in the parameter buffer (bias right after the
 // weights unless another offset is given).
 
@@ -33,7 +33,8 @@ public final class FullyConnectedLayer: EngineLayer {
 
     /// Builds the primitives for one shape.
     /// - Parameters:
-    ///   - inputDimensions: (N, C, H, W) (H = W = 1 after global pooling).
+    ///   - inputDimensions: (N, C, H, W) (H = W = 1 after global pooling), or (N, C) after another fully
+    ///     connected layer.
     ///   - outputs: O.
     ///   - inputDescriptor: The layout inputs arrive in, or `nil` for plain NCHW.
     ///   - parameters: Weights (O·C·H·W floats) and their gradients.
@@ -46,15 +47,18 @@ public final class FullyConnectedLayer: EngineLayer {
         inputDimensions: [Int], outputs: Int, inputDescriptor: MemoryDescriptor?, parameters: ParameterBinding,
         biasOffset: Int? = nil, inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
-        guard inputDimensions.count == 4, inputDimensions.allSatisfy({ $0 >= 1 }), outputs >= 1 else {
+        guard inputDimensions.count == 4 || inputDimensions.count == 2, inputDimensions.allSatisfy({ $0 >= 1 }),
+            outputs >= 1
+        else {
             throw EngineError(
                 .invalidArgument,
-                "Fully connected needs (N, C, H, W) input and outputs ≥ 1, got \(inputDimensions), \(outputs).")
+                "Fully connected needs (N, C, H, W) or (N, C) input and outputs ≥ 1, got \(inputDimensions), "
+                    + "\(outputs).")
         }
         self.inputDimensions = inputDimensions
         self.outputs = outputs
         let given = try inputDescriptor ?? MemoryDescriptor.plain(inputDimensions)
-        let weightDimensions = [outputs, inputDimensions[1], inputDimensions[2], inputDimensions[3]]
+        let weightDimensions = [outputs] + inputDimensions.dropFirst()
         let weightsAny = try MemoryDescriptor.any(weightDimensions)
         let biasPlain = try MemoryDescriptor.plain([outputs])
         let outputPlain = try MemoryDescriptor.plain([inputDimensions[0], outputs])

@@ -62,10 +62,14 @@ public final class InferenceConvolutionLayer {
             var postOps: dnnl_post_ops_t?
             try dnnlCheck(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
             defer { dnnl_post_ops_destroy(postOps) }
-            let algorithm = activation == .relu ? dnnl_eltwise_relu : dnnl_eltwise_bounded_relu
+            let (algorithm, alpha): (dnnl_alg_kind_t, Float) =
+                switch activation {
+                case .relu: (dnnl_eltwise_relu, 0)
+                case .relu6: (dnnl_eltwise_bounded_relu, 6)
+                case .hardSwish: (dnnl_eltwise_hardswish, 0)
+                }
             try dnnlCheck(
-                dnnl_post_ops_append_eltwise(postOps, 1, algorithm, activation == .relu ? 0 : 6, 0),
-                "dnnl_post_ops_append_eltwise")
+                dnnl_post_ops_append_eltwise(postOps, 1, algorithm, alpha, 0), "dnnl_post_ops_append_eltwise")
             try dnnlCheck(dnnl_primitive_attr_set_post_ops(attributes, postOps), "dnnl_primitive_attr_set_post_ops")
         }
         primitive = try Primitive(

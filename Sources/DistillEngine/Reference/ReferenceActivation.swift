@@ -1,13 +1,13 @@
 // Copyright 2026 The Distill authors.
 // Plain-Swift twin of ActivationLayer (and of the ReLU fused into BatchNormLayer); any layout.
 
-/// Reference ReLU / ReLU6.
+/// Reference ReLU / ReLU6 / h-swish.
 public struct ReferenceActivation: Sendable {
     /// The function.
     public var activation: Activation
 
     /// Creates the layer.
-    /// - Parameter activation: ReLU or ReLU6.
+    /// - Parameter activation: ReLU, ReLU6 or h-swish.
     public init(activation: Activation) { self.activation = activation }
 
     /// Applies the activation element-wise.

@@ -63,7 +63,7 @@ public struct TrainedStudent {
         guard let activation = Activation(rawValue: spec.students.activation) else {
             throw ServiceError.invalid("`students.activation` is '\(spec.students.activation)'; use relu or relu6.")
         }
-        let modelSpec = try MobileNetSpec(alpha: run.alpha, resolution: run.resolution, outputs: teacher.dimension)
+        let modelSpec = try RunSession.modelSpec(run: run, outputs: teacher.dimension)
         let network = try MobileNet(spec: modelSpec, batch: 1, options: MobileNetOptions(activation: activation))
         try network.load(try Checkpoint.read(from: url))
         return TrainedStudent(

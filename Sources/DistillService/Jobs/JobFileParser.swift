@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
 
+import DistillModels
 import DistillStore
 import Foundation
 import Yams
@@ -145,7 +146,17 @@ public enum JobFileParser {
             )
         }
         try studentSection.checkKeys(studentKeys)
-        let architecture = try studentSection.string("architecture", allowed: ["mobilenet_v1"]) ?? "mobilenet_v1"
+        let architectureNames = MobileNetArchitecture.allCases.map(\.rawValue)
+        let architectures = try (studentSection.list("architecture") ?? []).map { item in
+            guard case .scalar(let scalar) = item.node, architectureNames.contains(scalar.string) else {
+                throw ServiceError.invalid(
+                    "\(file) line \(item.node.mark?.line ?? 1): `\(item.path)` must be one of "
+                        + "\(architectureNames.joined(separator: ", ")), found \(YAMLMapping.describe(item.node)).")
+            }
+            return scalar.string
+        }
+        try checkUnique(architectures, key: "students.architecture", file: file)
+        let hasV1 = architectures.isEmpty || architectures.contains(MobileNetArchitecture.v1.rawValue)
         guard let alphaNodes = try studentSection.list("alpha") else {
             throw ServiceError.invalid(
                 "\(file): required key `students.alpha` is missing; e.g. `alpha: [1.0, 0.75, 0.5, 0.25]`.")
@@ -153,8 +164,10 @@ public enum JobFileParser {
         let alphas = try alphaNodes.map { item in
             try YAMLMapping.number(
                 item.node, path: item.path, file: file,
-                rangeText: "a width multiplier in (0, 1], e.g. 1.0, 0.75, 0.5, 0.25"
-            ) { $0 > 0 && $0 <= 1 }
+                rangeText: hasV1
+                    ? "a width multiplier in (0, 1] for mobilenet_v1 students, e.g. 1.0, 0.75, 0.5, 0.25"
+                    : "a width multiplier in (0, 2] for V2 and V3 students, e.g. 1.0, 0.75, 0.5, 0.35"
+            ) { $0 > 0 && $0 <= (hasV1 ? 1 : 2) }
         }
         guard let resolutionNodes = try studentSection.list("resolution") else {
             throw ServiceError.invalid(
@@ -169,7 +182,8 @@ public enum JobFileParser {
         try checkUnique(resolutions, key: "students.resolution", file: file)
         let activation = try studentSection.string("activation", allowed: ["relu", "relu6"]) ?? "relu"
         let students = JobSpec.Students(
-            architecture: architecture, alpha: alphas, resolution: resolutions, activation: activation)
+            architectures: architectures.isEmpty ? [MobileNetArchitecture.v1.rawValue] : architectures,
+            alpha: alphas, resolution: resolutions, activation: activation)
 
         // training
         var training = JobSpec.Training()
@@ -296,6 +310,12 @@ public enum JobFileParser {
         training.augmentFlip = training.augmentFlip ?? (teach != nil && teach?.kind != .attributes)
         training.cropScale = training.cropScale ?? 0.5
         let exportInt8 = try top.string("export_int8", allowed: ["true", "false"]).map { $0 == "true" }
+        if exportInt8 == true, let later = students.architectures.first(where: { $0 != "mobilenet_v1" }) {
+            throw ServiceError.invalid(
+                "\(file): `export_int8: true` is built for mobilenet_v1 students only so far, and "
+                    + "`students.architecture` lists \(later); drop export_int8 or train V2 and V3 students in a "
+                    + "job of their own.")
+        }
         return JobSpec(
             name: name, teacher: teacher, teach: teach, description: try top.string("description"), images: images,
             evaluation: evaluation, students: students, training: training, schedule: schedule,

@@ -43,11 +43,12 @@ public struct JobSpec: Sendable, Codable, Equatable {
         public init() {}
     }
 
-    /// The student grid: one run per (α, resolution).
+    /// The student grid: one run per (architecture, α, resolution).
     public struct Students: Sendable, Codable, Equatable {
-        /// Student architecture; `mobilenet_v1` today.
-        public var architecture: String = "mobilenet_v1"
-        /// Width multipliers, each in (0, 1].
+        /// Student architectures: `mobilenet_v1`, `mobilenet_v2`, `mobilenet_v3_large`, `mobilenet_v3_small`.
+        /// Stored under the key `architecture`, as a list (a single string in specs stored before V2 and V3).
+        public var architectures: [String] = ["mobilenet_v1"]
+        /// Width multipliers, each in (0, 1] (up to 2 when no V1 student is in the grid).
         public var alpha: [Double]
         /// Input resolutions, each in 32...1024.
         public var resolution: [Int]
@@ -135,14 +136,56 @@ public struct JobSpec: Sendable, Codable, Equatable {
     /// int8 latency in its results row). Optional so that specs stored before it decode.
     public var exportInt8: Bool? = nil
 
-    /// The runs the grid makes, α-major, in file order.
+    /// The runs the grid makes, architecture-major, then α, then resolution, in file order. A V1 run is named
+    /// `alpha<α>-res<R>`; the others carry their family first: `v2-alpha0.5-res160`, `v3-small-alpha1.0-res224`.
     public var runPoints: [NewJob.RunPoint] {
-        students.alpha.flatMap { alpha in
-            students.resolution.map { resolution in
-                NewJob.RunPoint(
-                    name: "alpha\(alpha)-res\(resolution)", architecture: students.architecture,
-                    alpha: alpha, resolution: resolution)
+        students.architectures.flatMap { architecture in
+            students.alpha.flatMap { alpha in
+                students.resolution.map { resolution in
+                    NewJob.RunPoint(
+                        name: Self.runName(architecture: architecture, alpha: alpha, resolution: resolution),
+                        architecture: architecture, alpha: alpha, resolution: resolution)
+                }
             }
         }
+    }
+
+    /// A run's name in the grid.
+    static func runName(architecture: String, alpha: Double, resolution: Int) -> String {
+        let size = "alpha\(alpha)-res\(resolution)"
+        switch architecture {
+        case "mobilenet_v1": return size
+        case "mobilenet_v2": return "v2-\(size)"
+        case "mobilenet_v3_large": return "v3-large-\(size)"
+        case "mobilenet_v3_small": return "v3-small-\(size)"
+        default: return "\(architecture)-\(size)"
+        }
+    }
+}
+
+extension JobSpec.Students {
+    private enum CodingKeys: String, CodingKey {
+        case architecture, alpha, resolution, activation
+    }
+
+    /// Decodes `architecture` as a list or, as specs stored before V2 and V3 have it, a single string.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let list = try? container.decode([String].self, forKey: .architecture) {
+            architectures = list
+        } else {
+            architectures = [try container.decodeIfPresent(String.self, forKey: .architecture) ?? "mobilenet_v1"]
+        }
+        alpha = try container.decode([Double].self, forKey: .alpha)
+        resolution = try container.decode([Int].self, forKey: .resolution)
+        activation = try container.decodeIfPresent(String.self, forKey: .activation) ?? "relu"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(architectures, forKey: .architecture)
+        try container.encode(alpha, forKey: .alpha)
+        try container.encode(resolution, forKey: .resolution)
+        try container.encode(activation, forKey: .activation)
     }
 }

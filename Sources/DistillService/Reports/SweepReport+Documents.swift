@@ -117,7 +117,7 @@ extension SweepReport {
             ),
             (
                 "students",
-                "\(spec.students.architecture), α \(spec.students.alpha.map(Self.trim).joined(separator: ", ")); "
+                "\(spec.students.architectures.joined(separator: ", ")), α \(spec.students.alpha.map(Self.trim).joined(separator: ", ")); "
                     + "resolution \(spec.students.resolution.map(String.init).joined(separator: ", ")); \(spec.students.activation)"
             ),
             (

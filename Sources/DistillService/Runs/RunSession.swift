@@ -78,7 +78,7 @@ final class RunSession {
         guard let activation = Activation(rawValue: spec.students.activation) else {
             throw ServiceError.invalid("`students.activation` is '\(spec.students.activation)'; use relu or relu6.")
         }
-        let modelSpec = try MobileNetSpec(alpha: run.alpha, resolution: run.resolution, outputs: teacher.dimension)
+        let modelSpec = try RunSession.modelSpec(run: run, outputs: teacher.dimension)
         network = try MobileNet(
             spec: modelSpec, batch: training.batchSize,
             options: MobileNetOptions(
@@ -129,6 +129,18 @@ final class RunSession {
     /// The batch-norm running-statistics momentum: Keras's 0.99 (an average over ~100 steps) for epochs of at
     /// least 1000 steps, shorter averages (down to 0.9, ~10 steps) for short epochs, so the statistics that
     /// evaluation uses follow the weights within a tenth of an epoch.
+    /// The network a run trains: its architecture, α and resolution, with the teacher's output width.
+    /// - Throws: ``ServiceError`` for an architecture this build does not know (a database written by a newer one).
+    static func modelSpec(run: Run, outputs: Int) throws -> MobileNetSpec {
+        guard let architecture = MobileNetArchitecture(rawValue: run.architecture) else {
+            throw ServiceError.invalid(
+                "Run \(run.jobID)/\(run.name) has architecture '\(run.architecture)', which this build of distill "
+                    + "does not know; use \(MobileNetArchitecture.namesList), or upgrade distill.")
+        }
+        return try MobileNetSpec(
+            alpha: run.alpha, resolution: run.resolution, outputs: outputs, architecture: architecture)
+    }
+
     static func batchNormMomentum(stepsPerEpoch: Int) -> Float {
         let horizon = min(100, max(10, Double(stepsPerEpoch) / 10))
         return Float(1 - 1 / horizon)

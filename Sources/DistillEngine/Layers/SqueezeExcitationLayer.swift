@@ -1,0 +1,284 @@
+// Copyright 2026 The Distill authors.
+// Squeeze-and-excitation (Hu et al. 2018, as MobileNet V3 uses it) on (N, C, H, W) activations:
+//   p = mean over H·W of x            (N, C)
+//   h = W1·p + b1, a = ReLU(h)        (N, S)   W1: (S, C)
+//   z = W2·a + b2, s = hsig(z)        (N, C)   W2: (C, S), hsig(z) = ReLU6(z + 3) / 6
+//   y = x · s (per image and channel)
+// Host code over the activation's own layout (NCHW, nChw8c or nChw16c; anything else is reordered to
+// nChw16c), after waiting for the stream. Images run in parallel; the small matrix products are plain loops.
+// Parameters: W1 (S·C floats), b1 (S), W2 (C·S) and b2 (C), each at its own offset in the network's parameter
+// buffer, gradients at the same offsets.
+
+import CDNNL
+import Dispatch
+
+/// Squeeze-and-excitation with explicit forward and backward passes.
+public final class SqueezeExcitationLayer: EngineLayer {
+    /// Where the four tensors start in the parameter (and gradient) buffer.
+    public struct Offsets: Sendable {
+        /// W1 (S, C).
+        public var reduceWeights: Int
+        /// b1 (S).
+        public var reduceBias: Int
+        /// W2 (C, S).
+        public var expandWeights: Int
+        /// b2 (C).
+        public var expandBias: Int
+
+        /// Creates the offsets.
+        public init(reduceWeights: Int, reduceBias: Int, expandWeights: Int, expandBias: Int) {
+            self.reduceWeights = reduceWeights
+            self.reduceBias = reduceBias
+            self.expandWeights = expandWeights
+            self.expandBias = expandBias
+        }
+    }
+
+    public let kind = "squeeze-excite"
+    public let outputDescriptor: MemoryDescriptor
+    /// Channels C.
+    public let channels: Int
+    /// Squeeze channels S.
+    public let squeeze: Int
+    private let batch: Int
+    private let spatial: Int
+    private let block: Int
+    private let dimensions: [Int]
+    private let context: ComputeContext
+    private let inputAdapter: LayoutAdapter
+    private let inputGradientAdapter: LayoutAdapter
+    private let output: Memory
+    private let inputGradient: Memory
+    private let values: FloatBuffer
+    private let gradients: FloatBuffer
+    private let offsets: Offsets
+    private var pooled: [Float]
+    private var hidden: [Float]
+    private var excitation: [Float]
+    private var scale: [Float]
+    private var cachedInput: Memory?
+
+    /// Builds the layer for one shape.
+    /// - Parameters:
+    ///   - dimensions: (N, C, H, W).
+    ///   - squeeze: S, the width of the hidden layer.
+    ///   - inputDescriptor: The layout inputs arrive in.
+    ///   - values: The network's parameter buffer.
+    ///   - gradients: The network's gradient buffer (same layout).
+    ///   - offsets: Where W1, b1, W2 and b2 start.
+    ///   - inputGradientStorage: Shared storage for dLoss/dInput, or `nil` for memory of the layer's own.
+    ///   - context: The engine.
+    /// - Throws: ``EngineError`` for a bad shape.
+    public init(
+        dimensions: [Int], squeeze: Int, inputDescriptor: MemoryDescriptor, values: FloatBuffer,
+        gradients: FloatBuffer, offsets: Offsets, inputGradientStorage: FloatBuffer? = nil,
+        context: ComputeContext
+    ) throws {
+        guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }), squeeze >= 1 else {
+            throw EngineError(
+                .invalidArgument, "Squeeze-and-excitation needs (N, C, H, W) and S ≥ 1, got \(dimensions), \(squeeze).")
+        }
+        self.dimensions = dimensions
+        batch = dimensions[0]
+        channels = dimensions[1]
+        spatial = dimensions[2] * dimensions[3]
+        self.squeeze = squeeze
+        self.context = context
+        var working = inputDescriptor
+        var chosenBlock = 16
+        for (tag, size) in [(dnnl_nChw16c, 16), (dnnl_nChw8c, 8), (dnnl_nchw, 1)] {
+            if inputDescriptor.sameLayout(as: try MemoryDescriptor(dimensions: dimensions, tag: tag)) {
+                chosenBlock = size
+                break
+            }
+            if size == 1 { working = try MemoryDescriptor(dimensions: dimensions, tag: dnnl_nChw16c) }
+        }
+        block = chosenBlock
+        outputDescriptor = working
+        inputAdapter = try LayoutAdapter(from: inputDescriptor, to: working, context: context)
+        inputGradientAdapter = try LayoutAdapter(from: working, to: inputDescriptor, context: context)
+        output = try Memory(working, context: context)
+        inputGradient = try makeGradientMemory(working, storage: inputGradientStorage, context: context)
+        self.values = values
+        self.gradients = gradients
+        self.offsets = offsets
+        pooled = [Float](repeating: 0, count: batch * channels)
+        hidden = [Float](repeating: 0, count: batch * squeeze)
+        excitation = [Float](repeating: 0, count: batch * channels)
+        scale = [Float](repeating: 0, count: batch * channels)
+    }
+
+    public func forward(_ input: Memory, training: Bool) throws -> Memory {
+        try checkDimensions(input, expected: dimensions, operation: "squeeze-excite forward")
+        let source = try inputAdapter.apply(input)
+        try context.wait()
+        let (batch, channels, squeeze, spatial, block) = (batch, channels, squeeze, spatial, block)
+        let blocks = (channels + block - 1) / block
+        let inverse = 1 / Float(spatial)
+        source.withFloats { x in
+            pooled.withUnsafeMutableBufferPointer { pooled in
+                let shared = SharedFloats(x, pooled)
+                DispatchQueue.concurrentPerform(iterations: batch) { n in
+                    let (x, pooled) = (shared[0], shared[1])
+                    for b in 0..<blocks {
+                        let base = (n * blocks + b) * spatial * block
+                        let lanes = min(block, channels - b * block)
+                        for lane in 0..<lanes {
+                            var sum: Float = 0
+                            for position in 0..<spatial { sum += x[base + position * block + lane] }
+                            pooled[n * channels + b * block + lane] = sum * inverse
+                        }
+                    }
+                }
+            }
+        }
+        values.withMutableFloats { parameters in
+            let (w1, b1, w2, b2) = (
+                offsets.reduceWeights, offsets.reduceBias, offsets.expandWeights, offsets.expandBias
+            )
+            for n in 0..<batch {
+                for j in 0..<squeeze {
+                    var sum = parameters[b1 + j]
+                    for c in 0..<channels { sum += parameters[w1 + j * channels + c] * pooled[n * channels + c] }
+                    hidden[n * squeeze + j] = sum
+                }
+                for c in 0..<channels {
+                    var sum = parameters[b2 + c]
+                    for j in 0..<squeeze { sum += parameters[w2 + c * squeeze + j] * max(0, hidden[n * squeeze + j]) }
+                    excitation[n * channels + c] = sum
+                    scale[n * channels + c] = min(max(sum + 3, 0), 6) / 6
+                }
+            }
+        }
+        source.withFloats { x in
+            output.withFloats { y in
+                scale.withUnsafeMutableBufferPointer { scale in
+                    let shared = SharedFloats(x, y, scale)
+                    DispatchQueue.concurrentPerform(iterations: batch) { n in
+                        let (x, y, scale) = (shared[0], shared[1], shared[2])
+                        for b in 0..<blocks {
+                            let base = (n * blocks + b) * spatial * block
+                            let lanes = min(block, channels - b * block)
+                            for position in 0..<spatial {
+                                let offset = base + position * block
+                                for lane in 0..<lanes {
+                                    y[offset + lane] = x[offset + lane] * scale[n * channels + b * block + lane]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        cachedInput = training ? source : nil
+        return output
+    }
+
+    public func backward(_ outputGradient: Memory) throws -> Memory? {
+        guard let source = cachedInput else {
+            throw EngineError(.invalidArgument, "squeeze-excite backward called without a training-mode forward first.")
+        }
+        try context.wait()
+        let (batch, channels, squeeze, spatial, block) = (batch, channels, squeeze, spatial, block)
+        let blocks = (channels + block - 1) / block
+        // dLoss/dScale per image and channel: Σ over positions of dy · x.
+        var scaleGradient = [Float](repeating: 0, count: batch * channels)
+        source.withFloats { x in
+            outputGradient.withFloats { dy in
+                scaleGradient.withUnsafeMutableBufferPointer { ds in
+                    let shared = SharedFloats(x, dy, ds)
+                    DispatchQueue.concurrentPerform(iterations: batch) { n in
+                        let (x, dy, ds) = (shared[0], shared[1], shared[2])
+                        for b in 0..<blocks {
+                            let base = (n * blocks + b) * spatial * block
+                            let lanes = min(block, channels - b * block)
+                            for lane in 0..<lanes {
+                                var sum: Float = 0
+                                for position in 0..<spatial {
+                                    let offset = base + position * block + lane
+                                    sum += dy[offset] * x[offset]
+                                }
+                                ds[n * channels + b * block + lane] = sum
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Back through hard-sigmoid, the expand and the reduce layers (parameter gradients summed over images).
+        var pooledGradient = [Float](repeating: 0, count: batch * channels)
+        values.withMutableFloats { parameters in
+            gradients.withMutableFloats { grads in
+                let (w1, b1, w2, b2) = (
+                    offsets.reduceWeights, offsets.reduceBias, offsets.expandWeights, offsets.expandBias
+                )
+                var excitationGradient = [Float](repeating: 0, count: channels)
+                var hiddenGradient = [Float](repeating: 0, count: squeeze)
+                for n in 0..<batch {
+                    for c in 0..<channels {
+                        let z = excitation[n * channels + c]
+                        excitationGradient[c] = z > -3 && z < 3 ? scaleGradient[n * channels + c] / 6 : 0
+                    }
+                    for j in 0..<squeeze { hiddenGradient[j] = 0 }
+                    for c in 0..<channels {
+                        let dz = excitationGradient[c]
+                        grads[b2 + c] += dz
+                        if dz == 0 { continue }
+                        for j in 0..<squeeze {
+                            grads[w2 + c * squeeze + j] += dz * max(0, hidden[n * squeeze + j])
+                            hiddenGradient[j] += parameters[w2 + c * squeeze + j] * dz
+                        }
+                    }
+                    for j in 0..<squeeze {
+                        let dh = hidden[n * squeeze + j] > 0 ? hiddenGradient[j] : 0
+                        grads[b1 + j] += dh
+                        if dh == 0 { continue }
+                        for c in 0..<channels {
+                            grads[w1 + j * channels + c] += dh * pooled[n * channels + c]
+                            pooledGradient[n * channels + c] += parameters[w1 + j * channels + c] * dh
+                        }
+                    }
+                }
+            }
+        }
+        // dLoss/dx = dy · s + dLoss/dPooled / (H·W); written after the reads above, so it may share dy's storage.
+        let inverse = 1 / Float(spatial)
+        outputGradient.withFloats { dy in
+            inputGradient.withFloats { dx in
+                scale.withUnsafeMutableBufferPointer { scale in
+                    pooledGradient.withUnsafeMutableBufferPointer { dp in
+                        let shared = SharedFloats(dy, dx, scale, dp)
+                        DispatchQueue.concurrentPerform(iterations: batch) { n in
+                            let (dy, dx, scale, dp) = (shared[0], shared[1], shared[2], shared[3])
+                            for b in 0..<blocks {
+                                let base = (n * blocks + b) * spatial * block
+                                let lanes = min(block, channels - b * block)
+                                for position in 0..<spatial {
+                                    let offset = base + position * block
+                                    for lane in 0..<lanes {
+                                        let c = n * channels + b * block + lane
+                                        dx[offset + lane] = dy[offset + lane] * scale[c] + dp[c] * inverse
+                                    }
+                                    for lane in lanes..<block { dx[offset + lane] = 0 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try inputGradientAdapter.apply(inputGradient)
+    }
+}
+
+/// Float buffers handed to `concurrentPerform`'s workers, which write disjoint images of them.
+private struct SharedFloats: @unchecked Sendable {
+    private let pointers: [UnsafeMutablePointer<Float>]
+
+    /// - Parameter buffers: Non-empty buffers (every layer's buffers hold at least one image).
+    init(_ buffers: UnsafeMutableBufferPointer<Float>...) {
+        pointers = buffers.compactMap(\.baseAddress)
+    }
+
+    subscript(_ index: Int) -> UnsafeMutablePointer<Float> { pointers[index] }
+}
