@@ -79,6 +79,10 @@ struct LayerAgreementTests {
             inputDescriptor: inputDescriptor,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
             computeInputGradient: true, context: context, narrowBlocking: testCase.narrowBlocking)
+        if testCase.groups > 1, testCase.kernel == 5 {
+            // oneDNN 2.6's reference backward-weights (its only one for 5x5 depthwise) is replaced by ours.
+            #expect(!layer.implementations[2].hasPrefix("ref"), "\(layer.implementations)")
+        }
         let inputMemory = try Memory(inputDescriptor, context: context)
         try inputMemory.write(input, context: context)
         let output = try layer.forward(inputMemory, training: true).read(context: context)

@@ -4,6 +4,7 @@
 // fully connected layer. h-swish's backward needs its input, so it never runs in place.
 
 import CDNNL
+import Dispatch
 
 /// ReLU, ReLU6 or h-swish on oneDNN.
 public final class ActivationLayer: EngineLayer {
@@ -15,6 +16,10 @@ public final class ActivationLayer: EngineLayer {
     private let output: Memory?
     private let inputGradient: Memory
     private let inPlace: Bool
+    /// h-swish's backward on the host where oneDNN 2.6 only has its reference kernel (channel counts that are
+    /// not a multiple of the block, e.g. V3-Large's 184; 30 ms for one 32x184x14x14 tensor).
+    private let hostBackward: Bool
+    private let context: ComputeContext
     private var cachedInput: Memory?
 
     /// Builds the primitives for one shape.
@@ -61,6 +66,8 @@ public final class ActivationLayer: EngineLayer {
             "dnnl_eltwise_backward_desc_init(\(activation.rawValue), \(dimensions))")
         backwardPrimitive = try Primitive(
             operation: backward, context: context, hint: forwardPrimitive, name: "\(kind) backward")
+        hostBackward = activation == .hardSwish && backwardPrimitive.implementation.hasPrefix("ref")
+        self.context = context
         outputDescriptor = data
         output = inPlace ? nil : try Memory(data, context: context)
         inputGradient = try makeGradientMemory(data, storage: inputGradientStorage, context: context)
@@ -79,6 +86,18 @@ public final class ActivationLayer: EngineLayer {
         guard let input = cachedInput else {
             throw EngineError(.invalidArgument, "\(kind) backward called without a training-mode forward first.")
         }
+        if hostBackward {
+            try context.wait()
+            // Element-wise over the whole buffer, padding included: padded lanes hold x = 0 and dy = 0, so dx = 0.
+            input.withFloats { x in
+                outputGradient.withFloats { dy in
+                    inputGradient.withFloats { dx in
+                        hardSwishBackward(x: x, dy: dy, dx: dx, count: min(x.count, dy.count, dx.count))
+                    }
+                }
+            }
+            return inputGradient
+        }
         try backwardPrimitive.execute([
             (inPlace ? DNNLArgument.destination : DNNLArgument.source, input),
             (DNNLArgument.destinationGradient, outputGradient),
@@ -86,4 +105,40 @@ public final class ActivationLayer: EngineLayer {
         ])
         return inputGradient
     }
+}
+
+/// dx = dy · h-swish′(x), h-swish′(x) = 0 below −3, 1 above 3, (2x + 3) / 6 between, in parallel chunks.
+private func hardSwishBackward(
+    x: UnsafeMutableBufferPointer<Float>, dy: UnsafeMutableBufferPointer<Float>,
+    dx: UnsafeMutableBufferPointer<Float>, count: Int
+) {
+    guard let xBase = x.baseAddress, let dyBase = dy.baseAddress, let dxBase = dx.baseAddress else { return }
+    let shared = ElementwisePointers(x: xBase, dy: dyBase, dx: dxBase)
+    let chunk = 1 << 16
+    let vectors = 16
+    DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { part in
+        let start = part * chunk
+        let end = min(count, start + chunk)
+        var index = start
+        while index + vectors <= end {
+            let value = UnsafeRawPointer(shared.x + index).loadUnaligned(as: SIMD16<Float>.self)
+            let gradient = UnsafeRawPointer(shared.dy + index).loadUnaligned(as: SIMD16<Float>.self)
+            var slope = (2 * value + 3) / 6
+            slope.replace(with: 0, where: value .<= -3)
+            slope.replace(with: 1, where: value .>= 3)
+            UnsafeMutableRawPointer(shared.dx + index).storeBytes(of: gradient * slope, as: SIMD16<Float>.self)
+            index += vectors
+        }
+        while index < end {
+            shared.dx[index] = shared.dy[index] * Activation.hardSwish.derivative(shared.x[index])
+            index += 1
+        }
+    }
+}
+
+/// Pointers that `concurrentPerform`'s workers share; each writes its own chunk of `dx`.
+private struct ElementwisePointers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>
+    let dy: UnsafeMutablePointer<Float>
+    let dx: UnsafeMutablePointer<Float>
 }

@@ -28,6 +28,10 @@ public final class ConvolutionLayer: EngineLayer {
     private let inputGradient: Memory?
     private let weightGradientScratch: Memory
     private let accumulateWeights: Primitive
+    /// The host kernel that replaces oneDNN's reference backward-weights for depthwise shapes it has no JIT
+    /// kernel for (5x5); `nil` when oneDNN's choice is a JIT kernel.
+    private let hostWeightGradient: DepthwiseWeightGradient?
+    private let context: ComputeContext
     private var cachedInput: Memory?
     private var cachedWeights: Memory?
 
@@ -117,6 +121,18 @@ public final class ConvolutionLayer: EngineLayer {
         accumulateWeights = try Primitive(
             reorderFrom: scratchDescriptor, to: plainWeights, accumulate: true, context: context)
 
+        self.context = context
+        if c.groups > 1, c.groups == c.inputChannels, c.groups == c.outputChannels,
+            backwardWeightsPrimitive.implementation.hasPrefix("ref"),
+            let sourceBlock = try DepthwiseWeightGradient.blockSize(of: chosenSource),
+            try DepthwiseWeightGradient.blockSize(of: chosenDestination) == sourceBlock
+        {
+            hostWeightGradient = DepthwiseWeightGradient(
+                batch: batch, channels: c.inputChannels, height: height, width: width, outputHeight: outputHeight,
+                outputWidth: outputWidth, kernel: c.kernel, stride: c.stride, padding: c.padding, block: sourceBlock)
+        } else {
+            hostWeightGradient = nil
+        }
         inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
         forwardWeights = try LayoutAdapter(from: plainWeights, to: chosenWeights, context: context)
         output = try Memory(chosenDestination, context: context)
@@ -165,11 +181,24 @@ public final class ConvolutionLayer: EngineLayer {
         guard let source = cachedInput, let forwardWeightsMemory = cachedWeights else {
             throw EngineError(.invalidArgument, "\(kind) backward called without a training-mode forward first.")
         }
-        try backwardWeightsPrimitive.execute([
-            (DNNLArgument.source, source), (DNNLArgument.destinationGradient, outputGradient),
-            (DNNLArgument.weightsGradient, weightGradientScratch),
-        ])
-        try accumulateWeights.execute([(DNNLArgument.from, weightGradientScratch), (DNNLArgument.to, weightGradients)])
+        if let hostWeightGradient {
+            try context.wait()
+            source.withFloats { x in
+                outputGradient.withFloats { dy in
+                    weightGradients.withFloats { dw in
+                        hostWeightGradient.accumulate(source: x, outputGradient: dy, weightGradient: dw)
+                    }
+                }
+            }
+        } else {
+            try backwardWeightsPrimitive.execute([
+                (DNNLArgument.source, source), (DNNLArgument.destinationGradient, outputGradient),
+                (DNNLArgument.weightsGradient, weightGradientScratch),
+            ])
+            try accumulateWeights.execute([
+                (DNNLArgument.from, weightGradientScratch), (DNNLArgument.to, weightGradients),
+            ])
+        }
         guard let backwardDataPrimitive, let inputGradient, let inputGradientAdapter, let backwardWeights else {
             return nil
         }
@@ -181,11 +210,12 @@ public final class ConvolutionLayer: EngineLayer {
         return try inputGradientAdapter.apply(inputGradient)
     }
 
-    /// The implementations oneDNN picked (forward, backward data, backward weights), for diagnostics.
+    /// The implementations oneDNN picked (forward, backward data, backward weights), for diagnostics; the last
+    /// is "host depthwise" where Distill's own kernel replaces oneDNN's reference one.
     public var implementations: [String] {
         [
             forwardPrimitive.implementation, backwardDataPrimitive?.implementation ?? "-",
-            backwardWeightsPrimitive.implementation,
+            hostWeightGradient == nil ? backwardWeightsPrimitive.implementation : "host depthwise",
         ]
     }
 }

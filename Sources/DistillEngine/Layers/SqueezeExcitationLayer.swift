@@ -123,6 +123,11 @@ public final class SqueezeExcitationLayer: EngineLayer {
                     for b in 0..<blocks {
                         let base = (n * blocks + b) * spatial * block
                         let lanes = min(block, channels - b * block)
+                        if block == 16 {
+                            let sum = Self.sum16(spatial) { position in Self.load16(x, base + position * 16) }
+                            for lane in 0..<lanes { pooled[n * channels + b * 16 + lane] = sum[lane] * inverse }
+                            continue
+                        }
                         for lane in 0..<lanes {
                             var sum: Float = 0
                             for position in 0..<spatial { sum += x[base + position * block + lane] }
@@ -132,21 +137,40 @@ public final class SqueezeExcitationLayer: EngineLayer {
                 }
             }
         }
+        // The two 1x1 layers, images in parallel (each writes its own rows of hidden, excitation and scale).
         values.withMutableFloats { parameters in
-            let (w1, b1, w2, b2) = (
-                offsets.reduceWeights, offsets.reduceBias, offsets.expandWeights, offsets.expandBias
-            )
-            for n in 0..<batch {
-                for j in 0..<squeeze {
-                    var sum = parameters[b1 + j]
-                    for c in 0..<channels { sum += parameters[w1 + j * channels + c] * pooled[n * channels + c] }
-                    hidden[n * squeeze + j] = sum
-                }
-                for c in 0..<channels {
-                    var sum = parameters[b2 + c]
-                    for j in 0..<squeeze { sum += parameters[w2 + c * squeeze + j] * max(0, hidden[n * squeeze + j]) }
-                    excitation[n * channels + c] = sum
-                    scale[n * channels + c] = min(max(sum + 3, 0), 6) / 6
+            hidden.withUnsafeMutableBufferPointer { hidden in
+                excitation.withUnsafeMutableBufferPointer { excitation in
+                    scale.withUnsafeMutableBufferPointer { scale in
+                        pooled.withUnsafeMutableBufferPointer { pooled in
+                            let shared = SharedFloats(parameters, hidden, excitation, scale, pooled)
+                            let offsets = offsets
+                            DispatchQueue.concurrentPerform(iterations: batch) { n in
+                                let (parameters, hidden, excitation, scale, pooled) = (
+                                    shared[0], shared[1], shared[2], shared[3], shared[4]
+                                )
+                                let p = pooled + n * channels
+                                let h = hidden + n * squeeze
+                                var active = [Float](repeating: 0, count: squeeze)
+                                for j in 0..<squeeze {
+                                    h[j] =
+                                        parameters[offsets.reduceBias + j]
+                                        + Self.dot(parameters + offsets.reduceWeights + j * channels, p, channels)
+                                    active[j] = max(0, h[j])
+                                }
+                                active.withUnsafeMutableBufferPointer { active in
+                                    guard let a = active.baseAddress else { return }
+                                    for c in 0..<channels {
+                                        let z =
+                                            parameters[offsets.expandBias + c]
+                                            + Self.dot(parameters + offsets.expandWeights + c * squeeze, a, squeeze)
+                                        excitation[n * channels + c] = z
+                                        scale[n * channels + c] = min(max(z + 3, 0), 6) / 6
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -159,6 +183,16 @@ public final class SqueezeExcitationLayer: EngineLayer {
                         for b in 0..<blocks {
                             let base = (n * blocks + b) * spatial * block
                             let lanes = min(block, channels - b * block)
+                            if block == 16 {
+                                var s = SIMD16<Float>.zero
+                                for lane in 0..<lanes { s[lane] = scale[n * channels + b * 16 + lane] }
+                                for position in 0..<spatial {
+                                    let offset = base + position * 16
+                                    UnsafeMutableRawPointer(y + offset).storeBytes(
+                                        of: Self.load16(x, offset) * s, as: SIMD16<Float>.self)
+                                }
+                                continue
+                            }
                             for position in 0..<spatial {
                                 let offset = base + position * block
                                 for lane in 0..<lanes {
@@ -192,6 +226,13 @@ public final class SqueezeExcitationLayer: EngineLayer {
                         for b in 0..<blocks {
                             let base = (n * blocks + b) * spatial * block
                             let lanes = min(block, channels - b * block)
+                            if block == 16 {
+                                let sum = Self.sum16(spatial) { position in
+                                    Self.load16(dy, base + position * 16) * Self.load16(x, base + position * 16)
+                                }
+                                for lane in 0..<lanes { ds[n * channels + b * 16 + lane] = sum[lane] }
+                                continue
+                            }
                             for lane in 0..<lanes {
                                 var sum: Float = 0
                                 for position in 0..<spatial {
@@ -207,35 +248,27 @@ public final class SqueezeExcitationLayer: EngineLayer {
         }
         // Back through hard-sigmoid, the expand and the reduce layers (parameter gradients summed over images).
         var pooledGradient = [Float](repeating: 0, count: batch * channels)
+        var excitationGradient = [Float](repeating: 0, count: batch * channels)
+        var hiddenGradient = [Float](repeating: 0, count: batch * squeeze)
+        var active = hidden.map { max(0, $0) }
         values.withMutableFloats { parameters in
             gradients.withMutableFloats { grads in
-                let (w1, b1, w2, b2) = (
-                    offsets.reduceWeights, offsets.reduceBias, offsets.expandWeights, offsets.expandBias
-                )
-                var excitationGradient = [Float](repeating: 0, count: channels)
-                var hiddenGradient = [Float](repeating: 0, count: squeeze)
-                for n in 0..<batch {
-                    for c in 0..<channels {
-                        let z = excitation[n * channels + c]
-                        excitationGradient[c] = z > -3 && z < 3 ? scaleGradient[n * channels + c] / 6 : 0
-                    }
-                    for j in 0..<squeeze { hiddenGradient[j] = 0 }
-                    for c in 0..<channels {
-                        let dz = excitationGradient[c]
-                        grads[b2 + c] += dz
-                        if dz == 0 { continue }
-                        for j in 0..<squeeze {
-                            grads[w2 + c * squeeze + j] += dz * max(0, hidden[n * squeeze + j])
-                            hiddenGradient[j] += parameters[w2 + c * squeeze + j] * dz
-                        }
-                    }
-                    for j in 0..<squeeze {
-                        let dh = hidden[n * squeeze + j] > 0 ? hiddenGradient[j] : 0
-                        grads[b1 + j] += dh
-                        if dh == 0 { continue }
-                        for c in 0..<channels {
-                            grads[w1 + j * channels + c] += dh * pooled[n * channels + c]
-                            pooledGradient[n * channels + c] += parameters[w1 + j * channels + c] * dh
+                scaleGradient.withUnsafeMutableBufferPointer { ds in
+                    excitation.withUnsafeMutableBufferPointer { excitation in
+                        hidden.withUnsafeMutableBufferPointer { hidden in
+                            pooled.withUnsafeMutableBufferPointer { pooled in
+                                excitationGradient.withUnsafeMutableBufferPointer { dz in
+                                    hiddenGradient.withUnsafeMutableBufferPointer { dh in
+                                        pooledGradient.withUnsafeMutableBufferPointer { dp in
+                                            active.withUnsafeMutableBufferPointer { active in
+                                                let shared = SharedFloats(
+                                                    parameters, grads, ds, excitation, hidden, pooled, dz, dh, dp, active)
+                                                backwardDense(shared)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -253,6 +286,20 @@ public final class SqueezeExcitationLayer: EngineLayer {
                             for b in 0..<blocks {
                                 let base = (n * blocks + b) * spatial * block
                                 let lanes = min(block, channels - b * block)
+                                if block == 16 {
+                                    var s = SIMD16<Float>.zero
+                                    var p = SIMD16<Float>.zero
+                                    for lane in 0..<lanes {
+                                        s[lane] = scale[n * channels + b * 16 + lane]
+                                        p[lane] = dp[n * channels + b * 16 + lane] * inverse
+                                    }
+                                    for position in 0..<spatial {
+                                        let offset = base + position * 16
+                                        UnsafeMutableRawPointer(dx + offset).storeBytes(
+                                            of: Self.load16(dy, offset) * s + p, as: SIMD16<Float>.self)
+                                    }
+                                    continue
+                                }
                                 for position in 0..<spatial {
                                     let offset = base + position * block
                                     for lane in 0..<lanes {
@@ -268,6 +315,91 @@ public final class SqueezeExcitationLayer: EngineLayer {
             }
         }
         return try inputGradientAdapter.apply(inputGradient)
+    }
+}
+
+extension SqueezeExcitationLayer {
+    /// Back through hard-sigmoid, the expand and the reduce layers. Pointers, in order: parameters, gradients,
+    /// dLoss/ds, z, h, p, then dLoss/dz, dLoss/dh, dLoss/dp (written here) and ReLU(h). First per image (in
+    /// parallel), then the parameter gradients per output row (in parallel; each row sums over the images).
+    fileprivate func backwardDense(_ shared: SharedFloats) {
+        let (batch, channels, squeeze, offsets) = (batch, channels, squeeze, offsets)
+        DispatchQueue.concurrentPerform(iterations: batch) { n in
+            let (parameters, ds, excitation, hidden) = (shared[0], shared[2], shared[3], shared[4])
+            let (dz, dh, dp) = (shared[6] + n * channels, shared[7] + n * squeeze, shared[8] + n * channels)
+            for c in 0..<channels {
+                let z = excitation[n * channels + c]
+                dz[c] = z > -3 && z < 3 ? ds[n * channels + c] / 6 : 0
+            }
+            for c in 0..<channels where dz[c] != 0 {
+                Self.addScaled(dz[c], parameters + offsets.expandWeights + c * squeeze, into: dh, squeeze)
+            }
+            for j in 0..<squeeze where hidden[n * squeeze + j] <= 0 { dh[j] = 0 }
+            for j in 0..<squeeze where dh[j] != 0 {
+                Self.addScaled(dh[j], parameters + offsets.reduceWeights + j * channels, into: dp, channels)
+            }
+        }
+        DispatchQueue.concurrentPerform(iterations: channels + squeeze) { row in
+            let (grads, pooled, dz, dh, active) = (shared[1], shared[5], shared[6], shared[7], shared[9])
+            if row < channels {
+                let c = row
+                var bias: Float = 0
+                for n in 0..<batch where dz[n * channels + c] != 0 {
+                    let g = dz[n * channels + c]
+                    bias += g
+                    Self.addScaled(g, active + n * squeeze, into: grads + offsets.expandWeights + c * squeeze, squeeze)
+                }
+                grads[offsets.expandBias + c] += bias
+            } else {
+                let j = row - channels
+                var bias: Float = 0
+                for n in 0..<batch where dh[n * squeeze + j] != 0 {
+                    let g = dh[n * squeeze + j]
+                    bias += g
+                    Self.addScaled(g, pooled + n * channels, into: grads + offsets.reduceWeights + j * channels, channels)
+                }
+                grads[offsets.reduceBias + j] += bias
+            }
+        }
+    }
+
+    /// Σ a[i]·b[i], 16 lanes at a time.
+    @inline(__always)
+    static func dot(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
+        var sum = SIMD16<Float>.zero
+        var index = 0
+        while index + 16 <= count {
+            sum += load16(a, index) * load16(b, index)
+            index += 16
+        }
+        var tail: Float = 0
+        while index < count {
+            tail += a[index] * b[index]
+            index += 1
+        }
+        return sum.sum() + tail
+    }
+
+    /// y[i] += alpha·x[i].
+    @inline(__always)
+    static func addScaled(
+        _ alpha: Float, _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int
+    ) {
+        for index in 0..<count { y[index] += alpha * x[index] }
+    }
+
+    /// 16 floats at `offset`.
+    @inline(__always)
+    static func load16(_ pointer: UnsafeMutablePointer<Float>, _ offset: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(pointer + offset).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    /// Σ of `term(position)` over positions, 16 lanes at a time.
+    @inline(__always)
+    static func sum16(_ count: Int, _ term: (Int) -> SIMD16<Float>) -> SIMD16<Float> {
+        var sum = SIMD16<Float>.zero
+        for position in 0..<count { sum += term(position) }
+        return sum
     }
 }
 

@@ -1,8 +1,9 @@
 // Copyright 2026 The Distill authors.
 // The report's files: SVG plots (the paper's Figure 4 and 5 shape: the metric against Mult-Adds and parameters,
-// log x, one line per α, the teacher as a dashed line, the Pareto front ringed; against measured latency; loss
+// log x, one line per α (per family and α when a job trains several families), the teacher as a dashed line, the Pareto front ringed; against measured latency; loss
 // and metric per epoch), report.md referencing them, and a self-contained report.html with them inline.
 
+import DistillModels
 import DistillStore
 import Foundation
 
@@ -10,12 +11,22 @@ extension SweepReport {
     /// The report's plots: file name (without extension) and chart.
     public var charts: [(name: String, chart: SVGChart)] {
         let finished = students.filter { $0.score != nil && $0.result != nil }
-        let alphas = Array(Set(finished.map(\.run.alpha))).sorted(by: >)
+        // One series per α, and per family when the job trains several (V1, V2, V3-Large, V3-Small).
+        let families = MobileNetArchitecture.allCases.map(\.rawValue).filter { name in
+            finished.contains { $0.run.architecture == name }
+        }
+        let groups = families.flatMap { family in
+            Array(Set(finished.filter { $0.run.architecture == family }.map(\.run.alpha))).sorted(by: >).map {
+                (family: family, alpha: $0)
+            }
+        }
         func series(_ x: (RunResultRow) -> Double?) -> [SVGChart.Series] {
-            alphas.map { alpha in
-                SVGChart.Series(
-                    name: "α \(Self.trim(alpha))",
-                    points: finished.filter { $0.run.alpha == alpha }.compactMap { student in
+            groups.map { group in
+                let family = MobileNetArchitecture(rawValue: group.family)?.shortName ?? group.family
+                return SVGChart.Series(
+                    name: families.count > 1 ? "\(family) α \(Self.trim(group.alpha))" : "α \(Self.trim(group.alpha))",
+                    points: finished.filter { $0.run.alpha == group.alpha && $0.run.architecture == group.family }
+                        .compactMap { student in
                         guard let result = student.result, let score = student.score, let value = x(result) else {
                             return nil
                         }
