@@ -71,7 +71,7 @@ public enum CostPaperTables {
             notes: [
                 "The network of the paper's Table 2 at width 1.0: 300.77 M Mult-Adds and 3.47 M weights (3.50 M "
                     + "with biases and batch norm, as Keras and torchvision count). Both are printed cut off, not "
-                    + "rounded; so are all four V3 numbers."
+                    + "rounded, as the V3 paper prints its costs too."
             ])
     }
 
