@@ -39,6 +39,8 @@ public struct ExportMetadata: Sendable, Codable, Equatable {
     public var teacher: String
     /// "distill 0.1.0".
     public var producer: String
+    /// The student family: "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large" or "mobilenet_v3_small".
+    public var architecture = "mobilenet_v1"
     /// int8 models: the input tensor's quantization (a device quantizes q = round(x / scale) + zero point).
     public var inputQuantization: ActivationQuantization?
     /// int8 models: the output tensor's quantization (x = scale · (q − zero point)).

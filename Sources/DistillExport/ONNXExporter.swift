@@ -1,8 +1,9 @@
 // Copyright 2026 The Distill authors.
-// A folded MobileNet as an ONNX model (IR version 8, opset 13), built with the SwiftProtobuf messages
-// generated from schemas/onnx_subset.proto. Graph: input "input" (N, 3, R, R) float, N symbolic; per
-// convolution Conv (+ Relu, or Clip to [0, 6]); GlobalAveragePool, Flatten, Gemm (transB) to the output
-// named by the metadata ("logits", "attribute_logits" or "embedding"), (N, outputs).
+// A folded MobileNet as an ONNX model (IR version 8, opset 13; 14 for V2 and V3), built with the
+// SwiftProtobuf messages generated from schemas/onnx_subset.proto. Graph: input "input" (N, 3, R, R) float,
+// N symbolic; per convolution Conv (+ Relu, Clip to [0, 6] or HardSwish; V2/V3: Add for a residual,
+// squeeze-and-excitation as pool, two 1x1 Conv, HardSigmoid and Mul); GlobalAveragePool, Flatten, Gemm
+// (transB) to the output named by the metadata ("logits", "attribute_logits" or "embedding"), (N, outputs).
 
 import DistillEngine
 import DistillModels
@@ -23,10 +24,10 @@ public enum ONNXExporter {
     /// - Returns: The file's bytes.
     /// - Throws: ``ExportError`` if SwiftProtobuf cannot serialise the model.
     public static func float32Model(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
-        try network.requireSequential(for: "ONNX export")
         var metadata = metadata
         metadata.inputLayout = "NCHW"
         metadata.precision = "float32"
+        if !network.isSequential { return try layerGraphModel(network, metadata: metadata) }
         var graph = GraphBuilder()
         var current = "input"
         for convolution in network.convolutions {
@@ -53,6 +54,90 @@ public enum ONNXExporter {
             graph.model(
                 input: "input", resolution: network.spec.resolution, output: current,
                 outputs: network.spec.outputs, inputType: .float, metadata: metadata))
+    }
+
+    /// V2 and V3 (and any network that is not a plain chain), layer by layer from the spec, opset 14 (for
+    /// HardSwish): Conv with bias per folded convolution, Add for a residual, squeeze-and-excitation as
+    /// GlobalAveragePool → Conv → Relu → Conv → HardSigmoid(1/6, 1/2) → Mul, then GlobalAveragePool, Flatten and
+    /// one Gemm per fully connected layer.
+    static func layerGraphModel(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
+        let convolutions = Dictionary(network.convolutions.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let excitations = Dictionary(
+            network.squeezeExcitations.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var denseLayers = (network.hidden + [network.dense]).makeIterator()
+        var graph = GraphBuilder()
+        var current = "input"
+        var blockInput = current
+        for layer in network.spec.layers {
+            let name = layer.name
+            if layer.startsBlock { blockInput = current }
+            switch layer.kind {
+            case .convolution, .depthwise, .pointwise:
+                guard let convolution = convolutions[name] else {
+                    throw ExportError(.encodingFailed, "The folded network has no convolution \(name).")
+                }
+                let weights = graph.constant(
+                    "\(name).weights", floats: convolution.weights,
+                    dims: [layer.outputChannels, layer.inputChannels / convolution.groups, layer.kernel, layer.kernel])
+                let bias = graph.constant("\(name).bias", floats: convolution.bias, dims: [layer.outputChannels])
+                graph.node(
+                    "Conv", name: name, inputs: [current, weights, bias], outputs: ["\(name).conv"],
+                    attributes: convolutionAttributes(convolution))
+                current = "\(name).conv"
+                if layer.addsResidual {
+                    graph.node("Add", name: "\(name).residual", inputs: [current, blockInput], outputs: ["\(name).sum"])
+                    current = "\(name).sum"
+                }
+                if let activation = convolution.activation {
+                    current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
+                }
+            case .squeezeExcite:
+                guard let excitation = excitations[name] else {
+                    throw ExportError(.encodingFailed, "The folded network has no squeeze-and-excitation \(name).")
+                }
+                let (channels, squeeze) = (layer.inputChannels, layer.squeezeChannels)
+                graph.node("GlobalAveragePool", name: "\(name).pool", inputs: [current], outputs: ["\(name).pooled"])
+                let reduce = graph.constant(
+                    "\(name).reduce.weights", floats: excitation.reduceWeights, dims: [squeeze, channels, 1, 1])
+                let reduceBias = graph.constant("\(name).reduce.bias", floats: excitation.reduceBias, dims: [squeeze])
+                graph.node(
+                    "Conv", name: "\(name).reduce", inputs: ["\(name).pooled", reduce, reduceBias],
+                    outputs: ["\(name).reduced"])
+                graph.node("Relu", name: "\(name).relu", inputs: ["\(name).reduced"], outputs: ["\(name).hidden"])
+                let expand = graph.constant(
+                    "\(name).expand.weights", floats: excitation.expandWeights, dims: [channels, squeeze, 1, 1])
+                let expandBias = graph.constant("\(name).expand.bias", floats: excitation.expandBias, dims: [channels])
+                graph.node(
+                    "Conv", name: "\(name).expand", inputs: ["\(name).hidden", expand, expandBias],
+                    outputs: ["\(name).excitation"])
+                graph.node(
+                    "HardSigmoid", name: "\(name).gate", inputs: ["\(name).excitation"], outputs: ["\(name).scale"],
+                    attributes: [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
+                graph.node("Mul", name: "\(name).apply", inputs: [current, "\(name).scale"], outputs: ["\(name).out"])
+                current = "\(name).out"
+            case .averagePool:
+                graph.node("GlobalAveragePool", name: "pool", inputs: [current], outputs: ["pool.out"])
+                graph.node("Flatten", name: "flatten", inputs: ["pool.out"], outputs: ["features"], attributes: [.int("axis", 1)])
+                current = "features"
+            case .fullyConnected:
+                guard let dense = denseLayers.next() else {
+                    throw ExportError(.encodingFailed, "The folded network has no fully connected layer \(name).")
+                }
+                let weights = graph.constant("\(name).weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
+                let bias = graph.constant("\(name).bias", floats: dense.bias, dims: [dense.outputs])
+                let last = name == network.spec.layers.last?.name
+                let output = last ? metadata.outputName : "\(name).linear"
+                graph.node("Gemm", name: name, inputs: [current, weights, bias], outputs: [output], attributes: [.int("transB", 1)])
+                current = output
+                if let activation = dense.activation {
+                    current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
+                }
+            }
+        }
+        return try serialize(
+            graph.model(
+                input: "input", resolution: network.spec.resolution, output: current,
+                outputs: network.spec.outputs, inputType: .float, metadata: metadata, opset: 14))
     }
 
     // MARK: - Building blocks
@@ -133,7 +218,7 @@ struct GraphBuilder {
             }
             node("Clip", name: name, inputs: [input, "relu6.min", "relu6.max"], outputs: [output])
         case .hardSwish:
-            // Not reached: float32Model and int8Model refuse networks with h-swish (requireSequential).
+            // Opset 14: only the layer-by-layer graph (V3) uses it.
             node("HardSwish", name: name, inputs: [input], outputs: [output])
         }
         return output
@@ -154,7 +239,7 @@ struct GraphBuilder {
     /// The model around the graph: typed input (N, 3, R, R) and output (N, outputs), opset, metadata.
     func model(
         input: String, resolution: Int, output: String, outputs: Int, inputType: Onnx_TensorProto.DataType,
-        metadata: ExportMetadata
+        metadata: ExportMetadata, opset operatorSet: Int64 = ONNXExporter.opset
     ) throws -> Onnx_ModelProto {
         var graph = Onnx_GraphProto()
         graph.name = "mobilenet"
@@ -169,7 +254,7 @@ struct GraphBuilder {
         model.docString = "MobileNet student distilled by Distill from teacher '\(metadata.teacher)' (\(metadata.run))."
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
-        opset.version = ONNXExporter.opset
+        opset.version = operatorSet
         model.opsetImport = [opset]
         model.graph = graph
         var properties = [("distill", try metadata.json())]
@@ -209,6 +294,14 @@ extension Onnx_AttributeProto {
         attribute.name = name
         attribute.type = .int
         attribute.i = value
+        return attribute
+    }
+
+    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .float
+        attribute.f = value
         return attribute
     }
 

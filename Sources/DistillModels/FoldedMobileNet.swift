@@ -22,7 +22,21 @@ public struct FoldedMobileNet: Sendable {
         public var activation: Activation?
     }
 
-    /// The final fully connected layer.
+    /// A squeeze-and-excitation layer's two 1x1 convolutions with bias (V3).
+    public struct SqueezeExcitation: Sendable {
+        /// The layer in the spec (channels C, ``LayerSpec/squeezeChannels`` S).
+        public var layer: LayerSpec
+        /// (S, C) row-major.
+        public var reduceWeights: [Float]
+        /// S floats.
+        public var reduceBias: [Float]
+        /// (C, S) row-major.
+        public var expandWeights: [Float]
+        /// C floats.
+        public var expandBias: [Float]
+    }
+
+    /// A fully connected layer.
     public struct Dense: Sendable {
         /// Features in.
         public var inputs: Int
@@ -32,6 +46,8 @@ public struct FoldedMobileNet: Sendable {
         public var weights: [Float]
         /// O floats.
         public var bias: [Float]
+        /// The activation after it (V3's hidden layer: h-swish), nil for none.
+        public var activation: Activation? = nil
     }
 
     /// The architecture.
@@ -42,6 +58,10 @@ public struct FoldedMobileNet: Sendable {
     public var convolutions: [Convolution]
     /// The classifier (or attribute / embedding head).
     public var dense: Dense
+    /// Fully connected layers before ``dense`` (V3's hidden layer), in order.
+    public var hidden: [Dense] = []
+    /// Squeeze-and-excitation layers (V3), in order.
+    public var squeezeExcitations: [SqueezeExcitation] = []
     /// Whether the network is a plain chain of convolutions with the network's activation (ReLU or ReLU6), one
     /// pool and one fully connected layer (every V1): what the exporters and int8 quantization handle. V2's and V3's
     /// residuals, squeeze-and-excitation, fixed activations and V3's two-layer head are not exported yet.
@@ -86,6 +106,8 @@ public struct FoldedMobileNet: Sendable {
                     + "α\(spec.alpha)/\(spec.resolution) needs \(layout.parameterCount) and \(layout.statisticsCount).")
         }
         var convolutions: [Convolution] = []
+        var squeezeExcitations: [SqueezeExcitation] = []
+        var hidden: [Dense] = []
         var dense: Dense?
         for layer in spec.layers {
             switch layer.kind {
@@ -113,18 +135,31 @@ public struct FoldedMobileNet: Sendable {
                         layer: layer, weights: folded, bias: bias,
                         groups: layer.kind == .depthwise ? layer.inputChannels : 1,
                         activation: layer.activation(network: options.activation)))
-            case .averagePool, .squeezeExcite:
+            case .averagePool:
                 break
+            case .squeezeExcite:
+                func values(_ part: String, _ role: MobileNetParameter.Role) throws -> [Float] {
+                    guard let tensor = layout.parameter(layer: "\(layer.name).\(part)", role: role) else {
+                        throw ModelsError(code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
+                    }
+                    return Array(parameters[tensor.offset..<(tensor.offset + tensor.count)])
+                }
+                squeezeExcitations.append(
+                    SqueezeExcitation(
+                        layer: layer, reduceWeights: try values("reduce", .weights), reduceBias: try values("reduce", .bias),
+                        expandWeights: try values("expand", .weights), expandBias: try values("expand", .bias)))
             case .fullyConnected:
                 guard let weights = layout.parameter(layer: layer.name, role: .weights),
                     let bias = layout.parameter(layer: layer.name, role: .bias)
                 else {
                     throw ModelsError(code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
                 }
+                if let previous = dense { hidden.append(previous) }
                 dense = Dense(
                     inputs: layer.inputChannels, outputs: layer.outputChannels,
                     weights: Array(values[weights.offset..<(weights.offset + weights.count)]),
-                    bias: Array(values[bias.offset..<(bias.offset + bias.count)]))
+                    bias: Array(values[bias.offset..<(bias.offset + bias.count)]),
+                    activation: layer.activation(network: options.activation))
             }
         }
         guard let dense else {
@@ -138,5 +173,7 @@ public struct FoldedMobileNet: Sendable {
         } && spec.layers.filter { $0.kind == .fullyConnected }.count == 1
         self.convolutions = convolutions
         self.dense = dense
+        self.hidden = hidden
+        self.squeezeExcitations = squeezeExcitations
     }
 }

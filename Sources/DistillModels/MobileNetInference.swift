@@ -95,14 +95,7 @@ public final class MobileNetInference {
                     blockStart = nil
                 }
             case .squeezeExcite:
-                guard let reduce = layout.parameter(layer: "\(layer.name).reduce", role: .weights),
-                    let reduceBias = layout.parameter(layer: "\(layer.name).reduce", role: .bias),
-                    let expand = layout.parameter(layer: "\(layer.name).expand", role: .weights),
-                    let expandBias = layout.parameter(layer: "\(layer.name).expand", role: .bias)
-                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
-                let offsets = SqueezeExcitationLayer.Offsets(
-                    reduceWeights: reduce.offset, reduceBias: reduceBias.offset, expandWeights: expand.offset,
-                    expandBias: expandBias.offset)
+                let offsets = try layout.squeezeExcitationOffsets(layer: layer.name)
                 let excitation = try SqueezeExcitationLayer(
                     dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
                     squeeze: layer.squeezeChannels, inputDescriptor: descriptor, values: parameters,

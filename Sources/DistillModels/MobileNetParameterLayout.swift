@@ -148,6 +148,21 @@ public struct MobileNetParameterLayout: Sendable, Equatable {
         parameters.first { $0.layer == layer && $0.role == role }
     }
 
+    /// Where a squeeze-and-excitation layer's four tensors start.
+    /// - Parameter layer: The layer's name in the spec ("block4.se").
+    /// - Returns: The offsets of W1, b1, W2 and b2.
+    /// - Throws: ``EngineError`` if the layout has no such layer.
+    public func squeezeExcitationOffsets(layer: String) throws -> SqueezeExcitationLayer.Offsets {
+        guard let reduce = parameter(layer: "\(layer).reduce", role: .weights),
+            let reduceBias = parameter(layer: "\(layer).reduce", role: .bias),
+            let expand = parameter(layer: "\(layer).expand", role: .weights),
+            let expandBias = parameter(layer: "\(layer).expand", role: .bias)
+        else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer).") }
+        return SqueezeExcitationLayer.Offsets(
+            reduceWeights: reduce.offset, reduceBias: reduceBias.offset, expandWeights: expand.offset,
+            expandBias: expandBias.offset)
+    }
+
     /// The running statistics of the batch norm after a layer.
     /// - Parameter layer: The layer's name in the spec.
     /// - Returns: Its statistics entry, or `nil` if the layer has no batch norm.

@@ -50,6 +50,42 @@ struct ExportCommandTests {
         }
     }
 
+    @Test("V2, V3-Large and V3-Small export to ONNX with Distill's outputs in onnxruntime; TFLite and int8 refuse them")
+    func laterFamiliesExportToONNX() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importFashionTeacher(limit: 48)
+        try sandbox.writeFashionJob(name: "families", alphas: [0.35], resolutions: [64], epochs: 2)
+        let job = sandbox.read("job.yaml").replacingOccurrences(
+            of: "students:\n",
+            with: "students:\n  architecture: [mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small]\n")
+        try sandbox.write(job, to: "job.yaml")
+        try sandbox.submitAndTrain()
+        let count = 24
+        let images = try ExportRuntimes.images(
+            directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
+        for family in ["v2", "v3-large", "v3-small"] {
+            let run = "1/\(family)-alpha0.35-res64"
+            let expected = try ExportRuntimes.distillOutputs(sandbox: sandbox, run: run, images: images, count: count)
+            #expect(expected.contains { $0 != 0 }, "Distill's outputs are all zero: nothing to compare")
+            let file = "\(family).onnx"
+            let exported = try sandbox.run(["export", run, "--format", "onnx", "--out", file])
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let (outputs, info) = try ExportRuntimes.run(
+                model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
+                resolution: 64, in: sandbox.directory)
+            #expect(outputs.count == expected.count)
+            let error = ExportRuntimes.maximumRelativeError(outputs, expected, width: 10)
+            print("export \(family) onnx: max relative error vs Distill \(error)")
+            #expect(error <= 1e-4, "\(family) ONNX differs from Distill by \(error) (relative)")
+            #expect((info["metadata"] as? String ?? "").contains("\"architecture\":\"mobilenet_"))
+            for refused in [["--format", "tflite"], ["--format", "onnx", "--int8"]] {
+                let result = try sandbox.run(["export", run, "--out", "refused.out"] + refused)
+                #expect(result.status == 2, "\(refused): \(result.stderr)")
+                #expect(result.stderr.contains("built for mobilenet_v1 students only so far"), "\(result.stderr)")
+            }
+        }
+    }
+
     @Test(
         "int8 ONNX (QDQ) and full-integer TFLite exports agree with Distill's int8 reference in the runtimes",
         arguments: ["relu", "relu6"])

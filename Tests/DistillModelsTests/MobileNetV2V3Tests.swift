@@ -226,24 +226,7 @@ struct MobileNetV2V3Tests {
     @Test("a tiny network of each family drives the distillation loss on a fixed batch near zero", arguments: laterFamilies)
     func fitsFixedBatch(_ architecture: MobileNetArchitecture) throws {
         let spec = try MobileNetSpec(alpha: 0.35, resolution: 32, outputs: 10, architecture: architecture)
-        let network = try MobileNet(spec: spec, batch: 16)
-        network.initialize(seed: 1)
-        var numbers = Numbers(seed: 11)
-        let images = numbers.array(network.inputCount)
-        let teacher = numbers.array(network.outputCount, in: -4...4)
-        let trainer = try MobileNetTrainer(
-            network: network, loss: SoftmaxDistillationLoss(temperature: 1),
-            optimizer: Adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0))
-        var first: Float = 0
-        var last: Float = 0
-        for step in 0..<150 {
-            last = try images.withUnsafeBufferPointer { images in
-                try teacher.withUnsafeBufferPointer { teacher in
-                    try trainer.trainStep(images: images, teacher: teacher, labels: nil, learningRate: 3e-3)
-                }
-            }
-            if step == 0 { first = last }
-        }
+        let (first, last) = try fitFixedBatch(spec, steps: 150)
         #expect(first > 0.3, "initial loss \(first)")
         #expect(last < 0.02, "\(architecture.rawValue): loss went from \(first) to \(last) in 150 steps")
     }

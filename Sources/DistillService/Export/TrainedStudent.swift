@@ -119,10 +119,18 @@ public struct TrainedStudent {
         {
             names = labels.attributeNames
         }
-        return ExportMetadata(
+        let architecture = network.spec.architecture
+        let activation =
+            switch architecture {
+            case .v1: network.options.activation.rawValue
+            case .v2: Activation.relu6.rawValue
+            case .v3Large, .v3Small: "relu,hard_swish"
+            }
+        var metadata = ExportMetadata(
             outputKind: teacher.kind.rawValue, outputNames: names, resolution: run.resolution,
             mean: normalization.mean, standardDeviation: normalization.standardDeviation, alpha: run.alpha,
-            variant: network.spec.variant.rawValue, activation: network.options.activation.rawValue,
-            run: reference, teacher: teacher.name)
+            variant: network.spec.variant.rawValue, activation: activation, run: reference, teacher: teacher.name)
+        metadata.architecture = architecture.rawValue
+        return metadata
     }
 }
