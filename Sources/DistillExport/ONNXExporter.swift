@@ -27,39 +27,13 @@ public enum ONNXExporter {
         var metadata = metadata
         metadata.inputLayout = "NCHW"
         metadata.precision = "float32"
-        if !network.isSequential { return try layerGraphModel(network, metadata: metadata) }
-        var graph = GraphBuilder()
-        var current = "input"
-        for convolution in network.convolutions {
-            let name = convolution.layer.name
-            let weights = graph.constant(
-                "\(name).weights", floats: convolution.weights,
-                dims: [
-                    convolution.layer.outputChannels, convolution.layer.inputChannels / convolution.groups,
-                    convolution.layer.kernel, convolution.layer.kernel,
-                ])
-            let bias = graph.constant(
-                "\(name).bias", floats: convolution.bias, dims: [convolution.layer.outputChannels])
-            let output = convolution.activation == nil ? "\(name).out" : "\(name).conv"
-            graph.node(
-                "Conv", name: name, inputs: [current, weights, bias], outputs: [output],
-                attributes: convolutionAttributes(convolution))
-            current = output
-            if let activation = convolution.activation {
-                current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
-            }
-        }
-        current = graph.head(network.dense, input: current, output: metadata.outputName)
-        return try serialize(
-            graph.model(
-                input: "input", resolution: network.spec.resolution, output: current,
-                outputs: network.spec.outputs, inputType: .float, metadata: metadata))
+        return try layerGraphModel(network, metadata: metadata)
     }
 
-    /// V2 and V3 (and any network that is not a plain chain), layer by layer from the spec, opset 14 (for
-    /// HardSwish): Conv with bias per folded convolution, Add for a residual, squeeze-and-excitation as
-    /// GlobalAveragePool → Conv → Relu → Conv → HardSigmoid(1/6, 1/2) → Mul, then GlobalAveragePool, Flatten and
-    /// one Gemm per fully connected layer.
+    /// Every family, layer by layer from the spec: Conv with bias per folded convolution (+ Relu, Clip or
+    /// HardSwish), Add for a residual, squeeze-and-excitation as GlobalAveragePool → Conv → Relu → Conv →
+    /// HardSigmoid(1/6, 1/2) → Mul, then GlobalAveragePool, Flatten and one Gemm per fully connected layer.
+    /// Opset 13, or 14 when HardSwish is used.
     static func layerGraphModel(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
         let convolutions = Dictionary(network.convolutions.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
         let excitations = Dictionary(
@@ -68,6 +42,7 @@ public enum ONNXExporter {
         var graph = GraphBuilder()
         var current = "input"
         var blockInput = current
+        var usesHardSwish = false
         for layer in network.spec.layers {
             let name = layer.name
             if layer.startsBlock { blockInput = current }
@@ -90,6 +65,7 @@ public enum ONNXExporter {
                 }
                 if let activation = convolution.activation {
                     current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
+                    usesHardSwish = usesHardSwish || activation == .hardSwish
                 }
             case .squeezeExcite:
                 guard let excitation = excitations[name] else {
@@ -127,6 +103,7 @@ public enum ONNXExporter {
                 let bias = graph.constant("\(name).bias", floats: dense.bias, dims: [dense.outputs])
                 let last = name == network.spec.layers.last?.name
                 let output = last ? metadata.outputName : "\(name).linear"
+                usesHardSwish = usesHardSwish || dense.activation == .hardSwish
                 graph.node("Gemm", name: name, inputs: [current, weights, bias], outputs: [output], attributes: [.int("transB", 1)])
                 current = output
                 if let activation = dense.activation {
@@ -137,7 +114,7 @@ public enum ONNXExporter {
         return try serialize(
             graph.model(
                 input: "input", resolution: network.spec.resolution, output: current,
-                outputs: network.spec.outputs, inputType: .float, metadata: metadata, opset: 14))
+                outputs: network.spec.outputs, inputType: .float, metadata: metadata, opset: usesHardSwish ? 14 : opset))
     }
 
     // MARK: - Building blocks
@@ -218,21 +195,9 @@ struct GraphBuilder {
             }
             node("Clip", name: name, inputs: [input, "relu6.min", "relu6.max"], outputs: [output])
         case .hardSwish:
-            // Opset 14: only the layer-by-layer graph (V3) uses it.
+            // Opset 14: the model declares it when a network uses h-swish (V3).
             node("HardSwish", name: name, inputs: [input], outputs: [output])
         }
-        return output
-    }
-
-    /// GlobalAveragePool, Flatten and Gemm with the dense layer's weights; returns the output name.
-    mutating func head(_ dense: FoldedMobileNet.Dense, input: String, output: String) -> String {
-        node("GlobalAveragePool", name: "pool", inputs: [input], outputs: ["pool.out"])
-        node("Flatten", name: "flatten", inputs: ["pool.out"], outputs: ["features"], attributes: [.int("axis", 1)])
-        let weights = constant("fc.weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
-        let bias = constant("fc.bias", floats: dense.bias, dims: [dense.outputs])
-        node(
-            "Gemm", name: "fc", inputs: ["features", weights, bias], outputs: [output],
-            attributes: [.int("transB", 1)])
         return output
     }
 

@@ -65,7 +65,13 @@ public struct FoldedMobileNet: Sendable {
     /// Whether the network is a plain chain of convolutions with the network's activation (ReLU or ReLU6), one
     /// pool and one fully connected layer (every V1): what the exporters and int8 quantization handle. V2's and V3's
     /// residuals, squeeze-and-excitation, fixed activations and V3's two-layer head are not exported yet.
-    public var isSequential: Bool
+    public var isSequential: Bool {
+        activation != .hardSwish && dense.activation == nil && hidden.isEmpty
+            && spec.layers.allSatisfy { layer in
+                layer.kind != .squeezeExcite && !layer.addsResidual
+                    && (layer.kind == .fullyConnected || layer.activation == .network)
+            }
+    }
 
     /// Throws unless ``isSequential``: the check exporters and int8 quantization make first.
     /// - Parameter purpose: What the caller was about to do, such as "ONNX export".
@@ -167,10 +173,6 @@ public struct FoldedMobileNet: Sendable {
         }
         self.spec = spec
         self.activation = options.activation
-        self.isSequential = options.activation != .hardSwish && spec.layers.allSatisfy { layer in
-            layer.kind != .squeezeExcite && !layer.addsResidual
-                && (layer.kind == .fullyConnected || layer.activation == .network)
-        } && spec.layers.filter { $0.kind == .fullyConnected }.count == 1
         self.convolutions = convolutions
         self.dense = dense
         self.hidden = hidden

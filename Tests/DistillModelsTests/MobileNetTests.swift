@@ -44,6 +44,53 @@ func fitFixedBatch(_ spec: MobileNetSpec, steps: Int) throws -> (first: Float, l
     return (first, last)
 }
 
+/// Runs an initialised network and its reference twin on the same random images in training mode,
+/// back-propagates the same output gradient, then evaluates; expects outputs, running statistics, every
+/// parameter gradient and the evaluation outputs to agree. A tensor's gradient may differ by 2e-3 of
+/// max(`minimumScale`, its largest value) plus `floorShare` of the network's largest gradient (float noise in
+/// tensors whose true gradient is zero).
+/// - Returns: The images and the evaluation-mode outputs.
+func expectReferenceAgreement(
+    _ network: MobileNet, numbers: inout Numbers, minimumScale: Float = 0, floorShare: Float = 0
+) throws -> (images: [Float], evaluation: [Float]) {
+    let batch = network.batch
+    let reference = MobileNetReference(spec: network.spec, options: network.options)
+    let images = numbers.array(network.inputCount)
+    let parameters = network.parameters.array
+    var statistics = network.statistics.array
+
+    let output = try network.predict(images: images, training: true)
+    let expected = reference.forward(
+        images: images, batch: batch, parameters: parameters, statistics: &statistics, training: true)
+    #expect(largestDifference(output, expected.output) <= 1e-3 * max(1, largestMagnitude(expected.output)))
+    #expect(largestDifference(network.statistics.array, statistics) <= 1e-3 * max(1, largestMagnitude(statistics)))
+
+    let outputGradient = numbers.array(network.outputCount)
+    network.withOutputGradient { _ = $0.update(fromContentsOf: outputGradient) }
+    network.zeroGradients()
+    try network.backward()
+    var gradients = [Float](repeating: 0, count: parameters.count)
+    reference.backward(
+        outputGradient: outputGradient, caches: expected.caches, batch: batch, parameters: parameters,
+        gradients: &gradients)
+    let computed = network.gradients.array
+    let floor = floorShare * largestMagnitude(gradients)
+    for parameter in network.layout.parameters {
+        let range = parameter.offset..<(parameter.offset + parameter.count)
+        let want = Array(gradients[range])
+        let got = Array(computed[range])
+        let scale = max(minimumScale, largestMagnitude(want))
+        #expect(largestDifference(got, want) <= 2e-3 * scale + floor, "\(parameter.name): scale \(scale)")
+    }
+
+    let evaluation = try network.predict(images: images, training: false)
+    let expectedEvaluation = reference.forward(
+        images: images, batch: batch, parameters: parameters, statistics: &statistics, training: false
+    ).output
+    #expect(largestDifference(evaluation, expectedEvaluation) <= 1e-3 * max(1, largestMagnitude(expectedEvaluation)))
+    return (images, evaluation)
+}
+
 @Suite("MobileNet on oneDNN and its reference twin")
 struct MobileNetTests {
     @Test(
@@ -58,41 +105,8 @@ struct MobileNetTests {
         let batch = 3
         let network = try MobileNet(spec: spec, batch: batch, options: options)
         network.initialize(seed: 42)
-        let reference = MobileNetReference(spec: spec, options: options)
         var numbers = Numbers(seed: 7)
-        let images = numbers.array(network.inputCount)
-        let parameters = network.parameters.array
-        var statistics = network.statistics.array
-
-        let output = try network.predict(images: images, training: true)
-        let expected = reference.forward(
-            images: images, batch: batch, parameters: parameters, statistics: &statistics, training: true)
-        #expect(largestDifference(output, expected.output) <= 1e-3 * max(1, largestMagnitude(expected.output)))
-        #expect(largestDifference(network.statistics.array, statistics) <= 1e-3 * max(1, largestMagnitude(statistics)))
-
-        let outputGradient = numbers.array(network.outputCount)
-        network.withOutputGradient { _ = $0.update(fromContentsOf: outputGradient) }
-        network.zeroGradients()
-        try network.backward()
-        var gradients = [Float](repeating: 0, count: parameters.count)
-        reference.backward(
-            outputGradient: outputGradient, caches: expected.caches, batch: batch, parameters: parameters,
-            gradients: &gradients)
-        let computed = network.gradients.array
-        for parameter in network.layout.parameters {
-            let range = parameter.offset..<(parameter.offset + parameter.count)
-            let want = Array(gradients[range])
-            let got = Array(computed[range])
-            let scale = max(1e-3, largestMagnitude(want))
-            #expect(largestDifference(got, want) <= 2e-3 * scale, "\(parameter.name): scale \(scale)")
-        }
-
-        let evaluation = try network.predict(images: images, training: false)
-        let expectedEvaluation = reference.forward(
-            images: images, batch: batch, parameters: parameters, statistics: &statistics, training: false
-        ).output
-        #expect(
-            largestDifference(evaluation, expectedEvaluation) <= 1e-3 * max(1, largestMagnitude(expectedEvaluation)))
+        _ = try expectReferenceAgreement(network, numbers: &numbers, minimumScale: 1e-3)
     }
 
     @Test("reference network gradients match finite differences (α 0.25, resolution 32)")

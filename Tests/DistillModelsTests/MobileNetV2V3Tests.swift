@@ -108,43 +108,9 @@ struct MobileNetV2V3Tests {
                 network.parameters[index] = numbers.array(1, in: -1...1)[0]
             }
         }
-        let reference = MobileNetReference(spec: spec, options: options)
-        let images = numbers.array(network.inputCount)
-        let parameters = network.parameters.array
-        var statistics = network.statistics.array
-
-        let output = try network.predict(images: images, training: true)
-        let expected = reference.forward(
-            images: images, batch: batch, parameters: parameters, statistics: &statistics, training: true)
-        #expect(largestDifference(output, expected.output) <= 1e-3 * max(1, largestMagnitude(expected.output)))
-        #expect(largestDifference(network.statistics.array, statistics) <= 1e-3 * max(1, largestMagnitude(statistics)))
-
-        let outputGradient = numbers.array(network.outputCount)
-        network.withOutputGradient { _ = $0.update(fromContentsOf: outputGradient) }
-        network.zeroGradients()
-        try network.backward()
-        var gradients = [Float](repeating: 0, count: parameters.count)
-        reference.backward(
-            outputGradient: outputGradient, caches: expected.caches, batch: batch, parameters: parameters,
-            gradients: &gradients)
-        let computed = network.gradients.array
         // Tensors whose true gradient is zero (a projection's β, which the next batch norm cancels) hold float
         // noise: allow 1e-5 of the network's largest gradient on top of 2e-3 of the tensor's own.
-        let floor = 1e-5 * largestMagnitude(gradients)
-        for parameter in network.layout.parameters {
-            let range = parameter.offset..<(parameter.offset + parameter.count)
-            let want = Array(gradients[range])
-            let got = Array(computed[range])
-            let scale = largestMagnitude(want)
-            #expect(largestDifference(got, want) <= 2e-3 * scale + floor, "\(parameter.name): scale \(scale)")
-        }
-
-        let evaluation = try network.predict(images: images, training: false)
-        let expectedEvaluation = reference.forward(
-            images: images, batch: batch, parameters: parameters, statistics: &statistics, training: false
-        ).output
-        #expect(
-            largestDifference(evaluation, expectedEvaluation) <= 1e-3 * max(1, largestMagnitude(expectedEvaluation)))
+        let (images, evaluation) = try expectReferenceAgreement(network, numbers: &numbers, floorShare: 1e-5)
 
         // Batch norm folded: the evaluation network's outputs again.
         let folded = try MobileNetInference(folding: network)

@@ -87,6 +87,17 @@ public struct MemoryDescriptor {
     /// Number of logical elements.
     public var elementCount: Int { dimensions.reduce(1, *) }
 
+    /// The channel block of a 4-D activation layout: 16 (nChw16c), 8 (nChw8c) or 1 (NCHW); `nil` for any
+    /// other layout. Host kernels that walk activations (n, channel block, h, w, lane) use it.
+    func channelBlock() throws -> Int? {
+        guard dimensions.count == 4 else { return nil }
+        for (tag, size) in [(dnnl_nChw16c, 16), (dnnl_nChw8c, 8), (dnnl_nchw, 1)]
+        where sameLayout(as: try MemoryDescriptor(dimensions: dimensions, tag: tag)) {
+            return size
+        }
+        return nil
+    }
+
     /// Whether two descriptors describe the same layout.
     func sameLayout(as other: MemoryDescriptor) -> Bool {
         var a = raw

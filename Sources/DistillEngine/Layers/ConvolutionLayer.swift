@@ -124,8 +124,7 @@ public final class ConvolutionLayer: EngineLayer {
         self.context = context
         if c.groups > 1, c.groups == c.inputChannels, c.groups == c.outputChannels,
             backwardWeightsPrimitive.implementation.hasPrefix("ref"),
-            let sourceBlock = try DepthwiseWeightGradient.blockSize(of: chosenSource),
-            try DepthwiseWeightGradient.blockSize(of: chosenDestination) == sourceBlock
+            let sourceBlock = try chosenSource.channelBlock(), try chosenDestination.channelBlock() == sourceBlock
         {
             hostWeightGradient = DepthwiseWeightGradient(
                 batch: batch, channels: c.inputChannels, height: height, width: width, outputHeight: outputHeight,

@@ -6,7 +6,6 @@
 // Source and output gradient in the same blocked layout (nChw16c, nChw8c or NCHW as block 1); channel blocks
 // run in parallel, each accumulating its own weights, so no two threads write the same value.
 
-import CDNNL
 import Dispatch
 
 /// The host kernel for one depthwise convolution's weight gradient.
@@ -22,17 +21,6 @@ struct DepthwiseWeightGradient {
     let padding: Int
     /// Channels per block of both layouts.
     let block: Int
-
-    /// The block size of a 4-D descriptor's layout: 16, 8 or 1 (NCHW); `nil` for any other layout.
-    static func blockSize(of descriptor: MemoryDescriptor) throws -> Int? {
-        let dimensions = descriptor.dimensions
-        guard dimensions.count == 4 else { return nil }
-        for (tag, size) in [(dnnl_nChw16c, 16), (dnnl_nChw8c, 8), (dnnl_nchw, 1)]
-        where descriptor.sameLayout(as: try MemoryDescriptor(dimensions: dimensions, tag: tag)) {
-            return size
-        }
-        return nil
-    }
 
     /// Adds dLoss/dWeights into `weightGradient`, (C, 1, K, K) row-major.
     /// - Parameters:

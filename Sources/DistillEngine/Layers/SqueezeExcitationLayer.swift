@@ -56,6 +56,12 @@ public final class SqueezeExcitationLayer: EngineLayer {
     private var hidden: [Float]
     private var excitation: [Float]
     private var scale: [Float]
+    /// Backward scratch, allocated once: dLoss/ds and dLoss/dz (N, C), dLoss/dh and ReLU(h) (N, S), dLoss/dp (N, C).
+    private var scaleGradient: [Float]
+    private var excitationGradient: [Float]
+    private var hiddenGradient: [Float]
+    private var active: [Float]
+    private var pooledGradient: [Float]
     private var cachedInput: Memory?
 
     /// Builds the layer for one shape.
@@ -85,15 +91,12 @@ public final class SqueezeExcitationLayer: EngineLayer {
         self.squeeze = squeeze
         self.context = context
         var working = inputDescriptor
-        var chosenBlock = 16
-        for (tag, size) in [(dnnl_nChw16c, 16), (dnnl_nChw8c, 8), (dnnl_nchw, 1)] {
-            if inputDescriptor.sameLayout(as: try MemoryDescriptor(dimensions: dimensions, tag: tag)) {
-                chosenBlock = size
-                break
-            }
-            if size == 1 { working = try MemoryDescriptor(dimensions: dimensions, tag: dnnl_nChw16c) }
+        if let given = try inputDescriptor.channelBlock() {
+            block = given
+        } else {
+            block = 16
+            working = try MemoryDescriptor(dimensions: dimensions, tag: dnnl_nChw16c)
         }
-        block = chosenBlock
         outputDescriptor = working
         inputAdapter = try LayoutAdapter(from: inputDescriptor, to: working, context: context)
         inputGradientAdapter = try LayoutAdapter(from: working, to: inputDescriptor, context: context)
@@ -106,6 +109,11 @@ public final class SqueezeExcitationLayer: EngineLayer {
         hidden = [Float](repeating: 0, count: batch * squeeze)
         excitation = [Float](repeating: 0, count: batch * channels)
         scale = [Float](repeating: 0, count: batch * channels)
+        scaleGradient = scale
+        excitationGradient = scale
+        pooledGradient = scale
+        hiddenGradient = hidden
+        active = hidden
     }
 
     public func forward(_ input: Memory, training: Bool) throws -> Memory {
@@ -143,23 +151,20 @@ public final class SqueezeExcitationLayer: EngineLayer {
                 excitation.withUnsafeMutableBufferPointer { excitation in
                     scale.withUnsafeMutableBufferPointer { scale in
                         pooled.withUnsafeMutableBufferPointer { pooled in
-                            let shared = SharedFloats(parameters, hidden, excitation, scale, pooled)
-                            let offsets = offsets
-                            DispatchQueue.concurrentPerform(iterations: batch) { n in
-                                let (parameters, hidden, excitation, scale, pooled) = (
-                                    shared[0], shared[1], shared[2], shared[3], shared[4]
-                                )
-                                let p = pooled + n * channels
-                                let h = hidden + n * squeeze
-                                var active = [Float](repeating: 0, count: squeeze)
-                                for j in 0..<squeeze {
-                                    h[j] =
-                                        parameters[offsets.reduceBias + j]
-                                        + Self.dot(parameters + offsets.reduceWeights + j * channels, p, channels)
-                                    active[j] = max(0, h[j])
-                                }
-                                active.withUnsafeMutableBufferPointer { active in
-                                    guard let a = active.baseAddress else { return }
+                            active.withUnsafeMutableBufferPointer { active in
+                                let shared = SharedFloats(parameters, hidden, excitation, scale, pooled, active)
+                                let offsets = offsets
+                                DispatchQueue.concurrentPerform(iterations: batch) { n in
+                                    let (parameters, excitation, scale) = (shared[0], shared[2], shared[3])
+                                    let p = shared[4] + n * channels
+                                    let h = shared[1] + n * squeeze
+                                    let a = shared[5] + n * squeeze
+                                    for j in 0..<squeeze {
+                                        h[j] =
+                                            parameters[offsets.reduceBias + j]
+                                            + Self.dot(parameters + offsets.reduceWeights + j * channels, p, channels)
+                                        a[j] = max(0, h[j])
+                                    }
                                     for c in 0..<channels {
                                         let z =
                                             parameters[offsets.expandBias + c]
@@ -213,10 +218,9 @@ public final class SqueezeExcitationLayer: EngineLayer {
             throw EngineError(.invalidArgument, "squeeze-excite backward called without a training-mode forward first.")
         }
         try context.wait()
-        let (batch, channels, squeeze, spatial, block) = (batch, channels, squeeze, spatial, block)
+        let (batch, channels, spatial, block) = (batch, channels, spatial, block)
         let blocks = (channels + block - 1) / block
         // dLoss/dScale per image and channel: Σ over positions of dy · x.
-        var scaleGradient = [Float](repeating: 0, count: batch * channels)
         source.withFloats { x in
             outputGradient.withFloats { dy in
                 scaleGradient.withUnsafeMutableBufferPointer { ds in
@@ -247,10 +251,9 @@ public final class SqueezeExcitationLayer: EngineLayer {
             }
         }
         // Back through hard-sigmoid, the expand and the reduce layers (parameter gradients summed over images).
-        var pooledGradient = [Float](repeating: 0, count: batch * channels)
-        var excitationGradient = [Float](repeating: 0, count: batch * channels)
-        var hiddenGradient = [Float](repeating: 0, count: batch * squeeze)
-        var active = hidden.map { max(0, $0) }
+        // dLoss/dh and dLoss/dp are sums; ReLU(h) is the forward pass's.
+        for index in hiddenGradient.indices { hiddenGradient[index] = 0 }
+        for index in pooledGradient.indices { pooledGradient[index] = 0 }
         values.withMutableFloats { parameters in
             gradients.withMutableFloats { grads in
                 scaleGradient.withUnsafeMutableBufferPointer { ds in
