@@ -26,6 +26,24 @@ public final class Store: Sendable {
             .flatMap { $0.isFinite && $0 >= 0 && $0 <= 3600 ? $0 : nil } ?? 30
     }
 
+    /// Opens a pool, retrying while another process holds the brand-new file's lock: switching a new database to
+    /// WAL fails at once with SQLITE_BUSY (the busy timeout does not cover it) when several processes open it
+    /// together.
+    private static func open(
+        _ path: String, configuration: Configuration, waitingUpTo seconds: TimeInterval
+    ) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
     /// Opens (creating if needed) the database and migrates it to the current schema.
     /// - Parameters:
     ///   - location: The database path and data directory.
@@ -47,7 +65,7 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.label = "distill"
         do {
-            pool = try DatabasePool(path: location.databasePath, configuration: configuration)
+            pool = try Self.open(location.databasePath, configuration: configuration, waitingUpTo: busyTimeout)
             try Self.migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError(
