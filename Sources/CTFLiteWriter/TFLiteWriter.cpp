@@ -190,6 +190,18 @@ int32_t distill_tflite_add_operator(
         op->builtin_options.Set(std::move(dense));
         break;
     }
+    case DISTILL_TFLITE_ADD: {
+        tflite::AddOptionsT add;
+        add.fused_activation_function = activation;
+        op->builtin_options.Set(std::move(add));
+        break;
+    }
+    case DISTILL_TFLITE_MUL: {
+        tflite::MulOptionsT mul;
+        mul.fused_activation_function = activation;
+        op->builtin_options.Set(std::move(mul));
+        break;
+    }
     case DISTILL_TFLITE_PAD: {
         op->builtin_options.Set(tflite::PadOptionsT());
         break;

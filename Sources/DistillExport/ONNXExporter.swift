@@ -1,9 +1,10 @@
 // Copyright 2026 The Distill authors.
-// A folded MobileNet as an ONNX model (IR version 8, opset 13; 14 for V2 and V3), built with the
-// SwiftProtobuf messages generated from schemas/onnx_subset.proto. Graph: input "input" (N, 3, R, R) float,
-// N symbolic; per convolution Conv (+ Relu, Clip to [0, 6] or HardSwish; V2/V3: Add for a residual,
-// squeeze-and-excitation as pool, two 1x1 Conv, HardSigmoid and Mul); GlobalAveragePool, Flatten, Gemm
-// (transB) to the output named by the metadata ("logits", "attribute_logits" or "embedding"), (N, outputs).
+// A folded MobileNet as an ONNX model (IR version 8, opset 13; 14 where V3 uses HardSwish), built with the
+// SwiftProtobuf messages generated from schemas/onnx_subset.proto, node by node of FoldedMobileNet.nodes.
+// Graph: input "input" (N, 3, R, R) float, N symbolic; per convolution Conv (+ Relu or Clip to [0, 6]); V2/V3:
+// Add for a residual, HardSwish, squeeze-and-excitation as pool, two 1x1 Conv, HardSigmoid and Mul;
+// GlobalAveragePool, Flatten, Gemm (transB) to the output named by the metadata ("logits", "attribute_logits" or
+// "embedding"), (N, outputs).
 
 import DistillEngine
 import DistillModels
@@ -30,91 +31,79 @@ public enum ONNXExporter {
         return try layerGraphModel(network, metadata: metadata)
     }
 
-    /// Every family, layer by layer from the spec: Conv with bias per folded convolution (+ Relu, Clip or
-    /// HardSwish), Add for a residual, squeeze-and-excitation as GlobalAveragePool → Conv → Relu → Conv →
+    /// Every family, node by node (``FoldedMobileNet/nodes``): Conv with bias per folded convolution (+ Relu or
+    /// Clip), Add for a residual, HardSwish, squeeze-and-excitation as GlobalAveragePool → Conv → Relu → Conv →
     /// HardSigmoid(1/6, 1/2) → Mul, then GlobalAveragePool, Flatten and one Gemm per fully connected layer.
     /// Opset 13, or 14 when HardSwish is used.
     static func layerGraphModel(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
-        let convolutions = Dictionary(network.convolutions.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let excitations = Dictionary(
-            network.squeezeExcitations.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var denseLayers = (network.hidden + [network.dense]).makeIterator()
+        var names = network.tensorNames
+        names[0] = "input"
+        names[names.count - 1] = metadata.outputName
+        let layers = network.denseLayers
         var graph = GraphBuilder()
-        var current = "input"
-        var blockInput = current
         var usesHardSwish = false
-        for layer in network.spec.layers {
-            let name = layer.name
-            if layer.startsBlock { blockInput = current }
-            switch layer.kind {
-            case .convolution, .depthwise, .pointwise:
-                guard let convolution = convolutions[name] else {
-                    throw ExportError(.encodingFailed, "The folded network has no convolution \(name).")
-                }
+        for node in network.nodes {
+            let output = node.output
+            let name = names[output]
+            switch node {
+            case .convolution(let index, let source, _, let fused):
+                let convolution = network.convolutions[index]
+                let layer = convolution.layer
                 let weights = graph.constant(
                     "\(name).weights", floats: convolution.weights,
                     dims: [layer.outputChannels, layer.inputChannels / convolution.groups, layer.kernel, layer.kernel])
                 let bias = graph.constant("\(name).bias", floats: convolution.bias, dims: [layer.outputChannels])
+                let convolved = fused == nil ? name : "\(name).conv"
                 graph.node(
-                    "Conv", name: name, inputs: [current, weights, bias], outputs: ["\(name).conv"],
+                    "Conv", name: name, inputs: [names[source], weights, bias], outputs: [convolved],
                     attributes: convolutionAttributes(convolution))
-                current = "\(name).conv"
-                if layer.addsResidual {
-                    graph.node("Add", name: "\(name).residual", inputs: [current, blockInput], outputs: ["\(name).sum"])
-                    current = "\(name).sum"
-                }
-                if let activation = convolution.activation {
-                    current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
-                    usesHardSwish = usesHardSwish || activation == .hardSwish
-                }
-            case .squeezeExcite:
-                guard let excitation = excitations[name] else {
-                    throw ExportError(.encodingFailed, "The folded network has no squeeze-and-excitation \(name).")
-                }
-                let (channels, squeeze) = (layer.inputChannels, layer.squeezeChannels)
-                graph.node("GlobalAveragePool", name: "\(name).pool", inputs: [current], outputs: ["\(name).pooled"])
+                if let fused { _ = graph.activation(fused, input: convolved, output: name, name: "\(name).act") }
+            case .add(let first, let second, _):
+                graph.node("Add", name: name, inputs: [names[first], names[second]], outputs: [name])
+            case .activation(let activation, let source, _):
+                usesHardSwish = usesHardSwish || activation == .hardSwish
+                _ = graph.activation(activation, input: names[source], output: name, name: name)
+            case .squeezeExcitation(let index, let source, let pooled, let hidden, let gate, _):
+                let excitation = network.squeezeExcitations[index]
+                let (channels, squeeze) = (excitation.layer.inputChannels, excitation.layer.squeezeChannels)
+                graph.node("GlobalAveragePool", name: names[pooled], inputs: [names[source]], outputs: [names[pooled]])
                 let reduce = graph.constant(
                     "\(name).reduce.weights", floats: excitation.reduceWeights, dims: [squeeze, channels, 1, 1])
                 let reduceBias = graph.constant("\(name).reduce.bias", floats: excitation.reduceBias, dims: [squeeze])
                 graph.node(
-                    "Conv", name: "\(name).reduce", inputs: ["\(name).pooled", reduce, reduceBias],
+                    "Conv", name: "\(name).reduce", inputs: [names[pooled], reduce, reduceBias],
                     outputs: ["\(name).reduced"])
-                graph.node("Relu", name: "\(name).relu", inputs: ["\(name).reduced"], outputs: ["\(name).hidden"])
+                graph.node("Relu", name: names[hidden], inputs: ["\(name).reduced"], outputs: [names[hidden]])
                 let expand = graph.constant(
                     "\(name).expand.weights", floats: excitation.expandWeights, dims: [channels, squeeze, 1, 1])
                 let expandBias = graph.constant("\(name).expand.bias", floats: excitation.expandBias, dims: [channels])
                 graph.node(
-                    "Conv", name: "\(name).expand", inputs: ["\(name).hidden", expand, expandBias],
+                    "Conv", name: "\(name).expand", inputs: [names[hidden], expand, expandBias],
                     outputs: ["\(name).excitation"])
                 graph.node(
-                    "HardSigmoid", name: "\(name).gate", inputs: ["\(name).excitation"], outputs: ["\(name).scale"],
+                    "HardSigmoid", name: names[gate], inputs: ["\(name).excitation"], outputs: [names[gate]],
                     attributes: [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
-                graph.node("Mul", name: "\(name).apply", inputs: [current, "\(name).scale"], outputs: ["\(name).out"])
-                current = "\(name).out"
-            case .averagePool:
-                graph.node("GlobalAveragePool", name: "pool", inputs: [current], outputs: ["pool.out"])
-                graph.node("Flatten", name: "flatten", inputs: ["pool.out"], outputs: ["features"], attributes: [.int("axis", 1)])
-                current = "features"
-            case .fullyConnected:
-                guard let dense = denseLayers.next() else {
-                    throw ExportError(.encodingFailed, "The folded network has no fully connected layer \(name).")
-                }
-                let weights = graph.constant("\(name).weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
-                let bias = graph.constant("\(name).bias", floats: dense.bias, dims: [dense.outputs])
-                let last = name == network.spec.layers.last?.name
-                let output = last ? metadata.outputName : "\(name).linear"
-                usesHardSwish = usesHardSwish || dense.activation == .hardSwish
-                graph.node("Gemm", name: name, inputs: [current, weights, bias], outputs: [output], attributes: [.int("transB", 1)])
-                current = output
-                if let activation = dense.activation {
-                    current = graph.activation(activation, input: current, output: "\(name).out", name: "\(name).act")
-                }
+                graph.node("Mul", name: name, inputs: [names[source], names[gate]], outputs: [name])
+            case .pool(let source, _):
+                graph.node("GlobalAveragePool", name: "pool", inputs: [names[source]], outputs: ["pool.out"])
+                graph.node(
+                    "Flatten", name: "flatten", inputs: ["pool.out"], outputs: [name], attributes: [.int("axis", 1)])
+            case .dense(let index, let source, _):
+                let dense = layers[index]
+                let prefix = network.tensorNames[output]
+                let weights = graph.constant(
+                    "\(prefix).weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
+                let bias = graph.constant("\(prefix).bias", floats: dense.bias, dims: [dense.outputs])
+                graph.node(
+                    "Gemm", name: prefix, inputs: [names[source], weights, bias], outputs: [name],
+                    attributes: [.int("transB", 1)])
             }
         }
         return try serialize(
             graph.model(
-                input: "input", resolution: network.spec.resolution, output: current,
-                outputs: network.spec.outputs, inputType: .float, metadata: metadata, opset: usesHardSwish ? 14 : opset))
+                input: "input", resolution: network.spec.resolution, output: names[network.tensorCount - 1],
+                outputs: network.spec.outputs, inputType: .float, metadata: metadata, opset: usesHardSwish ? 14 : opset)
+        )
     }
 
     // MARK: - Building blocks

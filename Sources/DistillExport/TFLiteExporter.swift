@@ -1,10 +1,12 @@
 // Copyright 2026 The Distill authors.
 // A folded MobileNet as a TensorFlow Lite model, written through CTFLiteWriter (FlatBuffers code generated
-// from schemas/tflite_subset.fbs). Graph: input "input" (1, R, R, 3) float NHWC; per convolution CONV_2D or
-// DEPTHWISE_CONV_2D with the activation fused (stride-2 layers get an explicit PAD of 1 on each side and
-// VALID padding, since SAME pads only the bottom/right for even inputs, unlike Distill's symmetric padding);
-// MEAN over H and W; FULLY_CONNECTED to the output (1, outputs). Filters: CONV_2D (O, K, K, I),
-// DEPTHWISE_CONV_2D (1, K, K, C), FULLY_CONNECTED (O, I).
+// from schemas/tflite_subset.fbs), one operator or a few per node of FoldedMobileNet.nodes. Input "input"
+// (1, R, R, 3) float NHWC; a convolution is CONV_2D or DEPTHWISE_CONV_2D with ReLU or ReLU6 fused (a stride-2
+// layer gets an explicit PAD of kernel / 2 on each side and VALID padding, since SAME pads only the
+// bottom/right for even inputs, unlike Distill's symmetric padding); a residual is ADD; h-swish HARD_SWISH;
+// squeeze-and-excitation MEAN (dimensions kept) → 1x1 CONV_2D + ReLU → 1x1 CONV_2D with bias + 3 and ReLU6 →
+// MUL by 1/6 (the hard-sigmoid) → MUL with the input; the pool MEAN over H and W; FULLY_CONNECTED layers to the
+// output (1, outputs). Filters: CONV_2D (O, K, K, I), DEPTHWISE_CONV_2D (1, K, K, C), FULLY_CONNECTED (O, I).
 
 import CTFLiteWriter
 import DistillEngine
@@ -20,54 +22,134 @@ public enum TFLiteExporter {
     /// - Returns: The file's bytes.
     /// - Throws: ``ExportError`` if the FlatBuffers writer fails.
     public static func float32Model(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
-        try network.requireSequential(for: "TensorFlow Lite export")
         var metadata = metadata
         metadata.inputLayout = "NHWC"
         metadata.precision = "float32"
         let writer = try TFLiteWriter()
-        let resolution = network.spec.resolution
-        var current = try writer.tensor("input", type: DISTILL_TFLITE_FLOAT32, shape: [1, resolution, resolution, 3])
-        let input = current
-        var paddings: Int32?
-        for convolution in network.convolutions {
-            let layer = convolution.layer
-            let name = layer.name
-            if layer.stride == 2 {
-                if paddings == nil {
-                    paddings = try writer.constant(
-                        "paddings", int32: [0, 0, 1, 1, 1, 1, 0, 0], shape: [4, 2])
-                }
-                let padded = try writer.tensor(
-                    "\(name).padded", type: DISTILL_TFLITE_FLOAT32,
-                    shape: [1, layer.inputHeight + 2, layer.inputWidth + 2, layer.inputChannels])
-                try writer.operator(DISTILL_TFLITE_PAD, inputs: [current, paddings ?? 0], outputs: [padded])
-                current = padded
-            }
-            let depthwise = convolution.groups > 1
-            let filter = try writer.constant(
-                "\(name).weights", floats: filterNHWC(convolution),
-                shape: depthwise
-                    ? [1, layer.kernel, layer.kernel, layer.outputChannels]
-                    : [layer.outputChannels, layer.kernel, layer.kernel, layer.inputChannels])
-            let bias = try writer.constant("\(name).bias", floats: convolution.bias, shape: [layer.outputChannels])
-            let output = try writer.tensor(
-                "\(name).out", type: DISTILL_TFLITE_FLOAT32,
-                shape: [1, layer.outputHeight, layer.outputWidth, layer.outputChannels])
-            try writer.operator(
-                depthwise ? DISTILL_TFLITE_DEPTHWISE_CONV_2D : DISTILL_TFLITE_CONV_2D, inputs: [current, filter, bias],
-                outputs: [output], options: convolutionOptions(convolution))
-            current = output
+        let shapes = network.tensorShapes
+        var names = network.tensorNames
+        names[names.count - 1] = metadata.outputName
+        let layers = network.denseLayers
+        let flat = flatTensors(network)
+        var tensors = [Int32](repeating: -1, count: network.tensorCount)
+        func tensor(_ index: Int) throws -> Int32 {
+            tensors[index] = try writer.tensor(
+                names[index], type: DISTILL_TFLITE_FLOAT32, shape: tensorShape(index, shapes: shapes, flat: flat))
+            return tensors[index]
         }
-        let dense = network.dense
-        let axes = try writer.constant("mean.axes", int32: [1, 2], shape: [2])
-        let pooled = try writer.tensor("pool.out", type: DISTILL_TFLITE_FLOAT32, shape: [1, dense.inputs])
-        try writer.operator(DISTILL_TFLITE_MEAN, inputs: [current, axes], outputs: [pooled])
-        let weights = try writer.constant("fc.weights", floats: dense.weights, shape: [dense.outputs, dense.inputs])
-        let bias = try writer.constant("fc.bias", floats: dense.bias, shape: [dense.outputs])
-        let output = try writer.tensor(metadata.outputName, type: DISTILL_TFLITE_FLOAT32, shape: [1, dense.outputs])
-        try writer.operator(DISTILL_TFLITE_FULLY_CONNECTED, inputs: [pooled, weights, bias], outputs: [output])
-        writer.setInputsOutputs(inputs: [input], outputs: [output])
+        let input = try tensor(0)
+        var paddings = Paddings()
+        for node in network.nodes {
+            switch node {
+            case .convolution(let index, let source, let output, let fused):
+                let convolution = network.convolutions[index]
+                let layer = convolution.layer
+                let name = layer.name
+                let padded = try paddings.pad(
+                    tensors[source], layer: layer, writer: writer, name: "\(name).padded",
+                    type: DISTILL_TFLITE_FLOAT32)
+                let depthwise = convolution.groups > 1
+                let filter = try writer.constant(
+                    "\(name).weights", floats: filterNHWC(convolution),
+                    shape: depthwise
+                        ? [1, layer.kernel, layer.kernel, layer.outputChannels]
+                        : [layer.outputChannels, layer.kernel, layer.kernel, layer.inputChannels])
+                let bias = try writer.constant("\(name).bias", floats: convolution.bias, shape: [layer.outputChannels])
+                try writer.operator(
+                    depthwise ? DISTILL_TFLITE_DEPTHWISE_CONV_2D : DISTILL_TFLITE_CONV_2D,
+                    inputs: [padded, filter, bias], outputs: [try tensor(output)],
+                    options: convolutionOptions(convolution, fused: fused))
+            case .add(let first, let second, let output):
+                try writer.operator(
+                    DISTILL_TFLITE_ADD, inputs: [tensors[first], tensors[second]], outputs: [try tensor(output)])
+            case .activation(let activation, let source, let output):
+                try activationOperator(activation, writer: writer, input: tensors[source], output: try tensor(output))
+            case .squeezeExcitation(let index, let source, let pooled, let hidden, let gate, let output):
+                let excitation = network.squeezeExcitations[index]
+                let name = excitation.layer.name
+                let (channels, squeeze) = (excitation.layer.inputChannels, excitation.layer.squeezeChannels)
+                let axes = try writer.constant("\(name).axes", int32: [1, 2], shape: [2])
+                var keep = DistillTFLiteOptions()
+                keep.keepDimensions = 1
+                try writer.operator(
+                    DISTILL_TFLITE_MEAN, inputs: [tensors[source], axes], outputs: [try tensor(pooled)], options: keep)
+                let reduce = excitation.reduceConvolution
+                try writer.operator(
+                    DISTILL_TFLITE_CONV_2D,
+                    inputs: [
+                        tensors[pooled],
+                        try writer.constant(
+                            "\(name).reduce.weights", floats: reduce.weights, shape: [squeeze, 1, 1, channels]),
+                        try writer.constant("\(name).reduce.bias", floats: reduce.bias, shape: [squeeze]),
+                    ], outputs: [try tensor(hidden)], options: convolutionOptions(reduce, fused: .relu))
+                // hard-sigmoid(z) = ReLU6(z + 3) / 6: the + 3 in the bias, ReLU6 fused, then a MUL by 1/6.
+                let expanded = try writer.tensor(
+                    "\(name).expanded", type: DISTILL_TFLITE_FLOAT32, shape: [1, 1, 1, channels])
+                try writer.operator(
+                    DISTILL_TFLITE_CONV_2D,
+                    inputs: [
+                        tensors[hidden],
+                        try writer.constant(
+                            "\(name).expand.weights", floats: excitation.expandWeights,
+                            shape: [channels, 1, 1, squeeze]),
+                        try writer.constant(
+                            "\(name).expand.bias", floats: excitation.expandBias.map { $0 + 3 }, shape: [channels]),
+                    ], outputs: [expanded], options: convolutionOptions(excitation.gateConvolution, fused: .relu6))
+                let sixth = try writer.constant("\(name).sixth", floats: [1.0 / 6], shape: [1])
+                try writer.operator(DISTILL_TFLITE_MUL, inputs: [expanded, sixth], outputs: [try tensor(gate)])
+                try writer.operator(
+                    DISTILL_TFLITE_MUL, inputs: [tensors[source], tensors[gate]], outputs: [try tensor(output)])
+            case .pool(let source, let output):
+                let axes = try writer.constant("mean.axes", int32: [1, 2], shape: [2])
+                try writer.operator(
+                    DISTILL_TFLITE_MEAN, inputs: [tensors[source], axes], outputs: [try tensor(output)])
+            case .dense(let index, let source, let output):
+                let dense = layers[index]
+                let name = names[output]
+                let weights = try writer.constant(
+                    "\(name).weights", floats: dense.weights, shape: [dense.outputs, dense.inputs])
+                let bias = try writer.constant("\(name).bias", floats: dense.bias, shape: [dense.outputs])
+                try writer.operator(
+                    DISTILL_TFLITE_FULLY_CONNECTED, inputs: [tensors[source], weights, bias],
+                    outputs: [try tensor(output)])
+            }
+        }
+        writer.setInputsOutputs(inputs: [input], outputs: [tensors[network.tensorCount - 1]])
         return try writer.finish(metadata: metadata)
+    }
+
+    /// The tensors after the pool, (1, features); every other tensor is (1, H, W, C).
+    static func flatTensors(_ network: FoldedMobileNet) -> Set<Int> {
+        var flat = Set<Int>()
+        for node in network.nodes {
+            switch node {
+            case .pool(_, let output), .dense(_, _, let output): flat.insert(output)
+            case .activation(_, let input, let output) where flat.contains(input): flat.insert(output)
+            default: break
+            }
+        }
+        return flat
+    }
+
+    /// A tensor's TensorFlow Lite shape.
+    static func tensorShape(
+        _ index: Int, shapes: [(channels: Int, height: Int, width: Int)], flat: Set<Int>
+    ) -> [Int] {
+        let shape = shapes[index]
+        return flat.contains(index) ? [1, shape.channels] : [1, shape.height, shape.width, shape.channels]
+    }
+
+    /// A stand-alone activation: HARD_SWISH. (ReLU and ReLU6 stand alone only after a residual sum, which no
+    /// family has; they are refused rather than written untested.)
+    static func activationOperator(_ activation: Activation, writer: TFLiteWriter, input: Int32, output: Int32) throws {
+        switch activation {
+        case .hardSwish:
+            try writer.operator(DISTILL_TFLITE_HARD_SWISH, inputs: [input], outputs: [output])
+        case .relu, .relu6:
+            throw ExportError(
+                .encodingFailed,
+                "A stand-alone \(activation.rawValue) has no TensorFlow Lite operator in Distill's writer.")
+        }
     }
 
     // MARK: - Layout
@@ -105,19 +187,52 @@ public enum TFLiteExporter {
         filterNHWC(convolution, values: convolution.weights)
     }
 
-    static func convolutionOptions(_ convolution: FoldedMobileNet.Convolution) -> DistillTFLiteOptions {
+    static func convolutionOptions(_ convolution: FoldedMobileNet.Convolution, fused: Activation?)
+        -> DistillTFLiteOptions
+    {
         var options = DistillTFLiteOptions()
         options.validPadding = convolution.layer.stride == 2 ? 1 : 0
         options.strideWidth = Int32(convolution.layer.stride)
         options.strideHeight = Int32(convolution.layer.stride)
         options.depthMultiplier = 1
-        switch convolution.activation {
+        switch fused {
         case .relu: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_RELU)
         case .relu6: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_RELU6)
-        // h-swish is no fused activation in TensorFlow Lite; float32Model refuses such networks first.
+        // h-swish is never fused: it is a node (HARD_SWISH) of its own.
         case nil, .hardSwish: options.activation = Int32(DISTILL_TFLITE_ACTIVATION_NONE)
         }
         return options
+    }
+
+    /// The explicit PAD before stride-2 convolutions, one paddings constant per amount.
+    struct Paddings {
+        private var constants: [Int: Int32] = [:]
+
+        /// The tensor a convolution reads: `input` itself at stride 1, else `input` padded by kernel / 2 on each
+        /// side (same type and quantization as `input`).
+        mutating func pad(
+            _ input: Int32, layer: LayerSpec, writer: TFLiteWriter, name: String, type: Int,
+            quantization: ActivationQuantization? = nil, version: Int = 1
+        ) throws -> Int32 {
+            guard layer.stride == 2 else { return input }
+            let amount = layer.kernel / 2
+            let paddings: Int32
+            if let existing = constants[amount] {
+                paddings = existing
+            } else {
+                paddings = try writer.constant(
+                    amount == 1 ? "paddings" : "paddings\(amount)",
+                    int32: [0, 0, Int32(amount), Int32(amount), Int32(amount), Int32(amount), 0, 0], shape: [4, 2])
+                constants[amount] = paddings
+            }
+            let padded = try writer.tensor(
+                name, type: type,
+                shape: [1, layer.inputHeight + 2 * amount, layer.inputWidth + 2 * amount, layer.inputChannels],
+                scales: quantization.map { [$0.scale] } ?? [],
+                zeroPoints: quantization.map { [Int64($0.zeroPoint)] } ?? [])
+            try writer.operator(DISTILL_TFLITE_PAD, version: version, inputs: [input, paddings], outputs: [padded])
+            return padded
+        }
     }
 }
 

@@ -1,47 +1,81 @@
 // Copyright 2026 The Distill authors.
-// Plain-loop forward passes over a folded MobileNet, one image at a time, (C, H, W) row-major: the float pass
-// that calibrates int8 activation ranges (every intermediate tensor is shown to an observer) and the loops the
+// Plain-loop forward passes over a folded MobileNet's nodes, one image at a time, (C, H, W) row-major: the float
+// pass that calibrates int8 activation ranges (every tensor is shown to an observer) and the loops the
 // int8 reference shares (generic over the element type: Float, or Int32 for zero-point-shifted int8 values
 // with Int32 accumulation). Padding is symmetric (kernel / 2), as Distill trains.
 
 import DistillEngine
 
 extension FoldedMobileNet {
-    /// The tensors a forward pass produces, in order: 0 the input, 1…C each convolution's output (after its
-    /// activation), C + 1 the pooled features, C + 2 the dense output.
-    public var tensorCount: Int { convolutions.count + 3 }
-
     /// Runs one image through the network in float, showing every tensor to `observe`.
     /// - Parameters:
     ///   - image: (3, R, R) floats.
-    ///   - observe: Called with each tensor's index (see ``tensorCount``) and values.
-    /// - Returns: The dense output.
+    ///   - observe: Called with each tensor's index (as ``nodes`` number them) and values.
+    /// - Returns: The output tensor.
     public func referenceForward(image: [Float], observe: (Int, [Float]) -> Void = { _, _ in }) -> [Float] {
+        let nodes = self.nodes
+        let layers = denseLayers
+        let shapes = tensorShapes
+        var tensors = [[Float]](repeating: [], count: tensorCount)
+        tensors[0] = image
         observe(0, image)
-        var current = image
-        for (index, convolution) in convolutions.enumerated() {
-            var output = Self.convolve(current, convolution: convolution, weights: convolution.weights)
-            let plane = convolution.layer.outputHeight * convolution.layer.outputWidth
-            for o in 0..<convolution.layer.outputChannels {
-                let bias = convolution.bias[o]
-                for p in (o * plane)..<((o + 1) * plane) {
-                    let value = output[p] + bias
-                    output[p] = convolution.activation.map { $0.apply(value) } ?? value
+        for node in nodes {
+            switch node {
+            case .convolution(let index, let input, let output, let fused):
+                let convolution = convolutions[index]
+                var values = Self.convolve(tensors[input], convolution: convolution, weights: convolution.weights)
+                let plane = convolution.layer.outputHeight * convolution.layer.outputWidth
+                for o in 0..<convolution.layer.outputChannels {
+                    let bias = convolution.bias[o]
+                    for p in (o * plane)..<((o + 1) * plane) {
+                        let value = values[p] + bias
+                        values[p] = fused.map { $0.apply(value) } ?? value
+                    }
                 }
+                tensors[output] = values
+            case .add(let first, let second, let output):
+                tensors[output] = zip(tensors[first], tensors[second]).map { $0 + $1 }
+            case .activation(let activation, let input, let output):
+                tensors[output] = tensors[input].map { activation.apply($0) }
+            case .squeezeExcitation(let index, let input, let pooled, let hidden, let gate, let output):
+                let excitation = squeezeExcitations[index]
+                let (channels, squeeze) = (excitation.layer.inputChannels, excitation.layer.squeezeChannels)
+                let means = Self.averagePool(tensors[input], channels: channels)
+                tensors[pooled] = means
+                observe(pooled, means)
+                let reduced = Self.affine(
+                    means, weights: excitation.reduceWeights, bias: excitation.reduceBias, outputs: squeeze
+                ).map { max(0, $0) }
+                tensors[hidden] = reduced
+                observe(hidden, reduced)
+                let gates = Self.affine(
+                    reduced, weights: excitation.expandWeights, bias: excitation.expandBias, outputs: channels
+                ).map { min(max(0, $0 + 3), 6) / 6 }
+                tensors[gate] = gates
+                observe(gate, gates)
+                let x = tensors[input]
+                let plane = x.count / channels
+                tensors[output] = x.indices.map { x[$0] * gates[$0 / plane] }
+            case .pool(let input, let output):
+                tensors[output] = Self.averagePool(tensors[input], channels: shapes[input].channels)
+            case .dense(let index, let input, let output):
+                let dense = layers[index]
+                tensors[output] = Self.affine(
+                    tensors[input], weights: dense.weights, bias: dense.bias, outputs: dense.outputs)
             }
-            observe(index + 1, output)
-            current = output
+            observe(node.output, tensors[node.output])
         }
-        let pooled = Self.averagePool(current, channels: dense.inputs)
-        observe(convolutions.count + 1, pooled)
-        var result = dense.bias
-        for o in 0..<dense.outputs {
+        return tensors[tensorCount - 1]
+    }
+
+    /// weights (outputs, inputs) · x + bias.
+    static func affine(_ x: [Float], weights: [Float], bias: [Float], outputs: Int) -> [Float] {
+        let inputs = x.count
+        return (0..<outputs).map { o in
             var sum: Float = 0
-            for i in 0..<dense.inputs { sum += dense.weights[o * dense.inputs + i] * pooled[i] }
-            result[o] += sum
+            for i in 0..<inputs { sum += weights[o * inputs + i] * x[i] }
+            return sum + bias[o]
         }
-        observe(convolutions.count + 2, result)
-        return result
     }
 
     /// Per-channel means of a (C, H, W) tensor.

@@ -63,8 +63,9 @@ public struct FoldedMobileNet: Sendable {
     /// Squeeze-and-excitation layers (V3), in order.
     public var squeezeExcitations: [SqueezeExcitation] = []
     /// Whether the network is a plain chain of convolutions with the network's activation (ReLU or ReLU6), one
-    /// pool and one fully connected layer (every V1): what the exporters and int8 quantization handle. V2's and V3's
-    /// residuals, squeeze-and-excitation, fixed activations and V3's two-layer head are not exported yet.
+    /// pool and one fully connected layer (every V1): what oneDNN int8 inference (``MobileNetInt8Inference``)
+    /// runs. V2's and V3's residuals, squeeze-and-excitation, fixed activations and V3's two-layer head run in
+    /// int8 on ``QuantizedMobileNet``'s reference only.
     public var isSequential: Bool {
         activation != .hardSwish && dense.activation == nil && hidden.isEmpty
             && spec.layers.allSatisfy { layer in
@@ -73,7 +74,7 @@ public struct FoldedMobileNet: Sendable {
             }
     }
 
-    /// Throws unless ``isSequential``: the check exporters and int8 quantization make first.
+    /// Throws unless ``isSequential``: the check oneDNN int8 inference makes first.
     /// - Parameter purpose: What the caller was about to do, such as "ONNX export".
     /// - Throws: ``ModelsError`` naming the architecture.
     public func requireSequential(for purpose: String) throws {
@@ -81,8 +82,7 @@ public struct FoldedMobileNet: Sendable {
             throw ModelsError(
                 code: .invalidArgument,
                 message: "\(purpose) is built for mobilenet_v1 students only so far; this student is "
-                    + "\(spec.architecture.rawValue). Train a mobilenet_v1 student to deploy it, or evaluate this "
-                    + "one in float32 with `distill results`.")
+                    + "\(spec.architecture.rawValue).")
         }
     }
 
@@ -146,13 +146,15 @@ public struct FoldedMobileNet: Sendable {
             case .squeezeExcite:
                 func values(_ part: String, _ role: MobileNetParameter.Role) throws -> [Float] {
                     guard let tensor = layout.parameter(layer: "\(layer.name).\(part)", role: role) else {
-                        throw ModelsError(code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
+                        throw ModelsError(
+                            code: .invalidArgument, message: "No weights laid out for layer \(layer.name).")
                     }
                     return Array(parameters[tensor.offset..<(tensor.offset + tensor.count)])
                 }
                 squeezeExcitations.append(
                     SqueezeExcitation(
-                        layer: layer, reduceWeights: try values("reduce", .weights), reduceBias: try values("reduce", .bias),
+                        layer: layer, reduceWeights: try values("reduce", .weights),
+                        reduceBias: try values("reduce", .bias),
                         expandWeights: try values("expand", .weights), expandBias: try values("expand", .bias)))
             case .fullyConnected:
                 guard let weights = layout.parameter(layer: layer.name, role: .weights),

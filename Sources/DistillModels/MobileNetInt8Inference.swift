@@ -30,6 +30,7 @@ public final class MobileNetInt8Inference {
         guard batch >= 1 else {
             throw ModelsError(code: .invalidArgument, message: "Batch size \(batch) is below 1; use at least 1 image.")
         }
+        try network.folded.requireSequential(for: "oneDNN int8 inference")
         let context = try context ?? ComputeContext()
         self.network = network
         self.batch = batch

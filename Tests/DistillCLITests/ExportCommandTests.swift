@@ -50,16 +50,27 @@ struct ExportCommandTests {
         }
     }
 
-    @Test("V2, V3-Large and V3-Small export to ONNX with Distill's outputs in onnxruntime; TFLite and int8 refuse them")
-    func laterFamiliesExportToONNX() throws {
+    @Test(
+        "V2, V3-Large and V3-Small export to ONNX and TFLite, float32 and int8, with Distill's outputs in onnxruntime and LiteRT; export_int8 records their int8 figures"
+    )
+    func laterFamiliesExport() throws {
         let sandbox = try Sandbox()
         try sandbox.importFashionTeacher(limit: 48)
         try sandbox.writeFashionJob(name: "families", alphas: [0.35], resolutions: [64], epochs: 2)
         let job = sandbox.read("job.yaml").replacingOccurrences(
             of: "students:\n",
             with: "students:\n  architecture: [mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small]\n")
-        try sandbox.write(job, to: "job.yaml")
+        try sandbox.write(job + "export_int8: true\n", to: "job.yaml")
         try sandbox.submitAndTrain()
+        let results = try sandbox.run(["results", "--job", "1", "--format", "json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(results.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.count == 3, "\(results.stdout)")
+        for row in rows {
+            // int8 figures from the int8 reference; no int8 latency (oneDNN's int8 path runs V1 only).
+            #expect(row["int8_top1"] is Double && row["int8_metric_delta"] is Double, "\(row)")
+            #expect((row["tflite_int8_bytes"] as? Int ?? 0) > 0 && (row["onnx_int8_bytes"] as? Int ?? 0) > 0, "\(row)")
+            #expect(row["int8_latency_ms_batch1"] == nil || row["int8_latency_ms_batch1"] is NSNull, "\(row)")
+        }
         let count = 24
         let images = try ExportRuntimes.images(
             directory: sandbox.directory, folder: "fm/test", count: count, resolution: 64)
@@ -67,21 +78,54 @@ struct ExportCommandTests {
             let run = "1/\(family)-alpha0.35-res64"
             let expected = try ExportRuntimes.distillOutputs(sandbox: sandbox, run: run, images: images, count: count)
             #expect(expected.contains { $0 != 0 }, "Distill's outputs are all zero: nothing to compare")
-            let file = "\(family).onnx"
-            let exported = try sandbox.run(["export", run, "--format", "onnx", "--out", file])
-            #expect(exported.status == 0, "\(exported.stderr)")
-            let (outputs, info) = try ExportRuntimes.run(
-                model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
-                resolution: 64, in: sandbox.directory)
-            #expect(outputs.count == expected.count)
-            let error = ExportRuntimes.maximumRelativeError(outputs, expected, width: 10)
-            print("export \(family) onnx: max relative error vs Distill \(error)")
-            #expect(error <= 1e-4, "\(family) ONNX differs from Distill by \(error) (relative)")
-            #expect((info["metadata"] as? String ?? "").contains("\"architecture\":\"mobilenet_"))
-            for refused in [["--format", "tflite"], ["--format", "onnx", "--int8"]] {
-                let result = try sandbox.run(["export", run, "--out", "refused.out"] + refused)
-                #expect(result.status == 2, "\(refused): \(result.stderr)")
-                #expect(result.stderr.contains("built for mobilenet_v1 students only so far"), "\(result.stderr)")
+            let int8 = try ExportRuntimes.distillInt8Outputs(sandbox: sandbox, run: run, images: images, count: count)
+            #expect(Set(int8.int8).count > 10, "Distill's int8 outputs are nearly constant: nothing to compare")
+            var runtimeInt8: [[Float]] = []
+            for format in ["onnx", "tflite"] {
+                for precision in ["float32", "int8"] {
+                    let file = "\(family)-\(precision).\(format)"
+                    var arguments = ["export", run, "--format", format, "--out", file]
+                    if precision == "int8" { arguments.append("--int8") }
+                    let exported = try sandbox.run(arguments)
+                    #expect(exported.status == 0, "\(exported.stderr)")
+                    let (outputs, info) = try ExportRuntimes.run(
+                        model: sandbox.directory.appendingPathComponent(file).path, images: images, count: count,
+                        resolution: 64, in: sandbox.directory)
+                    #expect(outputs.count == expected.count)
+                    if format == "onnx" {
+                        #expect((info["metadata"] as? String ?? "").contains("\"architecture\":\"mobilenet_"))
+                    }
+                    if precision == "float32" {
+                        let error = ExportRuntimes.maximumRelativeError(outputs, expected, width: 10)
+                        print("export \(family) \(format) float32: max relative error vs Distill \(error)")
+                        #expect(error <= 1e-4, "\(family) \(format) differs from Distill by \(error) (relative)")
+                    } else {
+                        runtimeInt8.append(outputs)
+                    }
+                }
+            }
+            // Rounding differs by a step here and there between int8 kernels, and a deep student amplifies it: the
+            // two runtimes differ from each other by up to 10 steps on this barely trained V2 (3 on V3). Distill's
+            // int8 reference must predict each runtime as well as the other runtime does, within 4 steps or that.
+            #expect(runtimeInt8.count == 2)
+            guard runtimeInt8.count == 2 else { continue }
+            func steps(_ a: [Float], _ b: [Float]) -> Float {
+                zip(a, b).lazy.map { (abs($0 - $1) / int8.step).rounded() }.largest() ?? .infinity
+            }
+            let between = steps(runtimeInt8[0], runtimeInt8[1])
+            let betweenAgreement = ExportRuntimes.topOneAgreement(runtimeInt8[0], runtimeInt8[1], width: 10)
+            #expect(between <= 16, "\(family): the runtimes' int8 outputs differ by \(between) steps")
+            for (runtime, outputs) in zip(["onnxruntime", "LiteRT"], runtimeInt8) {
+                let difference = steps(outputs, int8.int8)
+                let agreement = ExportRuntimes.topOneAgreement(outputs, int8.int8, width: 10)
+                print(
+                    "export \(family) int8 in \(runtime): \(difference) steps and top-1 agreement \(agreement) vs Distill's "
+                        + "int8; \(between) steps and \(betweenAgreement) between the runtimes; with fp32 "
+                        + "\(ExportRuntimes.topOneAgreement(outputs, expected, width: 10))")
+                #expect(difference <= max(4, between), "\(family) \(runtime) int8 differs by \(difference) steps")
+                #expect(
+                    agreement >= min(0.95, betweenAgreement) - 1e-9,
+                    "\(family) \(runtime) int8 top-1 agrees with Distill's on \(agreement)")
             }
         }
     }
@@ -125,7 +169,8 @@ struct ExportCommandTests {
             if format == "tflite" { #expect(info["input_type"] as? String == "int8", "\(info)") }
             let agreement = ExportRuntimes.topOneAgreement(outputs, distill.int8, width: 10)
             // Both sides are int8 values dequantized: whole steps apart, up to float rounding.
-            let steps = zip(outputs, distill.int8).lazy.map { (abs($0 - $1) / distill.step).rounded() }.largest() ?? .infinity
+            let steps =
+                zip(outputs, distill.int8).lazy.map { (abs($0 - $1) / distill.step).rounded() }.largest() ?? .infinity
             let float32Agreement = ExportRuntimes.topOneAgreement(outputs, distill.float32, width: 10)
             let ratio = Double(sizes["student-int8.\(format)"] ?? 0) / Double(max(sizes["student.\(format)"] ?? 1, 1))
             print(
@@ -189,7 +234,8 @@ struct ExportCommandTests {
                     let error = ExportRuntimes.maximumRelativeError(outputs, float32, width: width)
                     #expect(error <= 1e-4, "\(kind) \(format) float32 differs from Distill by \(error) (relative)")
                 } else {
-                    let steps = zip(outputs, int8.int8).lazy.map { (abs($0 - $1) / int8.step).rounded() }.largest() ?? .infinity
+                    let steps =
+                        zip(outputs, int8.int8).lazy.map { (abs($0 - $1) / int8.step).rounded() }.largest() ?? .infinity
                     #expect(steps <= 2, "\(kind) \(format) int8 differs from Distill's int8 by \(steps) steps")
                 }
             }

@@ -26,13 +26,16 @@ enum {
 
 /// Builtin operators (TensorFlow Lite's values).
 enum {
+    DISTILL_TFLITE_ADD = 0,
     DISTILL_TFLITE_CONV_2D = 3,
     DISTILL_TFLITE_DEPTHWISE_CONV_2D = 4,
     DISTILL_TFLITE_DEQUANTIZE = 6,
     DISTILL_TFLITE_FULLY_CONNECTED = 9,
+    DISTILL_TFLITE_MUL = 18,
     DISTILL_TFLITE_PAD = 34,
     DISTILL_TFLITE_MEAN = 40,
     DISTILL_TFLITE_QUANTIZE = 114,
+    DISTILL_TFLITE_HARD_SWISH = 117,
 };
 
 /// Fused activations (TensorFlow Lite's values).

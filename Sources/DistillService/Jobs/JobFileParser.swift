@@ -310,12 +310,6 @@ public enum JobFileParser {
         training.augmentFlip = training.augmentFlip ?? (teach != nil && teach?.kind != .attributes)
         training.cropScale = training.cropScale ?? 0.5
         let exportInt8 = try top.string("export_int8", allowed: ["true", "false"]).map { $0 == "true" }
-        if exportInt8 == true, let later = students.architectures.first(where: { $0 != "mobilenet_v1" }) {
-            throw ServiceError.invalid(
-                "\(file): `export_int8: true` is built for mobilenet_v1 students only so far, and "
-                    + "`students.architecture` lists \(later); drop export_int8 or train V2 and V3 students in a "
-                    + "job of their own.")
-        }
         return JobSpec(
             name: name, teacher: teacher, teach: teach, description: try top.string("description"), images: images,
             evaluation: evaluation, students: students, training: training, schedule: schedule,

@@ -61,7 +61,9 @@ public enum RunEvaluator {
         return try figures(outputs: outputs, width: width, kind: kind, loss: loss, samples: samples, failed: failed)
     }
 
-    /// Evaluates the int8 student (oneDNN int8 convolutions) on evaluation samples, as `evaluate` does the float one.
+    /// Evaluates the int8 student on evaluation samples, as `evaluate` does the float one: on oneDNN's int8
+    /// convolutions for V1 (``MobileNetInt8Inference``), on ``QuantizedMobileNet``'s plain-Swift int8 reference
+    /// for V2 and V3 (one image per core at a time; slower, and exactly what the exported files compute).
     /// - Parameters:
     ///   - quantized: The student quantized to int8.
     ///   - kind: The teacher's kind.
@@ -77,12 +79,21 @@ public enum RunEvaluator {
     ) throws -> RunEvaluation {
         guard !samples.isEmpty else { return RunEvaluation() }
         let width = quantized.folded.spec.outputs
-        let inference = try MobileNetInt8Inference(quantized, batch: min(batchLimit, samples.count))
-        var images = [Float](repeating: 0, count: inference.inputCount)
+        let batch = min(batchLimit, samples.count)
+        let sample = loader.sampleCount
+        var images = [Float](repeating: 0, count: batch * sample)
+        let run: () throws -> [Float]
+        if quantized.folded.isSequential {
+            let inference = try MobileNetInt8Inference(quantized, batch: batch)
+            run = { try inference.predict(images: images) }
+        } else {
+            run = { quantized.predict(images: images) }
+        }
         let decoded = try batches(
-            samples: samples, batch: inference.batch, width: width, shouldStop: shouldStop,
-            fill: { digests in try images.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) } },
-            run: { try inference.predict(images: images) })
+            samples: samples, batch: batch, width: width, shouldStop: shouldStop,
+            fill: { digests in try images.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
+            },
+            run: run)
         return try figures(
             outputs: decoded.outputs, width: width, kind: kind, loss: loss, samples: decoded.samples,
             failed: decoded.failed)

@@ -359,8 +359,12 @@ public final class RunExecutor {
             mean: Normalization.mobileNet.mean, standardDeviation: Normalization.mobileNet.standardDeviation,
             alpha: folded.spec.alpha, variant: folded.spec.variant.rawValue, activation: folded.activation.rawValue,
             run: "\(session.jobID)/\(session.run.name)", teacher: session.spec.teacher)
-        let latency = try MobileNetBenchmark.int8Latency(
-            quantized, batch: latencyBatch, repeats: options.latencyRepeats, shouldStop: shouldStop)
+        // int8 latency is oneDNN's (V1); the plain-Swift reference that evaluates V2/V3 in int8 is no latency
+        // a device would see, so their int8 latency stays empty.
+        let latency =
+            folded.isSequential
+            ? try MobileNetBenchmark.int8Latency(
+                quantized, batch: latencyBatch, repeats: options.latencyRepeats, shouldStop: shouldStop) : nil
         let pairs: [(Double?, Double?)] = [
             (int8.top1, float32.top1), (int8.teacherAgreement, float32.teacherAgreement),
             (int8.meanAP, float32.meanAP), (int8.verificationAccuracy, float32.verificationAccuracy),
@@ -376,8 +380,8 @@ public final class RunExecutor {
             tfliteBytes: try TFLiteExporter.float32Model(folded, metadata: metadata).count,
             onnxInt8Bytes: try ONNXExporter.int8Model(quantized, metadata: metadata).count,
             tfliteInt8Bytes: try TFLiteExporter.int8Model(quantized, metadata: metadata).count,
-            latencyMillisecondsBatchOne: latency.batchOneMilliseconds,
-            latencyMillisecondsBatchN: latency.batchMilliseconds)
+            latencyMillisecondsBatchOne: latency?.batchOneMilliseconds,
+            latencyMillisecondsBatchN: latency?.batchMilliseconds)
     }
 
     /// A trained teacher's outputs and its figures on the held-out images.
