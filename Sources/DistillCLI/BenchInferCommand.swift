@@ -35,6 +35,7 @@ struct BenchInferCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try network.prepare()
+        if int8 { try requireOneDNNInt8(spec) }
         let result = try MobileNetBenchmark.infer(
             spec: spec, batch: network.batch, options: network.options, repeats: repeats, profile: profile)
         print(
@@ -78,4 +79,15 @@ struct BenchInferCommand: AsyncParsableCommand {
         var float32: InferenceBenchmarkResult
         var int8: InferenceBenchmarkResult
     }
+}
+
+/// Refuses `--int8` timing for a family oneDNN's int8 network does not run yet (before anything is timed).
+/// - Parameter spec: The student to time.
+/// - Throws: `ValidationError` (exit 2) naming the architecture and what to do instead.
+func requireOneDNNInt8(_ spec: MobileNetSpec) throws {
+    guard spec.architecture != .v1 else { return }
+    throw ValidationError(
+        "--int8 times oneDNN's int8 network, which runs mobilenet_v1 only so far; "
+            + "\(spec.architecture.rawValue) students quantize and export to int8 (`distill export --int8`) "
+            + "but have no oneDNN int8 path to time. Drop --int8, or time the exported file in its runtime.")
 }

@@ -115,6 +115,7 @@ struct CostCommand: ParsableCommand {
             return
         }
         let spec = try makeSpec()
+        if measure && int8 { try requireOneDNNInt8(spec) }
         let report = CostReport(spec: spec)
         let measured = measure ? try measureLatency(spec) : nil
         let measuredInt8 =

@@ -95,6 +95,12 @@ struct CLITests {
             #expect(table.values.allSatisfy { $0 > 0 }, "\(key): \(table)")
         }
         #expect(infer.stdout.contains("time per batch 1 pass by layer kind"), "\(infer.stdout)")
+        // oneDNN's int8 network runs V1 only: --int8 on a V2 student is refused before anything is timed.
+        let int8 = try sandbox.run(
+            ["bench", "infer", "--int8", "--architecture", "mobilenet_v2", "--alpha", "0.35", "--resolution", "32"])
+        #expect(int8.status != 0 && int8.stdout.isEmpty, "\(int8.stdout)")
+        #expect(
+            int8.stderr.contains("--int8 times oneDNN's int8 network, which runs mobilenet_v1 only"), "\(int8.stderr)")
     }
 
     @Test("dataset photos writes distinct JPEGs of the asked size and their file:// URLs")
