@@ -186,6 +186,35 @@ struct RunExecutorTests {
         #expect(losses.count == 8 && losses[7] < 0.7 * losses[0], "\(losses)")
     }
 
+    @Test("V2, V3-Large and V3-Small students distilled from soft targets alone learn: far above an untrained twin")
+    func laterFamiliesLearn() throws {
+        let fixture = try RunFixture(training: 512, evaluation: 256)
+        let families = ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
+        let trained = try fixture.submit(
+            epochs: 8, batch: 32, learningRate: 0.1, hardWeight: 0, architectures: families, alpha: 0.5)
+        #expect(try fixture.executor().execute(jobID: trained.id).state == .succeeded)
+        let untrained = try fixture.submit(
+            epochs: 1, batch: 32, learningRate: 1e-9, hardWeight: 0, architectures: families, alpha: 0.5)
+        #expect(try fixture.executor().execute(jobID: untrained.id).state == .succeeded)
+        func top1(_ job: Job) throws -> [String: Double] {
+            var figures: [String: Double] = [:]
+            for run in try fixture.store.runs(jobID: job.id) {
+                figures[run.architecture] = try #require(try fixture.store.result(runID: run.id)?.top1)
+            }
+            return figures
+        }
+        let student = try top1(trained)
+        let chance = try top1(untrained)
+        for family in families {
+            let (learned, untrainedTop1) = (student[family] ?? 0, chance[family] ?? 1)
+            print("\(family): top-1 \(learned) after 8 epochs on 512 images, untrained \(untrainedTop1)")
+            // Ten classes: chance is 0.1. Seen: V3-Large 0.73, V3-Small 0.71, V2 0.39 (17 blocks deep, V2 is the
+            // slowest to start on 128 steps of tiny images; on the demo's 5,000 it reaches 0.72).
+            #expect(learned >= 0.3, "\(family): top-1 \(learned)")
+            #expect(learned >= untrainedTop1 + 0.2, "\(family): top-1 \(learned), untrained \(untrainedTop1)")
+        }
+    }
+
     @Test("--max-steps pauses with a checkpoint; the next invocation resumes and ends where an uninterrupted run does")
     func resumes() throws {
         let fixture = try RunFixture()
@@ -242,7 +271,7 @@ struct RunExecutorTests {
                 spec: try MobileNetSpec(alpha: 0.35, resolution: 32, outputs: 10, architecture: architecture)
             ).total
             #expect(result.multAdds == costs.multiplyAdds && result.parameters == costs.paperParameters)
-            #expect(result.top1.map { (0...1).contains($0) } == true)
+            #expect(result.top1 != nil, "learning is laterFamiliesLearn's check; 8 steps only prove the path")
             #expect(result.latencyMillisecondsBatchOne.map { $0 > 0 } == true)
         }
         // The V3-Large run was paused at step 3 of 8 and resumed: same weights as a run trained straight through.
