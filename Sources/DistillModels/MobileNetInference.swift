@@ -1,7 +1,9 @@
 // Copyright 2026 The Distill authors.
-// An evaluation-only MobileNet (V1, V2 or V3) with batch norm folded into the convolutions: per layer one
-// oneDNN primitive computing activation(conv(x, W·s) + β − mean·s) with s = γ / sqrt(running variance + ε);
-// V2's and V3's residual adds and squeeze-and-excitation run as the training network's layers do.
+// An evaluation-only MobileNet (V1, V2 or V3) with batch norm folded into the convolutions, built node by node
+// from FoldedMobileNet.nodes (the graph the exporters write): per convolution one oneDNN primitive computing
+// activation(conv(x, W·s) + β − mean·s) with s = γ / sqrt(running variance + ε) (an h-swish node right after a
+// convolution is fused into it as well); V2's and V3's residual adds and squeeze-and-excitation run as the
+// training network's layers do.
 // Built from a trained MobileNet's parameters and running statistics (a snapshot: rebuild after more
 // training). Images (N, 3, R, R) plain; outputs (N, outputs) row-major.
 
@@ -10,10 +12,19 @@ import Foundation
 
 /// A MobileNet for inference with batch norm folded into the convolutions.
 public final class MobileNetInference {
-    private enum Stage {
-        /// A folded convolution and its kind for profiles ("convolution", "depthwise", "pointwise").
-        case convolution(InferenceConvolutionLayer, kind: String)
-        case layer(any EngineLayer)
+    /// One step of the forward pass: a layer reading tensor `input` (and `shortcut`, for a residual add) and
+    /// writing tensor `output`, numbered as ``FoldedMobileNet/nodes`` number them.
+    private struct Stage {
+        enum Operation {
+            /// A folded convolution and its kind for profiles ("convolution", "depthwise", "pointwise").
+            case convolution(InferenceConvolutionLayer, kind: String)
+            case layer(any EngineLayer)
+        }
+
+        var operation: Operation
+        var input: Int
+        var shortcut: Int?
+        var output: Int
     }
 
     /// The architecture.
@@ -23,8 +34,7 @@ public final class MobileNetInference {
     private let context: ComputeContext
     private let input: Memory
     private let stages: [Stage]
-    /// The residual add of each inverted residual block, keyed by the stage index of the block's first layer.
-    private let residualStarts: [Int: ResidualAddLayer]
+    private let tensorCount: Int
     private let parameters: FloatBuffer
     private var output: Memory?
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on (each stage is waited
@@ -57,82 +67,100 @@ public final class MobileNetInference {
         let unusedGradients = FloatBuffer(count: values.count)
         let foldedNetwork = try FoldedMobileNet(
             spec: spec, options: network.options, parameters: values, statistics: statistics)
-        let foldedByName = Dictionary(
-            foldedNetwork.convolutions.map { ($0.layer.name, $0) }, uniquingKeysWith: { first, _ in first })
         input = try Memory(
             MemoryDescriptor.activation(
                 [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution], blocked: false),
             context: context)
+        let nodes = foldedNetwork.nodes
+        let shapes = foldedNetwork.tensorShapes
+        let denseNames = spec.layers.filter { $0.kind == .fullyConnected }.map(\.name)
+        var descriptors = [MemoryDescriptor?](repeating: nil, count: foldedNetwork.tensorCount)
+        descriptors[0] = input.descriptor
+        func descriptor(_ tensor: Int) throws -> MemoryDescriptor {
+            guard let descriptor = descriptors[tensor] else {
+                throw EngineError(.invalidArgument, "Tensor \(tensor) is read before a layer writes it.")
+            }
+            return descriptor
+        }
         var stages: [Stage] = []
-        var residualStarts: [Int: ResidualAddLayer] = [:]
-        var blockStart: (index: Int, descriptor: MemoryDescriptor)?
-        var descriptor: MemoryDescriptor = input.descriptor
-        for layer in spec.layers {
-            if layer.startsBlock { blockStart = (stages.count, descriptor) }
-            let activation = layer.activation(network: network.options.activation)
-            switch layer.kind {
-            case .convolution, .depthwise, .pointwise:
-                guard let folding = foldedByName[layer.name] else {
-                    throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).")
+        var fusedActivation: Int?
+        for (position, node) in nodes.enumerated() {
+            if position == fusedActivation { continue }
+            switch node {
+            case .convolution(let index, let source, var output, let fused):
+                let folding = foldedNetwork.convolutions[index]
+                let layer = folding.layer
+                var activation = fused
+                // h-swish right after the convolution (V3) runs as the convolution's post-op.
+                if activation == nil, position + 1 < nodes.count,
+                    case .activation(let next, let activationInput, let activated) = nodes[position + 1],
+                    activationInput == output
+                {
+                    activation = next
+                    output = activated
+                    fusedActivation = position + 1
                 }
-                let (folded, bias) = (folding.weights, folding.bias)
                 let configuration = try ConvolutionConfiguration(
                     inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernel: layer.kernel,
-                    stride: layer.stride, padding: layer.kernel / 2,
-                    groups: layer.kind == .depthwise ? layer.inputChannels : 1)
+                    stride: layer.stride, padding: layer.kernel / 2, groups: folding.groups)
                 let convolution = try InferenceConvolutionLayer(
                     configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
-                    inputDescriptor: descriptor, weights: folded, bias: bias, activation: activation,
+                    inputDescriptor: try descriptor(source), weights: folding.weights, bias: folding.bias,
+                    activation: activation, context: context)
+                stages.append(
+                    Stage(operation: .convolution(convolution, kind: "\(layer.kind)"), input: source, output: output))
+                descriptors[output] = convolution.outputDescriptor
+            case .add(let first, let second, let output):
+                let shape = shapes[output]
+                let add = try ResidualAddLayer(
+                    dimensions: [batch, shape.channels, shape.height, shape.width],
+                    inputDescriptor: try descriptor(first), shortcutDescriptor: try descriptor(second),
                     context: context)
-                stages.append(.convolution(convolution, kind: "\(layer.kind)"))
-                descriptor = convolution.outputDescriptor
-                if layer.addsResidual, let start = blockStart {
-                    let add = try ResidualAddLayer(
-                        dimensions: [batch, layer.outputChannels, layer.outputHeight, layer.outputWidth],
-                        inputDescriptor: descriptor, shortcutDescriptor: start.descriptor, context: context)
-                    residualStarts[start.index] = add
-                    stages.append(.layer(add))
-                    blockStart = nil
-                }
-            case .squeezeExcite:
+                stages.append(Stage(operation: .layer(add), input: first, shortcut: second, output: output))
+                descriptors[output] = add.outputDescriptor
+            case .activation(let activation, let source, let output):
+                let source4D = try descriptor(source)
+                let layer = try ActivationLayer(
+                    activation: activation, dimensions: source4D.dimensions, inputDescriptor: source4D, inPlace: true,
+                    context: context)
+                stages.append(Stage(operation: .layer(layer), input: source, output: output))
+                descriptors[output] = layer.outputDescriptor
+            case .squeezeExcitation(let index, let source, _, _, _, let output):
+                let layer = foldedNetwork.squeezeExcitations[index].layer
                 let offsets = try layout.squeezeExcitationOffsets(layer: layer.name)
                 let excitation = try SqueezeExcitationLayer(
                     dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
-                    squeeze: layer.squeezeChannels, inputDescriptor: descriptor, values: parameters,
-                    gradients: unusedGradients, offsets: offsets,
-                    context: context)
-                stages.append(.layer(excitation))
-                descriptor = excitation.outputDescriptor
-            case .averagePool:
+                    squeeze: layer.squeezeChannels, inputDescriptor: try descriptor(source), values: parameters,
+                    gradients: unusedGradients, offsets: offsets, context: context)
+                stages.append(Stage(operation: .layer(excitation), input: source, output: output))
+                descriptors[output] = excitation.outputDescriptor
+            case .pool(let source, let output):
+                let shape = shapes[source]
                 let pool = try GlobalAveragePoolLayer(
-                    dimensions: [batch, layer.inputChannels, layer.inputHeight, layer.inputWidth],
-                    inputDescriptor: descriptor, context: context)
-                stages.append(.layer(pool))
-                descriptor = pool.outputDescriptor
-            case .fullyConnected:
-                guard let weights = layout.parameter(layer: layer.name, role: .weights),
-                    let bias = layout.parameter(layer: layer.name, role: .bias)
-                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(layer.name).") }
+                    dimensions: [batch, shape.channels, shape.height, shape.width],
+                    inputDescriptor: try descriptor(source), context: context)
+                stages.append(Stage(operation: .layer(pool), input: source, output: output))
+                descriptors[output] = pool.outputDescriptor
+            case .dense(let index, let source, let output):
+                let dense = foldedNetwork.denseLayers[index]
+                let name = index < denseNames.count ? denseNames[index] : ""
+                guard let weights = layout.parameter(layer: name, role: .weights),
+                    let bias = layout.parameter(layer: name, role: .bias)
+                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(name).") }
+                let given = try descriptor(source)
                 let fullyConnected = try FullyConnectedLayer(
-                    inputDimensions: descriptor.dimensions.count == 2
-                        ? [batch, layer.inputChannels] : [batch, layer.inputChannels, 1, 1],
-                    outputs: layer.outputChannels, inputDescriptor: descriptor,
+                    inputDimensions: given.dimensions.count == 2
+                        ? [batch, dense.inputs] : [batch, dense.inputs, 1, 1],
+                    outputs: dense.outputs, inputDescriptor: given,
                     parameters: ParameterBinding(
                         values: parameters, gradients: unusedGradients, offset: weights.offset),
                     biasOffset: bias.offset, context: context)
-                stages.append(.layer(fullyConnected))
-                descriptor = fullyConnected.outputDescriptor
-                if let activation {
-                    let activationLayer = try ActivationLayer(
-                        activation: activation, dimensions: [batch, layer.outputChannels], inputDescriptor: descriptor,
-                        inPlace: true, context: context)
-                    stages.append(.layer(activationLayer))
-                    descriptor = activationLayer.outputDescriptor
-                }
+                stages.append(Stage(operation: .layer(fullyConnected), input: source, output: output))
+                descriptors[output] = fullyConnected.outputDescriptor
             }
         }
-        self.residualStarts = residualStarts
         self.stages = stages
+        tensorCount = foldedNetwork.tensorCount
     }
 
     /// Floats in one input batch: N · 3 · R · R.
@@ -150,19 +178,21 @@ public final class MobileNetInference {
     /// Runs the network on the images in the input buffer.
     /// - Throws: ``EngineError`` if oneDNN fails.
     public func forward() throws {
-        var current = input
-        var shortcut: Memory?
-        for (index, stage) in stages.enumerated() {
+        var tensors = [Memory?](repeating: nil, count: tensorCount)
+        tensors[0] = input
+        for stage in stages {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
-            if residualStarts[index] != nil { shortcut = current }
+            guard let source = tensors[stage.input] else {
+                throw EngineError(.invalidArgument, "Tensor \(stage.input) is read before a layer writes it.")
+            }
             let kind: String
-            switch stage {
+            switch stage.operation {
             case .convolution(let convolution, let convolutionKind):
-                current = try convolution.forward(current)
+                tensors[stage.output] = try convolution.forward(source)
                 kind = convolutionKind
             case .layer(let layer):
-                if let add = layer as? ResidualAddLayer { add.shortcut = shortcut }
-                current = try layer.forward(current, training: false)
+                if let add = layer as? ResidualAddLayer { add.shortcut = stage.shortcut.flatMap { tensors[$0] } }
+                tensors[stage.output] = try layer.forward(source, training: false)
                 kind = layer.kind
             }
             if isProfiling {
@@ -172,7 +202,7 @@ public final class MobileNetInference {
         }
         try context.wait()
         if isProfiling { profiledPasses += 1 }
-        output = current
+        output = tensors[tensorCount - 1]
     }
 
     /// Clears the per-kind times.
