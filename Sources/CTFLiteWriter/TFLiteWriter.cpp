@@ -97,6 +97,13 @@ flatbuffers::Offset<tflite::Model> packModel(flatbuffers::FlatBufferBuilder &bui
         metadata.empty() ? 0 : builder.CreateVector(metadata));
 }
 
+/// Options whose only field we set is the fused activation (FULLY_CONNECTED, ADD, MUL).
+template <typename Options> void setActivationOptions(tflite::OperatorT &op, tflite::ActivationFunctionType activation) {
+    Options options;
+    options.fused_activation_function = activation;
+    op.builtin_options.Set(std::move(options));
+}
+
 }  // namespace
 
 extern "C" {
@@ -184,24 +191,15 @@ int32_t distill_tflite_add_operator(
         op->builtin_options.Set(std::move(depthwise));
         break;
     }
-    case DISTILL_TFLITE_FULLY_CONNECTED: {
-        tflite::FullyConnectedOptionsT dense;
-        dense.fused_activation_function = activation;
-        op->builtin_options.Set(std::move(dense));
+    case DISTILL_TFLITE_FULLY_CONNECTED:
+        setActivationOptions<tflite::FullyConnectedOptionsT>(*op, activation);
         break;
-    }
-    case DISTILL_TFLITE_ADD: {
-        tflite::AddOptionsT add;
-        add.fused_activation_function = activation;
-        op->builtin_options.Set(std::move(add));
+    case DISTILL_TFLITE_ADD:
+        setActivationOptions<tflite::AddOptionsT>(*op, activation);
         break;
-    }
-    case DISTILL_TFLITE_MUL: {
-        tflite::MulOptionsT mul;
-        mul.fused_activation_function = activation;
-        op->builtin_options.Set(std::move(mul));
+    case DISTILL_TFLITE_MUL:
+        setActivationOptions<tflite::MulOptionsT>(*op, activation);
         break;
-    }
     case DISTILL_TFLITE_PAD: {
         op->builtin_options.Set(tflite::PadOptionsT());
         break;
