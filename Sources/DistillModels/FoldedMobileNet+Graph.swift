@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
-// The deployed network as a list of operations on numbered tensors: what the float and int8 references compute,
-// what int8 calibration observes and what the exporters write, for every family. Tensors are numbered in
+// The deployed network as a list of operations on numbered tensors: what folded inference (MobileNetInference)
+// and the float and int8 references compute, what int8 calibration observes and what the exporters write, for
+// every family. Tensors are numbered in
 // execution order, 0 the input and the last one the output. A V1 network is C convolutions (tensors 1…C), the
 // pool (C + 1) and the fully connected layer (C + 2). V2 and V3 add residual sums, stand-alone activations
 // (h-swish, and any activation after a residual sum), squeeze-and-excitation (four tensors: the pooled channels,
