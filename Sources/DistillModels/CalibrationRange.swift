@@ -32,6 +32,17 @@ struct CalibrationRange {
         count += values.count
     }
 
+    /// Adds the values another range counted (of the same tensor, e.g. seen by another thread).
+    mutating func merge(_ other: CalibrationRange) {
+        for index in positive.indices {
+            positive[index] += other.positive[index]
+            negative[index] += other.negative[index]
+        }
+        count += other.count
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+    }
+
     /// The range that leaves out at most `fraction` of the values above it and as many below it (the bin edge
     /// beyond which they lie, never beyond the observed minimum and maximum); `fraction` 0 gives min/max.
     func range(excluding fraction: Double) -> (minimum: Float, maximum: Float) {

@@ -146,25 +146,48 @@ public struct QuantizedMobileNet: Sendable {
     ///   - images: Calibration images, each (3, R, R) preprocessed as in training.
     /// - Throws: ``ModelsError`` when there are no images or one has the wrong size.
     public init(folded: FoldedMobileNet, calibrationImages images: [[Float]]) throws {
+        try self.init(folded: folded, calibrationImages: images, workers: ComputeContext.threadCount)
+    }
+
+    /// Calibrates with the float passes spread over `workers` threads (tests compare thread counts).
+    init(folded: FoldedMobileNet, calibrationImages images: [[Float]], workers requested: Int) throws {
         let resolution = folded.spec.resolution
         guard !images.isEmpty else {
             throw ModelsError(
                 code: .invalidArgument, message: "int8 calibration needs at least one image; the run has none.")
         }
-        var ranges = [CalibrationRange](repeating: CalibrationRange(), count: folded.tensorCount)
-        var floatOutputs: [[Float]] = []
-        for image in images {
-            guard image.count == 3 * resolution * resolution else {
-                throw ModelsError(
-                    code: .invalidArgument,
-                    message: "A calibration image has \(image.count) floats; \(resolution)x\(resolution) RGB needs "
-                        + "\(3 * resolution * resolution).")
-            }
-            let output = folded.referenceForward(image: image) { index, values in
-                values.withUnsafeBufferPointer { ranges[index].observe($0) }
-            }
-            if floatOutputs.count < Self.selectionImages { floatOutputs.append(output) }
+        for image in images where image.count != 3 * resolution * resolution {
+            throw ModelsError(
+                code: .invalidArgument,
+                message: "A calibration image has \(image.count) floats; \(resolution)x\(resolution) RGB needs "
+                    + "\(3 * resolution * resolution).")
         }
+        // The float passes, one image per core at a time: each worker counts into ranges of its own, merged after
+        // (counts and extremes add up the same in any order, so the ranges do not depend on the threads).
+        let tensorCount = folded.tensorCount
+        let selected = min(images.count, Self.selectionImages)
+        let workers = max(1, min(requested, images.count))
+        let observed = Locked(
+            (
+                ranges: [CalibrationRange](repeating: CalibrationRange(), count: tensorCount),
+                outputs: [[Float]](repeating: [], count: selected)
+            ))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var ranges = [CalibrationRange](repeating: CalibrationRange(), count: tensorCount)
+            var outputs: [(Int, [Float])] = []
+            for index in stride(from: worker, to: images.count, by: workers) {
+                let output = folded.referenceForward(image: images[index]) { tensor, values in
+                    values.withUnsafeBufferPointer { ranges[tensor].observe($0) }
+                }
+                if index < selected { outputs.append((index, output)) }
+            }
+            observed.update { state in
+                for tensor in 0..<tensorCount { state.ranges[tensor].merge(ranges[tensor]) }
+                for (index, output) in outputs { state.outputs[index] = output }
+            }
+        }
+        let (ranges, floatOutputs) = observed.value
+        let selectionImages = images.prefix(selected).flatMap { $0 }
         // One candidate per outlier fraction: every tensor but the output leaves out that fraction of its
         // values at each end (the output keeps its min/max, so the largest outputs stay distinct). The
         // candidate whose outputs stay closest to the float network's on the first calibration images wins:
@@ -181,10 +204,8 @@ public struct QuantizedMobileNet: Sendable {
             let candidate = QuantizedMobileNet(
                 folded: folded, activations: activations, calibrationImages: images.count)
             var error = 0.0
-            for (image, expected) in zip(images, floatOutputs) {
-                for (value, target) in zip(candidate.predict(image: image), expected) {
-                    error += Double(value - target) * Double(value - target)
-                }
+            for (value, target) in zip(candidate.predict(images: selectionImages), floatOutputs.flatMap { $0 }) {
+                error += Double(value - target) * Double(value - target)
             }
             if best.map({ error < $0.error }) ?? true { best = (error, candidate) }
         }
@@ -386,25 +407,12 @@ public struct QuantizedMobileNet: Sendable {
     public func predict(images: [Float]) -> [Float] {
         let sample = MobileNetSpec.inputChannels * folded.spec.resolution * folded.spec.resolution
         let count = images.count / sample
-        let rows = Rows(count: count)
+        let rows = Locked([[Float]](repeating: [], count: count))
         DispatchQueue.concurrentPerform(iterations: count) { index in
-            rows.set(index, predict(image: Array(images[(index * sample)..<((index + 1) * sample)])))
+            let row = predict(image: Array(images[(index * sample)..<((index + 1) * sample)]))
+            rows.update { $0[index] = row }
         }
-        return rows.values.flatMap { $0 }
-    }
-
-    /// One result per image, written from several threads.
-    private final class Rows: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var values: [[Float]]
-
-        init(count: Int) { values = Array(repeating: [], count: count) }
-
-        func set(_ index: Int, _ row: [Float]) {
-            lock.lock()
-            values[index] = row
-            lock.unlock()
-        }
+        return rows.value.flatMap { $0 }
     }
 
     /// The int8 interval an activation clamps to.
@@ -426,5 +434,27 @@ extension ActivationQuantization {
     @inline(__always)
     func requantize(_ value: Double) -> Int32 {
         Int32(max(-128, min(127, (value / Double(scale)).rounded() + Double(zeroPoint))))
+    }
+}
+
+/// A value shared by the threads of `concurrentPerform`, changed under a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    /// The value (read once the threads are done).
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    /// Changes the value under the lock.
+    func update(_ body: (inout Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        body(&stored)
     }
 }

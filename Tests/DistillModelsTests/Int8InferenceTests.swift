@@ -67,6 +67,21 @@ struct Int8InferenceTests {
         #expect(Set(reference).count > 5, "reference outputs nearly constant")
     }
 
+    @Test("calibration spread over threads chooses exactly the ranges one thread chooses")
+    func calibrationIndependentOfThreads() throws {
+        let folded = try Self.network(.relu6)
+        let images = Self.images(count: 37, resolution: 32, seed: 9)
+        let one = try QuantizedMobileNet(folded: folded, calibrationImages: images, workers: 1)
+        for workers in [2, 3] {
+            let many = try QuantizedMobileNet(folded: folded, calibrationImages: images, workers: workers)
+            #expect(many.activations == one.activations, "\(workers) workers")
+            #expect(many.convolutions.map(\.bias) == one.convolutions.map(\.bias))
+        }
+        // And the ranges are those the float network shows on the images: the output's is its min/max.
+        let outputs = images.flatMap { folded.referenceForward(image: $0) }
+        #expect(one.output == ActivationQuantization(minimum: outputs.min() ?? 0, maximum: outputs.max() ?? 0))
+    }
+
     @Test("int8 outputs stay close to float32 outputs")
     func int8CloseToFloat() throws {
         let folded = try Self.network(.relu)
