@@ -36,27 +36,31 @@ public enum ONNXExporter {
     /// HardSigmoid(1/6, 1/2) → Mul, then GlobalAveragePool, Flatten and one Gemm per fully connected layer.
     /// Opset 13, or 14 when HardSwish is used.
     static func layerGraphModel(_ network: FoldedMobileNet, metadata: ExportMetadata) throws -> Data {
-        var names = network.tensorNames
+        let layerNames = network.tensorNames
+        var names = layerNames
         names[0] = "input"
         names[names.count - 1] = metadata.outputName
         let layers = network.denseLayers
         var graph = GraphBuilder()
         var usesHardSwish = false
+        /// Conv with the convolution's weights and bias as initializers named `prefix.weights` / `prefix.bias`.
+        func convolution(_ convolution: FoldedMobileNet.Convolution, prefix: String, input: String, output: String) {
+            let layer = convolution.layer
+            let weights = graph.constant(
+                "\(prefix).weights", floats: convolution.weights,
+                dims: [layer.outputChannels, layer.inputChannels / convolution.groups, layer.kernel, layer.kernel])
+            let bias = graph.constant("\(prefix).bias", floats: convolution.bias, dims: [layer.outputChannels])
+            graph.node(
+                "Conv", name: prefix, inputs: [input, weights, bias], outputs: [output],
+                attributes: convolutionAttributes(convolution))
+        }
         for node in network.nodes {
             let output = node.output
             let name = names[output]
             switch node {
             case .convolution(let index, let source, _, let fused):
-                let convolution = network.convolutions[index]
-                let layer = convolution.layer
-                let weights = graph.constant(
-                    "\(name).weights", floats: convolution.weights,
-                    dims: [layer.outputChannels, layer.inputChannels / convolution.groups, layer.kernel, layer.kernel])
-                let bias = graph.constant("\(name).bias", floats: convolution.bias, dims: [layer.outputChannels])
                 let convolved = fused == nil ? name : "\(name).conv"
-                graph.node(
-                    "Conv", name: name, inputs: [names[source], weights, bias], outputs: [convolved],
-                    attributes: convolutionAttributes(convolution))
+                convolution(network.convolutions[index], prefix: name, input: names[source], output: convolved)
                 if let fused { _ = graph.activation(fused, input: convolved, output: name, name: "\(name).act") }
             case .add(let first, let second, _):
                 graph.node("Add", name: name, inputs: [names[first], names[second]], outputs: [name])
@@ -65,21 +69,14 @@ public enum ONNXExporter {
                 _ = graph.activation(activation, input: names[source], output: name, name: name)
             case .squeezeExcitation(let index, let source, let pooled, let hidden, let gate, _):
                 let excitation = network.squeezeExcitations[index]
-                let (channels, squeeze) = (excitation.layer.inputChannels, excitation.layer.squeezeChannels)
                 graph.node("GlobalAveragePool", name: names[pooled], inputs: [names[source]], outputs: [names[pooled]])
-                let reduce = graph.constant(
-                    "\(name).reduce.weights", floats: excitation.reduceWeights, dims: [squeeze, channels, 1, 1])
-                let reduceBias = graph.constant("\(name).reduce.bias", floats: excitation.reduceBias, dims: [squeeze])
-                graph.node(
-                    "Conv", name: "\(name).reduce", inputs: [names[pooled], reduce, reduceBias],
-                    outputs: ["\(name).reduced"])
+                convolution(
+                    excitation.reduceConvolution, prefix: "\(name).reduce", input: names[pooled],
+                    output: "\(name).reduced")
                 graph.node("Relu", name: names[hidden], inputs: ["\(name).reduced"], outputs: [names[hidden]])
-                let expand = graph.constant(
-                    "\(name).expand.weights", floats: excitation.expandWeights, dims: [channels, squeeze, 1, 1])
-                let expandBias = graph.constant("\(name).expand.bias", floats: excitation.expandBias, dims: [channels])
-                graph.node(
-                    "Conv", name: "\(name).expand", inputs: [names[hidden], expand, expandBias],
-                    outputs: ["\(name).excitation"])
+                convolution(
+                    excitation.expandConvolution, prefix: "\(name).expand", input: names[hidden],
+                    output: "\(name).excitation")
                 graph.node(
                     "HardSigmoid", name: names[gate], inputs: ["\(name).excitation"], outputs: [names[gate]],
                     attributes: [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
@@ -90,7 +87,7 @@ public enum ONNXExporter {
                     "Flatten", name: "flatten", inputs: ["pool.out"], outputs: [name], attributes: [.int("axis", 1)])
             case .dense(let index, let source, _):
                 let dense = layers[index]
-                let prefix = network.tensorNames[output]
+                let prefix = layerNames[output]
                 let weights = graph.constant(
                     "\(prefix).weights", floats: dense.weights, dims: [dense.outputs, dense.inputs])
                 let bias = graph.constant("\(prefix).bias", floats: dense.bias, dims: [dense.outputs])

@@ -37,28 +37,33 @@ public enum TFLiteExporter {
                 names[index], type: DISTILL_TFLITE_FLOAT32, shape: tensorShape(index, shapes: shapes, flat: flat))
             return tensors[index]
         }
-        let input = try tensor(0)
         var paddings = Paddings()
+        /// CONV_2D or DEPTHWISE_CONV_2D with constants `prefix.weights` / `prefix.bias`, stride-2 input padded.
+        func convolution(
+            _ convolution: FoldedMobileNet.Convolution, prefix: String, input: Int32, output: Int32, fused: Activation?
+        ) throws {
+            let layer = convolution.layer
+            let padded = try paddings.pad(
+                input, layer: layer, writer: writer, name: "\(prefix).padded", type: DISTILL_TFLITE_FLOAT32)
+            let depthwise = convolution.groups > 1
+            let filter = try writer.constant(
+                "\(prefix).weights", floats: filterNHWC(convolution),
+                shape: depthwise
+                    ? [1, layer.kernel, layer.kernel, layer.outputChannels]
+                    : [layer.outputChannels, layer.kernel, layer.kernel, layer.inputChannels])
+            let bias = try writer.constant("\(prefix).bias", floats: convolution.bias, shape: [layer.outputChannels])
+            try writer.operator(
+                depthwise ? DISTILL_TFLITE_DEPTHWISE_CONV_2D : DISTILL_TFLITE_CONV_2D,
+                inputs: [padded, filter, bias], outputs: [output],
+                options: convolutionOptions(convolution, fused: fused))
+        }
+        let input = try tensor(0)
         for node in network.nodes {
             switch node {
             case .convolution(let index, let source, let output, let fused):
-                let convolution = network.convolutions[index]
-                let layer = convolution.layer
-                let name = layer.name
-                let padded = try paddings.pad(
-                    tensors[source], layer: layer, writer: writer, name: "\(name).padded",
-                    type: DISTILL_TFLITE_FLOAT32)
-                let depthwise = convolution.groups > 1
-                let filter = try writer.constant(
-                    "\(name).weights", floats: filterNHWC(convolution),
-                    shape: depthwise
-                        ? [1, layer.kernel, layer.kernel, layer.outputChannels]
-                        : [layer.outputChannels, layer.kernel, layer.kernel, layer.inputChannels])
-                let bias = try writer.constant("\(name).bias", floats: convolution.bias, shape: [layer.outputChannels])
-                try writer.operator(
-                    depthwise ? DISTILL_TFLITE_DEPTHWISE_CONV_2D : DISTILL_TFLITE_CONV_2D,
-                    inputs: [padded, filter, bias], outputs: [try tensor(output)],
-                    options: convolutionOptions(convolution, fused: fused))
+                let folded = network.convolutions[index]
+                try convolution(
+                    folded, prefix: folded.layer.name, input: tensors[source], output: try tensor(output), fused: fused)
             case .add(let first, let second, let output):
                 try writer.operator(
                     DISTILL_TFLITE_ADD, inputs: [tensors[first], tensors[second]], outputs: [try tensor(output)])
@@ -67,34 +72,21 @@ public enum TFLiteExporter {
             case .squeezeExcitation(let index, let source, let pooled, let hidden, let gate, let output):
                 let excitation = network.squeezeExcitations[index]
                 let name = excitation.layer.name
-                let (channels, squeeze) = (excitation.layer.inputChannels, excitation.layer.squeezeChannels)
                 let axes = try writer.constant("\(name).axes", int32: [1, 2], shape: [2])
                 var keep = DistillTFLiteOptions()
                 keep.keepDimensions = 1
                 try writer.operator(
                     DISTILL_TFLITE_MEAN, inputs: [tensors[source], axes], outputs: [try tensor(pooled)], options: keep)
-                let reduce = excitation.reduceConvolution
-                try writer.operator(
-                    DISTILL_TFLITE_CONV_2D,
-                    inputs: [
-                        tensors[pooled],
-                        try writer.constant(
-                            "\(name).reduce.weights", floats: reduce.weights, shape: [squeeze, 1, 1, channels]),
-                        try writer.constant("\(name).reduce.bias", floats: reduce.bias, shape: [squeeze]),
-                    ], outputs: [try tensor(hidden)], options: convolutionOptions(reduce, fused: .relu))
+                try convolution(
+                    excitation.reduceConvolution, prefix: "\(name).reduce", input: tensors[pooled],
+                    output: try tensor(hidden), fused: .relu)
                 // hard-sigmoid(z) = ReLU6(z + 3) / 6: the + 3 in the bias, ReLU6 fused, then a MUL by 1/6.
+                var expand = excitation.expandConvolution
+                expand.bias = expand.bias.map { $0 + 3 }
                 let expanded = try writer.tensor(
-                    "\(name).expanded", type: DISTILL_TFLITE_FLOAT32, shape: [1, 1, 1, channels])
-                try writer.operator(
-                    DISTILL_TFLITE_CONV_2D,
-                    inputs: [
-                        tensors[hidden],
-                        try writer.constant(
-                            "\(name).expand.weights", floats: excitation.expandWeights,
-                            shape: [channels, 1, 1, squeeze]),
-                        try writer.constant(
-                            "\(name).expand.bias", floats: excitation.expandBias.map { $0 + 3 }, shape: [channels]),
-                    ], outputs: [expanded], options: convolutionOptions(excitation.gateConvolution, fused: .relu6))
+                    "\(name).expanded", type: DISTILL_TFLITE_FLOAT32, shape: [1, 1, 1, excitation.layer.inputChannels])
+                try convolution(
+                    expand, prefix: "\(name).expand", input: tensors[hidden], output: expanded, fused: .relu6)
                 let sixth = try writer.constant("\(name).sixth", floats: [1.0 / 6], shape: [1])
                 try writer.operator(DISTILL_TFLITE_MUL, inputs: [expanded, sixth], outputs: [try tensor(gate)])
                 try writer.operator(

@@ -192,12 +192,20 @@ extension FoldedMobileNet.SqueezeExcitation {
             weights: reduceWeights, bias: reduceBias, activation: .relu)
     }
 
+    /// The expansion as a 1x1 convolution on the reduction's output (1x1 map), the hard-sigmoid after it.
+    public var expandConvolution: FoldedMobileNet.Convolution {
+        Self.pointwise(
+            "\(layer.name).expand", inputs: layer.squeezeChannels, outputs: layer.inputChannels,
+            weights: expandWeights, bias: expandBias, activation: nil)
+    }
+
     /// The expansion folded into the hard-sigmoid's affine part: weights / 6 and (bias + 3) / 6, so the gate is
     /// this convolution's output clamped to [0, 1] (int8: quantized onto ``ActivationQuantization/unitInterval``).
     public var gateConvolution: FoldedMobileNet.Convolution {
-        Self.pointwise(
-            "\(layer.name).expand", inputs: layer.squeezeChannels, outputs: layer.inputChannels,
-            weights: expandWeights.map { $0 / 6 }, bias: expandBias.map { ($0 + 3) / 6 }, activation: nil)
+        var gate = expandConvolution
+        gate.weights = expandWeights.map { $0 / 6 }
+        gate.bias = expandBias.map { ($0 + 3) / 6 }
+        return gate
     }
 
     private static func pointwise(
