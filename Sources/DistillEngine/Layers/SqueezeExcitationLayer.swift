@@ -265,7 +265,8 @@ public final class SqueezeExcitationLayer: EngineLayer {
                                         pooledGradient.withUnsafeMutableBufferPointer { dp in
                                             active.withUnsafeMutableBufferPointer { active in
                                                 let shared = SharedFloats(
-                                                    parameters, grads, ds, excitation, hidden, pooled, dz, dh, dp, active)
+                                                    parameters, grads, ds, excitation, hidden, pooled, dz, dh, dp,
+                                                    active)
                                                 backwardDense(shared)
                                             }
                                         }
@@ -345,23 +346,13 @@ extension SqueezeExcitationLayer {
         DispatchQueue.concurrentPerform(iterations: channels + squeeze) { row in
             let (grads, pooled, dz, dh, active) = (shared[1], shared[5], shared[6], shared[7], shared[9])
             if row < channels {
-                let c = row
-                var bias: Float = 0
-                for n in 0..<batch where dz[n * channels + c] != 0 {
-                    let g = dz[n * channels + c]
-                    bias += g
-                    Self.addScaled(g, active + n * squeeze, into: grads + offsets.expandWeights + c * squeeze, squeeze)
-                }
-                grads[offsets.expandBias + c] += bias
+                Self.accumulateRow(
+                    row, of: dz, outputs: channels, inputs: active, width: squeeze, batch: batch,
+                    weights: grads + offsets.expandWeights, bias: grads + offsets.expandBias)
             } else {
-                let j = row - channels
-                var bias: Float = 0
-                for n in 0..<batch where dh[n * squeeze + j] != 0 {
-                    let g = dh[n * squeeze + j]
-                    bias += g
-                    Self.addScaled(g, pooled + n * channels, into: grads + offsets.reduceWeights + j * channels, channels)
-                }
-                grads[offsets.reduceBias + j] += bias
+                Self.accumulateRow(
+                    row - channels, of: dh, outputs: squeeze, inputs: pooled, width: channels, batch: batch,
+                    weights: grads + offsets.reduceWeights, bias: grads + offsets.reduceBias)
             }
         }
     }
@@ -385,6 +376,21 @@ extension SqueezeExcitationLayer {
 
     /// y[i] += alpha·x[i].
     @inline(__always)
+    /// One output row of a 1x1 layer's gradients over the batch: weights[row, :] += Σₙ g[n, row] · inputs[n, :]
+    /// and bias[row] += Σₙ g[n, row], for g (N, outputs) and inputs (N, width).
+    static func accumulateRow(
+        _ row: Int, of g: UnsafeMutablePointer<Float>, outputs: Int, inputs: UnsafeMutablePointer<Float>, width: Int,
+        batch: Int, weights: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+    ) {
+        var sum: Float = 0
+        for n in 0..<batch where g[n * outputs + row] != 0 {
+            let value = g[n * outputs + row]
+            sum += value
+            addScaled(value, inputs + n * width, into: weights + row * width, width)
+        }
+        bias[row] += sum
+    }
+
     static func addScaled(
         _ alpha: Float, _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int
     ) {
