@@ -35,6 +35,8 @@ public final class MobileNetInference {
     private let input: Memory
     private let stages: [Stage]
     private let tensorCount: Int
+    /// Each tensor's memory during a pass (the layers own them; kept to avoid an allocation per pass).
+    private var tensors: [Memory?]
     private let parameters: FloatBuffer
     private var output: Memory?
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on (each stage is waited
@@ -161,6 +163,7 @@ public final class MobileNetInference {
         }
         self.stages = stages
         tensorCount = foldedNetwork.tensorCount
+        tensors = Array(repeating: nil, count: foldedNetwork.tensorCount)
     }
 
     /// Floats in one input batch: N · 3 · R · R.
@@ -178,7 +181,6 @@ public final class MobileNetInference {
     /// Runs the network on the images in the input buffer.
     /// - Throws: ``EngineError`` if oneDNN fails.
     public func forward() throws {
-        var tensors = [Memory?](repeating: nil, count: tensorCount)
         tensors[0] = input
         for stage in stages {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
