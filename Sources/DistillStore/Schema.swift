@@ -14,6 +14,7 @@ public enum Schema {
         ("v2", version2),
         ("v3", version3),
         ("v4", version4),
+        ("v5", version5),
     ]
 
     static func migrator() -> DatabaseMigrator {

@@ -64,6 +64,9 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "distill"
+        // 16 KiB pages for a new database (a no-op on an existing one): teacher vectors are kilobytes each, and a
+        // bulk import of 250,000 × 4,000 B rows took 5.4 s with them against 10.3 s with SQLite's default 4 KiB.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = 16384") }
         do {
             pool = try Self.open(location.databasePath, configuration: configuration, waitingUpTo: busyTimeout)
             try Self.migrate(pool)

@@ -41,9 +41,81 @@ struct StoreTests {
         #expect(mode == "wal")
     }
 
+    @Test("v5 turns an existing database's teacher_outputs into a rowid table with every row, still unique per teacher")
+    func teacherOutputsMigrateToRowidTable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-v5-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.db").path
+        // A database as the previous release left it: migrations v1-v4, SQLite's default 4 KiB pages, two teachers.
+        let old = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        for migration in Schema.migrations.prefix(4) {
+            let sql = migration.sql
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: sql) }
+        }
+        try migrator.migrate(old)
+        let vectors: [(Int64, String, [Float])] = [
+            (1, "https://x/b.jpg", [1, -2]), (1, "https://x/a.jpg", [0.5, 3]), (2, "https://x/a.jpg", [7, 8]),
+        ]
+        try old.write { db in
+            try db.execute(
+                sql: "INSERT INTO teachers (id, name, kind, dimension, output_count) VALUES (1, 'one', 'logits', 2, 2)")
+            try db.execute(
+                sql: "INSERT INTO teachers (id, name, kind, dimension, output_count) VALUES (2, 'two', 'logits', 2, 1)")
+            for (teacher, url, vector) in vectors {
+                try db.execute(
+                    sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)",
+                    arguments: [teacher, url, vector.withUnsafeBufferPointer { Data(buffer: $0) }])
+            }
+        }
+        try old.close()
+
+        let store = try Store(path: path)
+        #expect(try store.appliedMigrations() == Schema.migrations.map(\.name))
+        #expect(
+            try store.teacherOutputs(teacherID: 1) == [
+                TeacherOutput(url: "https://x/a.jpg", vector: [0.5, 3]),
+                TeacherOutput(url: "https://x/b.jpg", vector: [1, -2]),
+            ])
+        #expect(try store.teacherOutputs(teacherID: 2) == [TeacherOutput(url: "https://x/a.jpg", vector: [7, 8])])
+        let queue = try DatabaseQueue(path: path)
+        let (withoutRowid, plan, pageSize) = try queue.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'teacher_outputs'")?
+                    .contains("WITHOUT ROWID"),
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN SELECT vector FROM teacher_outputs WHERE teacher_id = 1 AND url = 'u'"
+                ).map { $0["detail"] as String? ?? "" }.joined(separator: "; "),
+                try Int.fetchOne(db, sql: "PRAGMA page_size")
+            )
+        }
+        #expect(withoutRowid == false)
+        #expect(plan.contains("teacher_outputs_by_url"), "\(plan)")
+        #expect(pageSize == 4096, "an existing database keeps its page size")
+        // Still one vector per URL and teacher, and a teacher's deletion still takes its vectors along.
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (1, 'https://x/a.jpg', x'00')")
+            }
+        }
+        try queue.write { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "DELETE FROM teachers WHERE id = 1")
+        }
+        #expect(try store.teacherOutputs(teacherID: 1).isEmpty)
+        #expect(try store.teacherOutputs(teacherID: 2).count == 1)
+
+        // A new database gets 16 KiB pages.
+        let (_, newPath) = try temporaryStore()
+        #expect(try DatabaseQueue(path: newPath).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16384)
+    }
+
     @Test("several openers of a new database at once all succeed (the loser of a migration race looks again)")
     func concurrentFirstOpen() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-race-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "distill-race-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         for round in 0..<5 {
@@ -105,7 +177,7 @@ struct StoreTests {
         try store.importTeacher(
             name: "first", kind: .logits, table: table([("u1", [1, 2]), ("u2", [3, 4])]), sourceFile: nil,
             replace: false)
-        // The duplicate URL violates the primary key on the third insert, inside the transaction.
+        // The duplicate URL violates the unique (teacher_id, url) index on the third insert, inside the transaction.
         let broken = table([("v1", [1, 2]), ("v2", [3, 4]), ("v1", [5, 6])])
         #expect(throws: StoreError.self) {
             try store.importTeacher(name: "second", kind: .logits, table: broken, sourceFile: nil, replace: false)
