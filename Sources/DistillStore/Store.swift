@@ -86,6 +86,7 @@ public final class Store: Sendable {
     /// It then looks again: once the other's migrations are committed there is nothing left to do.
     private static func migrate(_ pool: DatabasePool) throws {
         let migrator = Schema.migrator()
+        announceLongMigrations(pool, migrator)
         var attempt = 0
         while true {
             do {
@@ -98,6 +99,23 @@ public final class Store: Sendable {
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
+    }
+
+    /// Says on standard error when a pending migration rewrites a large table (v5 copies every teacher vector), so
+    /// the first command after an upgrade is not mistaken for a hang: about 35 s per GB of vectors on 2 cores.
+    private static func announceLongMigrations(_ pool: DatabasePool, _ migrator: DatabaseMigrator) {
+        let bytes = try? pool.read { db -> Int64 in
+            let applied = try migrator.appliedIdentifiers(db)
+            guard applied.contains("v4"), !applied.contains("v5") else { return 0 }
+            return try Int64.fetchOne(db, sql: "SELECT sum(output_count * dimension * 4) FROM teachers") ?? 0
+        }
+        guard let bytes, bytes >= 64 << 20 else { return }
+        let gigabytes = String(format: "%.1f", Double(bytes) / 1e9)
+        FileHandle.standardError.write(
+            Data(
+                ("note: upgrading the database to schema v5: copying \(gigabytes) GB of teacher vectors into the new "
+                    + "teacher_outputs table (about half a minute per GB; run `sqlite3 DB VACUUM` afterwards to give "
+                    + "the freed space back).\n").utf8))
     }
 
     /// Opens the database at a path, with the data directory next to it.
