@@ -29,23 +29,41 @@ struct BenchInferCommand: AsyncParsableCommand {
     @Flag(help: "Print float32 time per layer kind at batch 1 and batch N (from further, profiled passes).")
     var profile = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Run batch N as this many single-threaded streams over slices of the batch, all at once; 0 runs it as "
+                + "one pass using every thread.",
+            discussion: "Default: one stream per thread when the batch has at least as many images, else 0."))
+    var streams: Int?
+
+    @Option(help: "Images each stream's network takes at a time (with streams).")
+    var imagesPerPass: Int = 1
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats \(repeats) must be at least 1.") }
+        if let streams, streams < 0 || streams > network.batch {
+            throw ValidationError("--streams \(streams) must be between 0 and the batch size \(network.batch).")
+        }
+        guard imagesPerPass >= 1, imagesPerPass <= network.batch else {
+            throw ValidationError(
+                "--images-per-pass \(imagesPerPass) must be between 1 and the batch size \(network.batch).")
+        }
     }
 
     func run() async throws {
         let spec = try network.prepare()
         if int8 { try requireOneDNNInt8(spec) }
         let result = try MobileNetBenchmark.infer(
-            spec: spec, batch: network.batch, options: network.options, repeats: repeats, profile: profile)
+            spec: spec, batch: network.batch, options: network.options, repeats: repeats, profile: profile,
+            streams: streams, imagesPerPass: imagesPerPass)
         print(
             "\(network.title(alpha: result.alpha, resolution: result.resolution)), "
                 + "\(result.threads) threads, \(repeats) passes each")
         print(String(format: "  batch 1: %.3f ms median latency", result.batchOneMilliseconds))
         print(
             String(
-                format: "  batch %d: %.2f ms per batch, %.1f images/s", result.batch, result.batchMilliseconds,
-                result.imagesPerSecond))
+                format: "  batch %d: %.2f ms per batch, %.1f images/s (%@)", result.batch,
+                result.batchMilliseconds, result.imagesPerSecond, result.arrangement))
         for (label, table) in [("batch 1", result.profileBatchOne), ("batch \(result.batch)", result.profileBatch)] {
             guard let table else { continue }
             let total = table.values.reduce(0, +)

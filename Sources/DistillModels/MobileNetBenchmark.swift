@@ -64,6 +64,18 @@ public struct InferenceBenchmarkResult: Sendable, Codable {
     public var batchMilliseconds: Double
     /// Images per second at batch N.
     public var imagesPerSecond: Double
+    /// Streams of the batch-N run (single-threaded, over slices of the batch, run at once; 0: one pass using
+    /// every thread); absent in results written before streams.
+    public var streams: Int? = nil
+    /// Images each stream's network took at a time (with streams).
+    public var imagesPerPass: Int? = nil
+
+    /// How the batch-N run was arranged, for people: "2 streams, 1 image per pass" or "one pass".
+    public var arrangement: String {
+        guard let streams, streams > 0 else { return "one pass" }
+        let images = imagesPerPass ?? 1
+        return "\(streams) stream\(streams == 1 ? "" : "s"), \(images) image\(images == 1 ? "" : "s") per pass"
+    }
     /// With profiling: milliseconds per batch-1 pass by layer kind (each layer waited for).
     public var profileBatchOne: [String: Double]?
     /// With profiling: milliseconds per batch-N pass by layer kind.
@@ -150,7 +162,8 @@ public enum MobileNetBenchmark {
             kinds = table
         }
         return TrainingBenchmarkResult(
-            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, batch: batch, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, batch: batch,
+            threads: ComputeContext.threadCount,
             steps: steps, imagesPerSecond: imagesPerSecond, millisecondsPerStep: median * 1000,
             forwardFLOPsPerImage: flops, achievedGFLOPs: achieved, gemmPeakGFLOPs: peak, shareOfPeak: achieved / peak,
             profile: kinds)
@@ -165,11 +178,13 @@ public enum MobileNetBenchmark {
     ///   - profile: Also time each layer kind, in `repeats` further passes of each batch size (the headline
     ///     medians come from unprofiled passes).
     ///   - shouldStop: Checked before every timed pass; true → `CancellationError` (a worker asked to stop).
+    ///   - streams: Streams of the batch-N run (`MobileNetInference`'s own choice if nil).
+    ///   - imagesPerPass: Images each stream's network takes at a time.
     /// - Returns: The figures.
     /// - Throws: ``EngineError`` for bad sizes or oneDNN failures, `CancellationError`.
     public static func infer(
         spec: MobileNetSpec, batch: Int, options: MobileNetOptions = MobileNetOptions(), repeats: Int,
-        profile: Bool = false, shouldStop: () -> Bool = { false }
+        profile: Bool = false, streams: Int? = nil, imagesPerPass: Int = 1, shouldStop: () -> Bool = { false }
     ) throws -> InferenceBenchmarkResult {
         guard repeats >= 1 else {
             throw EngineError(.invalidArgument, "Benchmark needs repeats ≥ 1, got \(repeats).")
@@ -183,8 +198,10 @@ public enum MobileNetBenchmark {
         var generator = SeededGenerator(seed: 2)
         trained.withInput { generator.fillNormal($0) }
         try trained.forward(training: true)
-        func measure(batch: Int) throws -> (median: Double, profile: [String: Double]?) {
-            let network = try MobileNetInference(folding: trained, batch: batch)
+        func measure(batch: Int, streams: Int?) throws -> (median: Double, profile: [String: Double]?, streams: Int) {
+            let network = try MobileNetInference(
+                folding: trained, batch: batch, streams: streams,
+                imagesPerPass: streams == 0 ? 1 : min(imagesPerPass, batch))
             network.withInput { generator.fillNormal($0) }
             for _ in 0..<3 { try network.forward() }
             var times: [Double] = []
@@ -204,14 +221,17 @@ public enum MobileNetBenchmark {
                 let passes = Double(max(network.profiledPasses, 1))
                 kinds = network.profile.mapValues { $0 * 1000 / passes }
             }
-            return (times.sorted()[times.count / 2], kinds)
+            return (times.sorted()[times.count / 2], kinds, network.streams)
         }
-        let single = try measure(batch: 1)
-        let many = try measure(batch: batch)
+        let single = try measure(batch: 1, streams: nil)
+        let many = try measure(batch: batch, streams: streams)
         return InferenceBenchmarkResult(
-            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution,
+            threads: ComputeContext.threadCount,
             batchOneMilliseconds: single.median * 1000, batch: batch, batchMilliseconds: many.median * 1000,
-            imagesPerSecond: Double(batch) / many.median, profileBatchOne: single.profile, profileBatch: many.profile)
+            imagesPerSecond: Double(batch) / many.median, streams: many.streams,
+            imagesPerPass: many.streams > 0 ? min(imagesPerPass, batch) : nil, profileBatchOne: single.profile,
+            profileBatch: many.profile)
     }
 }
 
@@ -287,7 +307,8 @@ extension MobileNetBenchmark {
         let single = try medianSeconds(batch: 1)
         let many = try medianSeconds(batch: batch)
         return InferenceBenchmarkResult(
-            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution, threads: ComputeContext.threadCount,
+            architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution,
+            threads: ComputeContext.threadCount,
             batchOneMilliseconds: single * 1000, batch: batch, batchMilliseconds: many * 1000,
             imagesPerSecond: Double(batch) / many)
     }

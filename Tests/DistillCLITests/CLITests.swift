@@ -95,6 +95,13 @@ struct CLITests {
             #expect(table.values.allSatisfy { $0 > 0 }, "\(key): \(table)")
         }
         #expect(infer.stdout.contains("time per batch 1 pass by layer kind"), "\(infer.stdout)")
+        // One thread, batch 2: one single-threaded stream taking one image at a time; --streams 0 is one pass.
+        #expect(inferred["streams"] as? Int == 1 && inferred["images_per_pass"] as? Int == 1, "\(inferred)")
+        let onePass = try sandbox.run(["bench", "infer", "--repeats", "1", "--streams", "0"] + small)
+        #expect(onePass.status == 0 && json(onePass.stdout)["streams"] as? Int == 0, "\(onePass.stderr)")
+        #expect(onePass.stdout.contains("(one pass)"), "\(onePass.stdout)")
+        let tooMany = try sandbox.run(["bench", "infer", "--streams", "3"] + small)
+        #expect(tooMany.status == 2 && tooMany.stderr.contains("--streams 3 must be between 0 and the batch size 2"))
         // oneDNN's int8 network runs V1 only: --int8 on a V2 student is refused before anything is timed.
         let int8 = try sandbox.run(
             ["bench", "infer", "--int8", "--architecture", "mobilenet_v2", "--alpha", "0.35", "--resolution", "32"])

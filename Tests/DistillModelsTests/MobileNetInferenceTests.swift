@@ -37,4 +37,44 @@ struct MobileNetInferenceTests {
         let first = try single.predict(images: Array(images[0..<single.inputCount]))
         #expect(largestDifference(first, Array(expected[0..<7])) <= 1e-4 * scale)
     }
+
+    @Test(
+        "a batch run as single-threaded streams gives the one-pass outputs, whatever the streams and pass size",
+        arguments: [MobileNetArchitecture.v1, .v3Small])
+    func streamsMatchOnePass(_ architecture: MobileNetArchitecture) throws {
+        let spec = try MobileNetSpec(
+            alpha: architecture == .v1 ? 0.25 : 0.35, resolution: 32, outputs: 5, architecture: architecture)
+        let network = try MobileNet(spec: spec, batch: 4, options: MobileNetOptions(batchNormMomentum: 0))
+        network.initialize(seed: 3)
+        var numbers = Numbers(seed: 4)
+        network.withInput { buffer in _ = buffer.update(fromContentsOf: numbers.array(buffer.count)) }
+        try network.forward(training: true)  // realistic running statistics
+        let batch = 7
+        let onePass = try MobileNetInference(folding: network, batch: batch, streams: 0)
+        #expect(onePass.streams == 0)
+        let images = numbers.array(onePass.inputCount)
+        let expected = try onePass.predict(images: images)
+        #expect(Set(expected.map { $0.bitPattern }).count > expected.count / 2, "outputs vary by image")
+        let scale = max(1, largestMagnitude(expected))
+        // Slices of 4 and 3 images; 3 per pass leaves short last chunks (3 + 1 and 3); 7 streams take one each.
+        for (streams, perPass) in [(1, 1), (1, 7), (2, 1), (2, 3), (3, 2), (7, 1)] {
+            let streamed = try MobileNetInference(
+                folding: network, batch: batch, streams: streams, imagesPerPass: perPass)
+            #expect(streamed.streams == streams)
+            let output = try streamed.predict(images: images)
+            #expect(
+                largestDifference(output, expected) <= 1e-5 * scale,
+                "\(streams) streams, \(perPass) per pass: differs by \(largestDifference(output, expected))")
+            // A second batch through the same streams: nothing of the first one stays behind.
+            let reversed = try onePass.predict(images: Array(images.reversed()))
+            let again = try streamed.predict(images: Array(images.reversed()))
+            #expect(largestDifference(again, reversed) <= 1e-5 * scale)
+        }
+        #expect(throws: EngineError.self) { try MobileNetInference(folding: network, batch: 3, streams: 4) }
+        #expect(throws: EngineError.self) {
+            try MobileNetInference(folding: network, batch: 4, streams: 2, imagesPerPass: 3)
+        }
+        let unrun = try MobileNetInference(folding: network, batch: 4, streams: 2)
+        #expect(throws: EngineError.self) { try unrun.withOutput { _ in } }
+    }
 }
