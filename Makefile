@@ -4,9 +4,10 @@
 SHELL := /bin/bash
 PACKAGES := libsqlite3-dev libcurl4-openssl-dev libdnnl-dev libturbojpeg0-dev libspng-dev \
             libssl-dev zlib1g-dev libflatbuffers-dev dataset-fashion-mnist pkg-config python3 python3-venv sqlite3
-# Checking only, for `make test`: headless Chromium renders the dashboard and the report; onnxruntime and LiteRT
-# (PyPI, in .build/venvs/runtimes, see `runtimes`) run the exported models.
-TEST_PACKAGES := chromium
+# Checking only, for `make test`: headless Chromium renders the dashboard and the report; PostgreSQL's server (a
+# throwaway cluster per test, on a loopback port) checks the PostgreSQL schema; onnxruntime and LiteRT (PyPI, in
+# .build/venvs/runtimes, see `runtimes`) run the exported models.
+TEST_PACKAGES := chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR ?= demo

@@ -103,7 +103,8 @@ let package = Package(
             name: "DistillDataTests", dependencies: ["DistillData", "DistillTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "DistillStoreTests",
-            dependencies: ["DistillStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+            dependencies: ["DistillStore", "DistillTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "DistillServiceTests",
             dependencies: ["DistillService", "DistillStore", "DistillData", "DistillTestSupport"],

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copyright 2026 The Distill authors.
 # Regenerates Sources/DistillStore/Schema+Migrations.swift from schema.sql (migration v1, the description of
-# the database) and migrations/vN.sql (each later step), so the binary carries its schema and needs no
-# resource bundle next to it. A test fails when they disagree: run `make schema` after adding a migration.
+# the database), migrations/vN.sql (each later step) and migrations/postgres/vN.sql (PostgreSQL's), so the
+# binary carries its schema and needs no resource bundle next to it. A test fails when they disagree: run `make schema` after adding a migration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Sources/DistillStore/Schema+Migrations.swift
@@ -22,6 +22,11 @@ embed() {
     n=$(basename "$file" .sql); n=${n#v}
     echo ""
     embed "v$n" "$file" "version$n"
+  done
+  for file in migrations/postgres/v*.sql; do
+    n=$(basename "$file" .sql); n=${n#v}
+    echo ""
+    embed "v$n (PostgreSQL)" "$file" "postgresVersion$n"
   done
   echo "}"
 } > "$out"

@@ -177,9 +177,9 @@ public enum MobileNetBenchmark {
     ///   - repeats: Timed passes of each (after 3 untimed ones).
     ///   - profile: Also time each layer kind, in `repeats` further passes of each batch size (the headline
     ///     medians come from unprofiled passes).
-    ///   - shouldStop: Checked before every timed pass; true → `CancellationError` (a worker asked to stop).
     ///   - streams: Streams of the batch-N run (`MobileNetInference`'s own choice if nil).
     ///   - imagesPerPass: Images each stream's network takes at a time.
+    ///   - shouldStop: Checked before every timed pass; true → `CancellationError` (a worker asked to stop).
     /// - Returns: The figures.
     /// - Throws: ``EngineError`` for bad sizes or oneDNN failures, `CancellationError`.
     public static func infer(

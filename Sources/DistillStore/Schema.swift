@@ -17,6 +17,15 @@ public enum Schema {
         ("v5", version5),
     ]
 
+    /// PostgreSQL's migrations in order, as (name, SQL).
+    ///
+    /// A PostgreSQL database starts at v5, the schema SQLite reaches through v1-v5 (migrations/postgres/v5.sql),
+    /// and each later step has one file per backend. The PostgreSQL backend itself (issue 13) is not built yet; tests apply these to a real server and compare
+    /// its tables, columns and views with SQLite's.
+    public static let postgresMigrations: [(name: String, sql: String)] = [
+        ("v5", postgresVersion5)
+    ]
+
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in migrations {

@@ -149,6 +149,20 @@ struct StoreTests {
             let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
             #expect(normalise(text) == normalise(migration.sql), "\(file)")
         }
+        let postgresNumbers = try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("migrations/postgres").path
+        )
+        .compactMap { name in name.hasPrefix("v") && name.hasSuffix(".sql") ? Int(name.dropFirst().dropLast(4)) : nil }
+        .sorted()
+        #expect(Schema.postgresMigrations.map(\.name) == postgresNumbers.map { "v\($0)" })
+        for (number, migration) in zip(postgresNumbers, Schema.postgresMigrations) {
+            let file = "migrations/postgres/v\(number).sql"
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            #expect(normalise(text) == normalise(migration.sql), "\(file)")
+        }
+        // Every SQLite migration from PostgreSQL's first on has a PostgreSQL twin.
+        let first = postgresNumbers.first ?? Int.max
+        #expect(numbers.filter { $0 > first } == postgresNumbers.filter { $0 > first })
     }
 
     @Test("vectors round-trip as float32 little-endian blobs")
