@@ -10,7 +10,8 @@ import Foundation
 struct BenchPipelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Measure the input pipeline (decode, decoded-image store write and read, batch assembly) beside training.",
+        abstract:
+            "Measure the input pipeline (decode, decoded-image store write and read, batch assembly) beside training.",
         discussion: """
             Copies up to --count JPEG and PNG files of --images into a temporary image cache, then times, on \
             --threads threads, each stage a run's batches go through (images/s):
@@ -72,7 +73,8 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         let names = try Self.imageFiles(in: images).prefix(count)
         guard !names.isEmpty else {
             throw ValidationError(
-                "--images \(images) holds no .jpg, .jpeg or .png files; make some with `distill dataset photos --out DIR`.")
+                "--images \(images) holds no .jpg, .jpeg or .png files; make some with `distill dataset photos --out DIR`."
+            )
         }
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
             "distill-bench-pipeline-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -64,8 +64,8 @@ struct ShowCommand: ParsableCommand {
         commandName: "show", abstract: "Show a job: its state, schedule, runs and latest log lines.",
         discussion: "Example: distill show 7")
 
-    @Argument(help: "The job id.")
-    var id: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Flag(help: "Print JSON (job, runs, spec).")
     var json = false
@@ -74,6 +74,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let database = try store.open()
+        let id = try self.job.id(in: database)
         let job = try database.job(id: id)
         let runs = try database.runs(jobID: id)
         if json {
@@ -118,15 +119,16 @@ struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Cancel a job that has not finished; a daemon running it stops at its next heartbeat.",
-        discussion: "Example: distill cancel 7")
+        discussion: "Examples: distill cancel 7\n          distill cancel fashion-sweep")
 
-    @Argument(help: "The job id.")
-    var id: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let job = try store.open().cancelJob(id: id)
+        let database = try store.open()
+        let job = try database.cancelJob(id: try self.job.id(in: database))
         print("Cancelled job \(job.id) '\(job.name)'.")
     }
 }
@@ -143,13 +145,14 @@ struct RetryCommand: ParsableCommand {
             Exit codes: 0 requeued, 2 the job has not failed or does not exist.
             """)
 
-    @Argument(help: "The job id.")
-    var id: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let (job, requeued) = try store.open().retryJob(id: id)
+        let database = try store.open()
+        let (job, requeued) = try database.retryJob(id: try self.job.id(in: database))
         print("Requeued \(requeued) failed run(s) of job \(job.id) '\(job.name)'; it is \(job.state.rawValue).")
     }
 }
@@ -165,8 +168,8 @@ struct PriorityCommand: ParsableCommand {
             Exit codes: 0 set, 2 no such job or a bad number.
             """)
 
-    @Argument(help: "The job id.")
-    var id: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Argument(help: "The priority, -1000000…1000000 (default at submit: 0).")
     var priority: Int
@@ -180,7 +183,8 @@ struct PriorityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let job = try store.open().setPriority(jobID: id, priority: priority)
+        let database = try store.open()
+        let job = try database.setPriority(jobID: try self.job.id(in: database), priority: priority)
         print("Job \(job.id) '\(job.name)' now has priority \(job.priority).")
     }
 }

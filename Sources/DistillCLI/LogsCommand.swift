@@ -10,8 +10,8 @@ struct LogsCommand: ParsableCommand {
         commandName: "logs", abstract: "Print a job's log lines; --follow keeps printing until the job finishes.",
         discussion: "Example: distill logs 7 --follow")
 
-    @Argument(help: "The job id.")
-    var id: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Flag(help: "Keep printing new lines until the job reaches a final state.")
     var follow = false
@@ -23,6 +23,7 @@ struct LogsCommand: ParsableCommand {
 
     func run() throws {
         let database = try store.open()
+        let id = try job.id(in: database)
         var last: Int64 = 0
         while true {
             for event in try database.events(jobID: id, after: last) {
@@ -58,11 +59,11 @@ struct ResultsCommand: ParsableCommand {
             latency in ms with 3 decimals) and shows the columns that tell students apart; --wide shows all. \
             CSV and JSON keep every column at full precision.
             Examples: distill results --job 7
-                      distill results --job 7 --format csv > job7.csv
+                      distill results --job fashion-sweep --format csv > sweep.csv
             """)
 
-    @Option(help: "Only this job's runs.")
-    var job: Int64?
+    @Option(help: "Only this job's runs: its id or its name (the newest job of that name).")
+    var job: JobSelector?
 
     @Option(help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
@@ -73,9 +74,11 @@ struct ResultsCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let table = try store.open().sweepResults(jobID: job)
+        let database = try store.open()
+        let jobID = try job?.id(in: database)
+        let table = try database.sweepResults(jobID: jobID)
         if table.rows.isEmpty && format == .table {
-            print("No runs yet\(job.map { " for job \($0)" } ?? ""); submit a job with `distill submit JOBFILE`.")
+            print("No runs yet\(jobID.map { " for job \($0)" } ?? ""); submit a job with `distill submit JOBFILE`.")
             return
         }
         print(format == .table ? ResultsTable.render(table, wide: wide) : try Output.render(table, as: format))

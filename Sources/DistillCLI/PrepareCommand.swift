@@ -13,7 +13,8 @@ import Foundation
 struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
-        abstract: "Fetch a job's images and decode them into the decoded-image store, so its first epoch reads the store.",
+        abstract:
+            "Fetch a job's images and decode them into the decoded-image store, so its first epoch reads the store.",
         discussion: """
             A run decodes each image once, in its first epoch, and reads the decoded-image store from then on; \
             on photos that first epoch is the slow one (decoding a 640x480 JPEG costs more than half as much CPU as \
@@ -26,8 +27,8 @@ struct PrepareCommand: ParsableCommand {
             Example: distill prepare 7
             """)
 
-    @Argument(help: "The job id.")
-    var job: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Option(help: "Decoding threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -46,6 +47,7 @@ struct PrepareCommand: ParsableCommand {
 
     func run() throws {
         let database = try store.open()
+        let jobID = try job.id(in: database)
         let stop = StopRequest()
         let signals = stop.install()
         defer { signals.forEach { $0.cancel() } }
@@ -54,7 +56,7 @@ struct PrepareCommand: ParsableCommand {
         let summary: DecodedStorePreparation.Summary
         do {
             summary = try DecodedStorePreparation.prepare(
-                jobID: job, store: database, threads: threads,
+                jobID: jobID, store: database, threads: threads,
                 log: { line in
                     fetchLine.finish()
                     decodeLine.finish()
@@ -70,7 +72,7 @@ struct PrepareCommand: ParsableCommand {
             decodeLine.finish()
             throw ServiceError(
                 .runtime,
-                "Stopped; what was stored stays. Run `distill prepare \(job)` again to go on, or start the job: its "
+                "Stopped; what was stored stays. Run `distill prepare \(jobID)` again to go on, or start the job: its "
                     + "runs decode what is missing.")
         }
         if json {
@@ -86,7 +88,10 @@ struct PrepareCommand: ParsableCommand {
         }
         print(
             Output.table(
-                ["RESOLUTION", "TRAINING_IMAGES_AS", "TRAINING", "EVALUATION", "STORED", "ALREADY", "FAILED", "SECONDS"],
+                [
+                    "RESOLUTION", "TRAINING_IMAGES_AS", "TRAINING", "EVALUATION", "STORED", "ALREADY", "FAILED",
+                    "SECONDS",
+                ],
                 rows))
         print(
             "Decoded-image store: " + String(format: "%.1f MB", Double(summary.storeBytes) / 1e6) + " of "

@@ -23,8 +23,8 @@ struct ReportCommand: ParsableCommand {
             Exit codes: 0 written, 1 a file could not be written, 2 bad options or an unknown job.
             """)
 
-    @Argument(help: "The job id.")
-    var jobID: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Option(help: "Directory to write into (created if needed; default: report-job<ID>).")
     var out: String?
@@ -74,7 +74,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try SweepReport.load(jobID: jobID, store: store.open())
+        let database = try store.open()
+        let jobID = try job.id(in: database)
+        let report = try SweepReport.load(jobID: jobID, store: database)
         let formats = Set(format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let budget = try budget()
         let directory = out ?? "report-job\(jobID)"

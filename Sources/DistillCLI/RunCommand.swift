@@ -25,8 +25,8 @@ struct RunCommand: AsyncParsableCommand {
             Exit codes: 0 succeeded or paused, 1 the job failed, 2 bad input, a finished job or held runs.
             """)
 
-    @Argument(help: "The job id (see `distill jobs`).")
-    var jobID: Int64
+    @Argument(help: JobSelector.help)
+    var job: JobSelector
 
     @Option(help: "OpenMP and decoding threads (default: the job's training.threads; 0 there = all cores).")
     var threads: Int?
@@ -55,7 +55,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try store.open(transientRetrySeconds: StoreOptions.workerRetrySeconds)
         let summary = try Self.execute(
-            database: database, jobID: jobID, runName: runName, threads: threads, maxSteps: maxSteps, quiet: quiet)
+            database: database, jobID: try job.id(in: database), runName: runName, threads: threads, maxSteps: maxSteps,
+            quiet: quiet)
         print(json ? try Output.json(summary) : RunCommand.describe(summary))
     }
 

@@ -50,6 +50,19 @@ struct CLITests {
         #expect(show.status == 0)
         #expect(show.stdout.contains("alpha0.25-res160  mobilenet_v1  0.25   160         queued"))
         #expect(show.stdout.contains("window 22:00-06:00"))
+        // A job is named by its id or by its job file's name (the newest of that name).
+        #expect(try sandbox.run(["show", "cli-sweep"]).stdout == show.stdout)
+        let second = try sandbox.run(["submit", "job.yaml"])
+        #expect(second.stdout == "Submitted job 2 'cli-sweep' with 4 run(s).\n")
+        #expect(try sandbox.run(["priority", "cli-sweep", "7"]).stdout == "Job 2 'cli-sweep' now has priority 7.\n")
+        #expect(try sandbox.run(["cancel", "cli-sweep"]).stdout == "Cancelled job 2 'cli-sweep'.\n")
+        #expect(try sandbox.run(["results", "--job", "cli-sweep", "--format", "csv"]).stdout.hasPrefix("job_id,"))
+        let nameless = try sandbox.run(["show", "no-such-sweep"])
+        #expect(nameless.status == 2)
+        #expect(
+            nameless.stderr
+                == "error: No job is named 'no-such-sweep'; run `distill jobs` to list them, or name a job by its id.\n"
+        )
 
         let cancel = try sandbox.run(["cancel", "1"])
         #expect(cancel.stdout == "Cancelled job 1 'cli-sweep'.\n")
@@ -71,7 +84,7 @@ struct CLITests {
         #expect(lines.dropFirst().allSatisfy { $0.contains(",cancelled,") })
         let json = try sandbox.run(["results", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-        #expect(rows?.count == 4 && rows?.first?["alpha"] as? Double == 0.5)
+        #expect(rows?.count == 8 && rows?.first?["alpha"] as? Double == 0.5)
     }
 
     @Test("bench train and bench infer --profile account for every layer kind (figures, never speed limits)")

@@ -88,19 +88,7 @@ public struct TrainedStudent {
         }
         let jobPart = String(trimmed[..<slash])
         let runName = String(trimmed[trimmed.index(after: slash)...])
-        let job: Job
-        if let id = Int64(jobPart) {
-            do {
-                job = try store.job(id: id)
-            } catch let error as StoreError where error.code == .notFound {
-                throw ServiceError.invalid("No job has id \(id); see `distill jobs`.")
-            }
-        } else {
-            guard let newest = try store.jobs().filter({ $0.name == jobPart }).max(by: { $0.id < $1.id }) else {
-                throw ServiceError.invalid("No job is named '\(jobPart)'; see `distill jobs`.")
-            }
-            job = newest
-        }
+        let job = try JobReference.resolve(jobPart, store: store)
         let runs = try store.runs(jobID: job.id)
         guard let run = runs.first(where: { $0.name == runName }) else {
             throw ServiceError.invalid(
