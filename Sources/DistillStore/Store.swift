@@ -54,6 +54,13 @@ public final class Store: Sendable {
         self.location = location
         self.busyTimeout = Store.defaultBusyTimeout
         self.transientRetrySeconds = transientRetrySeconds
+        if StoreLocation.isPostgresURL(location.databasePath) {
+            throw StoreError(
+                .invalidArgument,
+                "--db \(location.databasePath.prefix(while: { $0 != ":" }))://… names a PostgreSQL database, "
+                    + "which this build cannot use yet (the PostgreSQL backend is unfinished); pass a SQLite file path "
+                    + "as --db or DISTILL_DB.")
+        }
         let directory = (location.databasePath as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             throw StoreError(

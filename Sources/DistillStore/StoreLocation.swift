@@ -22,10 +22,17 @@ public struct StoreLocation: Sendable, Equatable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         let db = database ?? environment["DISTILL_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "distill.db"
-        let absoluteDB = StoreLocation.absolute(db)
+        // A PostgreSQL URL stays as given (Store refuses it with a clear message until that backend exists).
+        let absoluteDB = StoreLocation.isPostgresURL(db) ? db : StoreLocation.absolute(db)
         self.databasePath = absoluteDB
         let data = dataDirectory ?? environment["DISTILL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
         self.dataDirectory = data.map(StoreLocation.absolute) ?? absoluteDB + ".data"
+    }
+
+    /// Whether `database` is a PostgreSQL connection URL (`postgres://…` or `postgresql://…`).
+    public static func isPostgresURL(_ database: String) -> Bool {
+        let lowered = database.lowercased()
+        return lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://")
     }
 
     /// `path` made absolute against the current directory.

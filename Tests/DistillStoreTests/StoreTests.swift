@@ -112,6 +112,22 @@ struct StoreTests {
         #expect(try DatabaseQueue(path: newPath).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16384)
     }
 
+    @Test("a PostgreSQL URL is refused with a clear message (backend unfinished), never taken for a file path")
+    func postgresURLRefused() throws {
+        for url in ["postgres://me:secret@db.example/distill", "POSTGRESQL://db/x"] {
+            let location = StoreLocation(database: url, environment: [:])
+            #expect(location.databasePath == url)
+            do {
+                _ = try Store(location: location)
+                Issue.record("\(url) opened")
+            } catch let error as StoreError {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("names a PostgreSQL database") && !error.message.contains("secret"))
+            }
+            #expect(!FileManager.default.fileExists(atPath: url))
+        }
+    }
+
     @Test("several openers of a new database at once all succeed (the loser of a migration race looks again)")
     func concurrentFirstOpen() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
