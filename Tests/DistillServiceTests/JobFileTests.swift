@@ -35,20 +35,23 @@ struct JobFileTests {
     @Test("an architecture list makes one run per (architecture, α, resolution); specs stored with one string decode")
     func architectures() throws {
         let spec = try parse(
-            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v1, mobilenet_v2, mobilenet_v3_small]\n"
-                + "  alpha: [1.0, 0.5]\n  resolution: 128\n")
-        #expect(spec.students.architectures == ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small"])
+            "name: s\nteacher: t\nstudents:\n  architecture: [mobilenet_v1, mobilenet_v2, mobilenet_v3_small, "
+                + "mobilenet_v3_large]\n  alpha: [1.0, 0.5]\n  resolution: 128\n")
+        #expect(
+            spec.students.architectures == ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"])
         #expect(
             spec.runPoints.map(\.name) == [
                 "alpha1.0-res128", "alpha0.5-res128", "v2-alpha1.0-res128", "v2-alpha0.5-res128",
-                "v3-small-alpha1.0-res128", "v3-small-alpha0.5-res128",
+                "v3-small-alpha1.0-res128", "v3-small-alpha0.5-res128", "v3-large-alpha1.0-res128",
+                "v3-large-alpha0.5-res128",
             ])
         #expect(spec.runPoints.map(\.architecture).filter { $0 == "mobilenet_v2" }.count == 2)
         let encoded = try JSONEncoder().encode(spec)
         #expect(try JSONDecoder().decode(JobSpec.self, from: encoded) == spec)
         // A spec stored before V2 and V3 holds one string.
         let old = try #require(String(data: encoded, encoding: .utf8)).replacingOccurrences(
-            of: "[\"mobilenet_v1\",\"mobilenet_v2\",\"mobilenet_v3_small\"]", with: "\"mobilenet_v1\"")
+            of: "[\"mobilenet_v1\",\"mobilenet_v2\",\"mobilenet_v3_small\",\"mobilenet_v3_large\"]",
+            with: "\"mobilenet_v1\"")
         #expect(old != String(data: encoded, encoding: .utf8))
         let decoded = try JSONDecoder().decode(JobSpec.self, from: Data(old.utf8))
         #expect(decoded.students.architectures == ["mobilenet_v1"])

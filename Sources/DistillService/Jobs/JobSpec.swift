@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import DistillData
+import DistillModels
 import DistillStore
 
 /// A validated job file with every default filled in.
@@ -153,13 +154,9 @@ public struct JobSpec: Sendable, Codable, Equatable {
     /// A run's name in the grid.
     static func runName(architecture: String, alpha: Double, resolution: Int) -> String {
         let size = "alpha\(alpha)-res\(resolution)"
-        switch architecture {
-        case "mobilenet_v1": return size
-        case "mobilenet_v2": return "v2-\(size)"
-        case "mobilenet_v3_large": return "v3-large-\(size)"
-        case "mobilenet_v3_small": return "v3-small-\(size)"
-        default: return "\(architecture)-\(size)"
-        }
+        // V1 keeps the names of runs made before the other families; the others carry the family's short name.
+        guard let family = MobileNetArchitecture(rawValue: architecture) else { return "\(architecture)-\(size)" }
+        return family == .v1 ? size : "\(family.shortName.lowercased())-\(size)"
     }
 }
 
