@@ -198,10 +198,11 @@ public enum MobileNetBenchmark {
         var generator = SeededGenerator(seed: 2)
         trained.withInput { generator.fillNormal($0) }
         try trained.forward(training: true)
-        func measure(batch: Int, streams: Int?) throws -> (median: Double, profile: [String: Double]?, streams: Int) {
+        func measure(batch: Int, streams: Int?) throws -> (
+            median: Double, profile: [String: Double]?, network: MobileNetInference
+        ) {
             let network = try MobileNetInference(
-                folding: trained, batch: batch, streams: streams,
-                imagesPerPass: streams == 0 ? 1 : min(imagesPerPass, batch))
+                folding: trained, batch: batch, streams: streams, imagesPerPass: min(imagesPerPass, batch))
             network.withInput { generator.fillNormal($0) }
             for _ in 0..<3 { try network.forward() }
             var times: [Double] = []
@@ -221,7 +222,7 @@ public enum MobileNetBenchmark {
                 let passes = Double(max(network.profiledPasses, 1))
                 kinds = network.profile.mapValues { $0 * 1000 / passes }
             }
-            return (times.sorted()[times.count / 2], kinds, network.streams)
+            return (times.sorted()[times.count / 2], kinds, network)
         }
         let single = try measure(batch: 1, streams: nil)
         let many = try measure(batch: batch, streams: streams)
@@ -229,8 +230,8 @@ public enum MobileNetBenchmark {
             architecture: spec.architecture, alpha: spec.alpha, resolution: spec.resolution,
             threads: ComputeContext.threadCount,
             batchOneMilliseconds: single.median * 1000, batch: batch, batchMilliseconds: many.median * 1000,
-            imagesPerSecond: Double(batch) / many.median, streams: many.streams,
-            imagesPerPass: many.streams > 0 ? min(imagesPerPass, batch) : nil, profileBatchOne: single.profile,
+            imagesPerSecond: Double(batch) / many.median, streams: many.network.streams,
+            imagesPerPass: many.network.streams > 0 ? many.network.imagesPerPass : nil, profileBatchOne: single.profile,
             profileBatch: many.profile)
     }
 }

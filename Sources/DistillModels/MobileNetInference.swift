@@ -22,13 +22,12 @@ public final class MobileNetInference {
     public let batch: Int
     /// Images each stream's pass takes at a time (the whole batch when one pass uses every thread).
     public let imagesPerPass: Int
-    /// Whether the batch runs as single-threaded streams (else as one pass using every thread).
-    private let isStreamed: Bool
     /// One pass per stream (or the one pass over the whole batch).
     private let passes: [InferencePass]
     /// The images each stream takes, consecutive slices of the batch.
     private let slices: [Range<Int>]
-    /// The batch's images and outputs when streamed (each stream copies its images in and its outputs out).
+    /// The batch's images and outputs when streamed (each stream copies its images in and its outputs out); nil
+    /// when one pass over the whole batch uses every thread.
     private let images: FloatBuffer?
     private let gathered: FloatBuffer?
     private var hasRun = false
@@ -36,7 +35,7 @@ public final class MobileNetInference {
 
     /// Streams run at once, one per thread, each single-threaded; 0 when one pass over the whole batch uses every
     /// thread.
-    public var streams: Int { isStreamed ? passes.count : 0 }
+    public var streams: Int { images == nil ? 0 : passes.count }
 
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on, averaged over the
     /// streams (each stage is waited for, so profiled passes are a little slower than plain ones).
@@ -88,7 +87,6 @@ public final class MobileNetInference {
         }
         spec = network.spec
         self.batch = batch
-        isStreamed = streams > 0
         self.imagesPerPass = streams > 0 ? imagesPerPass : batch
         let values = network.parameters.array
         let foldedNetwork = try FoldedMobileNet(

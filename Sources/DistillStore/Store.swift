@@ -113,7 +113,8 @@ public final class Store: Sendable {
     private static func announceLongMigrations(_ pool: DatabasePool, _ migrator: DatabaseMigrator) {
         let bytes = try? pool.read { db -> Int64 in
             let applied = try migrator.appliedIdentifiers(db)
-            guard applied.contains("v4"), !applied.contains("v5") else { return 0 }
+            // An existing database (any migration applied) that has not had v5 yet: v5 copies teacher_outputs.
+            guard !applied.isEmpty, !applied.contains("v5") else { return 0 }
             return try Int64.fetchOne(db, sql: "SELECT sum(output_count * dimension * 4) FROM teachers") ?? 0
         }
         guard let bytes, bytes >= 64 << 20 else { return }
