@@ -2,7 +2,6 @@
 // The images table (schema.sql): one row per unique URL with its fetch status, filled by the image fetcher.
 
 import Foundation
-internal import GRDB
 
 /// Fetch status of an image row.
 public enum ImageStatus: String, Sendable, Codable, CaseIterable {
@@ -88,11 +87,10 @@ extension Store {
     @discardableResult
     public func addImageURLs(_ urls: [String]) throws -> Int {
         try write { db in
-            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO images (url) VALUES (?)")
             var added = 0
             for url in urls {
-                try insert.execute(arguments: [url])
-                added += db.changesCount
+                added += try db.execute(
+                    sql: "INSERT INTO images (url) VALUES (?) ON CONFLICT (url) DO NOTHING", arguments: [url])
             }
             return added
         }
@@ -106,13 +104,14 @@ extension Store {
     /// - Throws: `StoreError.database` when the read fails.
     public func imageRecords(status: ImageStatus? = nil, limit: Int? = nil) throws -> [ImageRecord] {
         try read { db in
-            let rows: [Row]
+            let rows: [SQLRow]
+            let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
             if let status {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM images WHERE status = ? ORDER BY id LIMIT ?",
-                    arguments: [status.rawValue, limit ?? -1])
+                rows = try db.fetchAll(
+                    sql: "SELECT * FROM images WHERE status = ? ORDER BY id" + limitClause, arguments: [status.rawValue]
+                )
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM images ORDER BY id LIMIT ?", arguments: [limit ?? -1])
+                rows = try db.fetchAll(sql: "SELECT * FROM images ORDER BY id" + limitClause)
             }
             return rows.map(Store.imageRecord(from:))
         }
@@ -124,25 +123,26 @@ extension Store {
     public func recordImageUpdates(_ updates: [ImageRecordUpdate]) throws {
         guard !updates.isEmpty else { return }
         try write { db in
-            let statement = try db.makeStatement(
-                sql: """
-                    INSERT INTO images (url, status, sha256, bytes, format, width, height, http_status, failure_reason,
-                                        attempts, fetched_at, updated_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-                            CASE WHEN ?2 = 'fetched' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END,
-                            strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                    ON CONFLICT (url) DO UPDATE SET
-                        status = excluded.status, sha256 = excluded.sha256, bytes = excluded.bytes,
-                        format = excluded.format, width = excluded.width, height = excluded.height,
-                        http_status = excluded.http_status, failure_reason = excluded.failure_reason,
-                        attempts = images.attempts + excluded.attempts, fetched_at = excluded.fetched_at,
-                        updated_at = excluded.updated_at
-                    """)
+            let sql = """
+                INSERT INTO images (url, status, sha256, bytes, format, width, height, http_status, failure_reason,
+                                    attempts, fetched_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                        CASE WHEN ?2 = 'fetched' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END,
+                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                ON CONFLICT (url) DO UPDATE SET
+                    status = excluded.status, sha256 = excluded.sha256, bytes = excluded.bytes,
+                    format = excluded.format, width = excluded.width, height = excluded.height,
+                    http_status = excluded.http_status, failure_reason = excluded.failure_reason,
+                    attempts = images.attempts + excluded.attempts, fetched_at = excluded.fetched_at,
+                    updated_at = excluded.updated_at
+                """
             for update in updates {
-                try statement.execute(arguments: [
-                    update.url, update.status.rawValue, update.sha256, update.bytes, update.format, update.width,
-                    update.height, update.httpStatus, update.failureReason, update.attempts,
-                ])
+                try db.execute(
+                    sql: sql,
+                    arguments: [
+                        update.url, update.status.rawValue, update.sha256, update.bytes, update.format, update.width,
+                        update.height, update.httpStatus, update.failureReason, update.attempts,
+                    ])
             }
         }
     }
@@ -151,7 +151,7 @@ extension Store {
     public func imageStatusCounts() throws -> [ImageStatus: Int] {
         try read { db in
             var counts: [ImageStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM images GROUP BY status") {
+            for row in try db.fetchAll(sql: "SELECT status, count(*) AS n FROM images GROUP BY status") {
                 if let status = ImageStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts
@@ -162,14 +162,12 @@ extension Store {
     public func imageFailureCounts() throws -> [String: Int] {
         try read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT substr(coalesce(failure_reason, 'unknown'), 1,
-                                  instr(coalesce(failure_reason, 'unknown') || ':', ':') - 1) AS reason,
-                           count(*) AS n
-                    FROM images WHERE status = 'failed' GROUP BY reason
-                    """)
+            let reason =
+                db.dialect == .postgres
+                ? "split_part(coalesce(failure_reason, 'unknown'), ':', 1)"
+                : "substr(coalesce(failure_reason, 'unknown'), 1, instr(coalesce(failure_reason, 'unknown') || ':', ':') - 1)"
+            for row in try db.fetchAll(
+                sql: "SELECT \(reason) AS reason, count(*) AS n FROM images WHERE status = 'failed' GROUP BY reason")
             {
                 counts[row["reason"]] = row["n"]
             }
@@ -182,12 +180,13 @@ extension Store {
     public func teacherImageURLs(named name: String) throws -> [String] {
         let teacher = try teacher(named: name)
         return try read { db in
-            try String.fetchAll(
-                db, sql: "SELECT url FROM teacher_outputs WHERE teacher_id = ? ORDER BY url", arguments: [teacher.id])
+            try db.fetchAll(
+                String.self, sql: "SELECT url FROM teacher_outputs WHERE teacher_id = ? ORDER BY url",
+                arguments: [teacher.id])
         }
     }
 
-    static func imageRecord(from row: Row) -> ImageRecord {
+    static func imageRecord(from row: SQLRow) -> ImageRecord {
         ImageRecord(
             id: row["id"], url: row["url"], status: ImageStatus(rawValue: row["status"]) ?? .pending,
             sha256: row["sha256"], bytes: row["bytes"], format: row["format"], width: row["width"],
@@ -197,9 +196,10 @@ extension Store {
 }
 
 extension Store {
-    /// Runs SQLite's `PRAGMA integrity_check`.
-    /// - Returns: `"ok"` for an intact database, otherwise SQLite's list of problems.
+    /// Checks the database: SQLite's `PRAGMA integrity_check`; on PostgreSQL, that every vector has its teacher's
+    /// dimension.
+    /// - Returns: `"ok"` for an intact database, otherwise the list of problems.
     public func integrityCheck() throws -> String {
-        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+        try retryingTransient { try backend.integrityCheck() }
     }
 }

@@ -1,7 +1,6 @@
 // Copyright 2026 The Distill authors.
 
 import Foundation
-internal import GRDB
 
 extension Store {
     private static let jobSelect = """
@@ -18,8 +17,8 @@ extension Store {
     public func submit(_ job: NewJob) throws -> Job {
         try write { db in
             if let trains = job.trainsTeacher {
-                if let existing = try Row.fetchOne(
-                    db, sql: "SELECT status, trained_by_job FROM teachers WHERE name = ?", arguments: [job.teacher])
+                if let existing = try db.fetchOne(
+                    sql: "SELECT status, trained_by_job FROM teachers WHERE name = ?", arguments: [job.teacher])
                 {
                     let status: String = existing["status"]
                     let by: Int64? = existing["trained_by_job"]
@@ -35,31 +34,34 @@ extension Store {
                     arguments: [job.teacher, trains.kind.rawValue, trains.dimension])
             }
             guard
-                let teacherID = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [job.teacher])
+                let teacherID = try db.fetchOne(
+                    Int64.self, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [job.teacher])
             else {
                 throw StoreError(
                     .notFound,
                     "The job names teacher '\(job.teacher)', which is not in this database; "
                         + "import it with `distill teacher import` first.")
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO jobs (name, teacher_id, spec_yaml, spec_json, priority, not_before, window_start, window_end)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    job.name, teacherID, job.specYAML, job.specJSON, job.priority, job.notBefore,
-                    job.window?.start, job.window?.end,
-                ])
-            let id = db.lastInsertedRowID
+            guard
+                let id = try db.fetchOne(
+                    Int64.self,
+                    sql: """
+                        INSERT INTO jobs (name, teacher_id, spec_yaml, spec_json, priority, not_before, window_start,
+                                          window_end)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                        """,
+                    arguments: [
+                        job.name, teacherID, job.specYAML, job.specJSON, job.priority, job.notBefore,
+                        job.window?.start, job.window?.end,
+                    ])
+            else { throw StoreError(.database, "The job '\(job.name)' was not stored.") }
             if job.trainsTeacher != nil {
                 try db.execute(sql: "UPDATE teachers SET trained_by_job = ? WHERE id = ?", arguments: [id, teacherID])
             }
-            let insertRun = try db.makeStatement(
-                sql: "INSERT INTO runs (job_id, name, architecture, alpha, resolution) VALUES (?, ?, ?, ?, ?)")
             for run in job.runs {
-                try insertRun.execute(arguments: [id, run.name, run.architecture, run.alpha, run.resolution])
+                try db.execute(
+                    sql: "INSERT INTO runs (job_id, name, architecture, alpha, resolution) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, run.name, run.architecture, run.alpha, run.resolution])
             }
             try Store.insertEvent(
                 db, jobID: id, runID: nil, level: "info",
@@ -75,13 +77,13 @@ extension Store {
     public func jobs(states: [JobState] = []) throws -> [Job] {
         try read { db in
             var sql = Store.jobSelect
-            var arguments = StatementArguments()
+            var arguments = SQLArguments()
             if !states.isEmpty {
                 sql += " WHERE j.state IN (\(states.map { _ in "?" }.joined(separator: ", ")))"
-                arguments = StatementArguments(states.map(\.rawValue))
+                arguments = SQLArguments(states.map(\.rawValue))
             }
             sql += " ORDER BY j.id DESC"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Store.job(from:))
+            return try db.fetchAll(sql: sql, arguments: arguments).map(Store.job(from:))
         }
     }
 
@@ -94,7 +96,8 @@ extension Store {
     /// The validated spec (JSON) the job was stored with.
     public func jobSpecJSON(id: Int64) throws -> String {
         try read { db in
-            guard let json = try String.fetchOne(db, sql: "SELECT spec_json FROM jobs WHERE id = ?", arguments: [id])
+            guard
+                let json = try db.fetchOne(String.self, sql: "SELECT spec_json FROM jobs WHERE id = ?", arguments: [id])
             else { throw Store.jobNotFound(id) }
             return json
         }
@@ -103,7 +106,7 @@ extension Store {
     /// The runs of a job, in grid order.
     public func runs(jobID: Int64) throws -> [Run] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE job_id = ? ORDER BY id", arguments: [jobID])
+            try db.fetchAll(sql: "SELECT * FROM runs WHERE job_id = ? ORDER BY id", arguments: [jobID])
                 .map(Store.run(from:))
         }
     }
@@ -149,8 +152,8 @@ extension Store {
     public func events(jobID: Int64, after afterID: Int64 = 0) throws -> [Event] {
         try read { db in
             _ = try Store.fetchJob(db, id: jobID)
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id", arguments: [jobID, afterID]
+            return try db.fetchAll(
+                sql: "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id", arguments: [jobID, afterID]
             ).map { row in
                 Event(
                     id: row["id"], jobID: row["job_id"], runID: row["run_id"], level: row["level"],
@@ -161,7 +164,9 @@ extension Store {
 
     // MARK: - Rows
 
-    static func insertEvent(_ db: Database, jobID: Int64?, runID: Int64?, level: String, message: String) throws {
+    static func insertEvent(_ db: any SQLConnection, jobID: Int64?, runID: Int64?, level: String, message: String)
+        throws
+    {
         try db.execute(
             sql: "INSERT INTO events (job_id, run_id, level, message) VALUES (?, ?, ?, ?)",
             arguments: [jobID, runID, level, message])
@@ -171,14 +176,14 @@ extension Store {
         StoreError(.notFound, "No job with id \(id); run `distill jobs` to list them.")
     }
 
-    static func fetchJob(_ db: Database, id: Int64) throws -> Job {
-        guard let row = try Row.fetchOne(db, sql: jobSelect + " WHERE j.id = ?", arguments: [id]) else {
+    static func fetchJob(_ db: any SQLConnection, id: Int64) throws -> Job {
+        guard let row = try db.fetchOne(sql: jobSelect + " WHERE j.id = ?", arguments: [id]) else {
             throw jobNotFound(id)
         }
         return job(from: row)
     }
 
-    static func job(from row: Row) -> Job {
+    static func job(from row: SQLRow) -> Job {
         Job(
             id: row["id"], name: row["name"], teacher: row["teacher_name"],
             state: JobState(rawValue: row["state"]) ?? .failed, priority: row["priority"], notBefore: row["not_before"],
@@ -187,7 +192,7 @@ extension Store {
             submittedAt: row["submitted_at"], startedAt: row["started_at"], finishedAt: row["finished_at"])
     }
 
-    static func run(from row: Row) -> Run {
+    static func run(from row: SQLRow) -> Run {
         Run(
             id: row["id"], jobID: row["job_id"], name: row["name"], architecture: row["architecture"],
             alpha: row["alpha"], resolution: row["resolution"], state: JobState(rawValue: row["state"]) ?? .failed,

@@ -5,7 +5,6 @@
 // with milliseconds (the form SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes), so they compare as text.
 
 import Foundation
-internal import GRDB
 
 /// A worker's hold on one run: what every conditional write names.
 public struct RunLease: Sendable, Equatable, Codable {
@@ -120,35 +119,57 @@ extension Store {
         owner: String, leaseSeconds: Double, now: Date = Date(), jobID: Int64? = nil, runName: String? = nil,
         isOpen: (JobScheduleFields) -> Bool = { _ in true }, isAbandoned: (String) -> Bool = { _ in false }
     ) throws -> RunClaim? {
-        try write { db in
+        try write(isolation: .lockingReads) { db in
             let nowText = Store.timestamp(now)
-            guard
-                let (run, schedule) = try Store.runnableRuns(
-                    db, now: nowText, jobID: jobID, runName: runName, isOpen: isOpen, isAbandoned: isAbandoned
-                ).first
-            else { return nil }
-            try db.execute(
-                sql: """
-                    UPDATE runs SET state = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,
-                    error = NULL, started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                    WHERE id = ?
-                    """, arguments: [owner, Store.timestamp(now.addingTimeInterval(leaseSeconds)), run.id])
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET attempts = attempts + 1, error = NULL,
-                    started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
-                    """, arguments: [run.jobID])
-            let previous = run.state == .running ? " (taken over from \(run.leaseOwner ?? "nobody"))" : ""
-            try Store.insertEvent(
-                db, jobID: run.jobID, runID: run.id, level: "info",
-                message: "\(run.name): claimed by \(owner), attempt \(run.attempts + 1)\(previous)")
-            try Store.refreshJobState(db, jobID: run.jobID)
-            guard let claimed = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [run.id])
-            else { throw StoreError(.database, "Run \(run.id) vanished while being claimed.") }
-            return RunClaim(
-                run: Store.run(from: claimed), lease: RunLease(runID: run.id, jobID: run.jobID, owner: owner),
-                schedule: schedule)
+            let candidates = try Store.runnableRuns(
+                db, now: nowText, jobID: jobID, runName: runName, isOpen: isOpen, isAbandoned: isAbandoned)
+            for (candidate, schedule) in candidates {
+                var run = candidate
+                if db.dialect == .postgres {
+                    // Read committed: lock the job (every claim updates it), then take the run unless another host's
+                    // claim holds it (SKIP LOCKED), and look again at both as they are now.
+                    guard
+                        let jobState = try db.fetchOne(
+                            String.self, sql: "SELECT state FROM jobs WHERE id = ? FOR UPDATE", arguments: [run.jobID]),
+                        ["queued", "running", "paused"].contains(jobState),
+                        let row = try db.fetchOne(
+                            sql: "SELECT * FROM runs WHERE id = ? FOR UPDATE SKIP LOCKED", arguments: [run.id])
+                    else { continue }
+                    run = Store.run(from: row)
+                    guard Store.isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { continue }
+                }
+                return try Store.take(
+                    db, run: run, schedule: schedule, owner: owner, now: now, leaseSeconds: leaseSeconds)
+            }
+            return nil
         }
+    }
+
+    /// Writes a claim of `run` (runnable, and on PostgreSQL locked by this transaction).
+    private static func take(
+        _ db: any SQLConnection, run: Run, schedule: JobScheduleFields, owner: String, now: Date, leaseSeconds: Double
+    ) throws -> RunClaim {
+        try db.execute(
+            sql: """
+                UPDATE runs SET state = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,
+                error = NULL, started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                WHERE id = ?
+                """, arguments: [owner, Store.timestamp(now.addingTimeInterval(leaseSeconds)), run.id])
+        try db.execute(
+            sql: """
+                UPDATE jobs SET attempts = attempts + 1, error = NULL,
+                started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?
+                """, arguments: [run.jobID])
+        let previous = run.state == .running ? " (taken over from \(run.leaseOwner ?? "nobody"))" : ""
+        try Store.insertEvent(
+            db, jobID: run.jobID, runID: run.id, level: "info",
+            message: "\(run.name): claimed by \(owner), attempt \(run.attempts + 1)\(previous)")
+        try Store.refreshJobState(db, jobID: run.jobID)
+        guard let claimed = try db.fetchOne(sql: "SELECT * FROM runs WHERE id = ?", arguments: [run.id])
+        else { throw StoreError(.database, "Run \(run.id) vanished while being claimed.") }
+        return RunClaim(
+            run: Store.run(from: claimed), lease: RunLease(runID: run.id, jobID: run.jobID, owner: owner),
+            schedule: schedule)
     }
 
     /// The job whose run a worker would claim next, other than `excludedJobID` (nothing is written): a daemon
@@ -172,7 +193,7 @@ extension Store {
 
     /// Runnable runs in claim order (see `claimRun`), with their jobs' schedules.
     private static func runnableRuns(
-        _ db: Database, now nowText: String, jobID: Int64? = nil, runName: String? = nil,
+        _ db: any SQLConnection, now nowText: String, jobID: Int64? = nil, runName: String? = nil,
         isOpen: (JobScheduleFields) -> Bool, isAbandoned: (String) -> Bool
     ) throws -> [(run: Run, schedule: JobScheduleFields)] {
         var sql = """
@@ -180,7 +201,7 @@ extension Store {
             FROM runs r JOIN jobs j ON j.id = r.job_id
             WHERE j.state IN ('queued', 'running', 'paused') AND r.state IN ('queued', 'paused', 'running')
             """
-        var arguments: [(any DatabaseValueConvertible)?] = []
+        var arguments: [(any SQLArgument)?] = []
         if let jobID {
             sql += " AND r.job_id = ?"
             arguments.append(jobID)
@@ -190,16 +211,25 @@ extension Store {
             arguments.append(runName)
         }
         sql += " ORDER BY j.priority DESC, j.id, r.id"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { row in
+        return try db.fetchAll(sql: sql, arguments: SQLArguments(arguments)).compactMap { row in
             let run = Store.run(from: row)
-            if run.state == .running {
-                let expired = run.leaseExpires.map { $0 < nowText } ?? true
-                guard expired || run.leaseOwner.map(isAbandoned) == true else { return nil }
-            }
+            guard isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { return nil }
             let schedule = JobScheduleFields(
                 jobID: run.jobID, notBefore: row["not_before"], windowStart: row["window_start"],
                 windowEnd: row["window_end"])
             return isOpen(schedule) ? (run, schedule) : nil
+        }
+    }
+
+    /// Whether a run of a live job may be claimed: queued or paused, or running under a lease that expired or whose
+    /// holder is known to be dead.
+    private static func isRunnable(_ run: Run, now nowText: String, isAbandoned: (String) -> Bool) -> Bool {
+        switch run.state {
+        case .queued, .paused: return true
+        case .running:
+            let expired = run.leaseExpires.map { $0 < nowText } ?? true
+            return expired || run.leaseOwner.map(isAbandoned) == true
+        default: return false
         }
     }
 
@@ -231,8 +261,7 @@ extension Store {
         try write { db in
             try db.execute(
                 sql: "UPDATE runs SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
-                arguments: [Store.timestamp(now.addingTimeInterval(leaseSeconds)), lease.runID, lease.owner])
-            return db.changesCount == 1
+                arguments: [Store.timestamp(now.addingTimeInterval(leaseSeconds)), lease.runID, lease.owner]) == 1
         }
     }
 
@@ -240,8 +269,7 @@ extension Store {
     public func leaseStatus(_ lease: RunLease) throws -> LeaseStatus {
         try read { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
+                let row = try db.fetchOne(
                     sql: """
                         SELECT r.state, r.lease_owner, j.state AS job_state FROM runs r JOIN jobs j ON j.id = r.job_id
                         WHERE r.id = ?
@@ -271,8 +299,8 @@ extension Store {
                     """, arguments: [state.rawValue, error, state.isFinal, lease.runID])
             if state == .failed {
                 let message = error ?? "a run failed"
-                let jobState = try String.fetchOne(
-                    db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [lease.jobID])
+                let jobState = try db.fetchOne(
+                    String.self, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [lease.jobID])
                 if jobState != JobState.failed.rawValue {
                     try db.execute(
                         sql: """
@@ -296,19 +324,20 @@ extension Store {
         try write { db in
             try Store.requireLease(db, lease)
             try db.execute(sql: "DELETE FROM run_samples WHERE run_id = ?", arguments: [lease.runID])
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO run_samples (run_id, split, position, url, sha256, class, attributes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
+            let insert = """
+                INSERT INTO run_samples (run_id, split, position, url, sha256, class, attributes)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
             for (split, samples) in [("train", training), ("eval", evaluation)] {
                 for (position, sample) in samples.enumerated() {
                     let attributes = sample.attributes.map {
                         "[" + $0.map { $0 > 0.5 ? "1" : "0" }.joined(separator: ",") + "]"
                     }
-                    try insert.execute(arguments: [
-                        lease.runID, split, position, sample.url, sample.sha256, sample.classIndex, attributes,
-                    ])
+                    try db.execute(
+                        sql: insert,
+                        arguments: [
+                            lease.runID, split, position, sample.url, sample.sha256, sample.classIndex, attributes,
+                        ])
                 }
             }
         }
@@ -317,8 +346,8 @@ extension Store {
     /// The samples a run was frozen with, or nil before its first start.
     public func frozenSamples(runID: Int64) throws -> (training: [FrozenSample], evaluation: [FrozenSample])? {
         try read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM run_samples WHERE run_id = ? ORDER BY split DESC, position",
+            let rows = try db.fetchAll(
+                sql: "SELECT * FROM run_samples WHERE run_id = ? ORDER BY split DESC, position",
                 arguments: [runID])
             guard !rows.isEmpty else { return nil }
             var training: [FrozenSample] = []
@@ -350,12 +379,11 @@ extension Store {
                     "Job \(id) is \(job.state.rawValue); only failed jobs can be retried "
                         + "(see `distill show \(id)`).")
             }
-            try db.execute(
+            let requeued = try db.execute(
                 sql: """
                     UPDATE runs SET state = CASE WHEN step > 0 THEN 'paused' ELSE 'queued' END, error = NULL,
                     finished_at = NULL, lease_owner = NULL, lease_expires = NULL WHERE job_id = ? AND state = 'failed'
                     """, arguments: [id])
-            let requeued = db.changesCount
             try db.execute(
                 sql: "UPDATE jobs SET state = 'queued', error = NULL, finished_at = NULL WHERE id = ?", arguments: [id])
             try Store.refreshJobState(db, jobID: id)
@@ -381,10 +409,10 @@ extension Store {
     // MARK: - Internals
 
     /// Throws `leaseLost` unless the run is running under this lease.
-    static func requireLease(_ db: Database, _ lease: RunLease) throws {
+    static func requireLease(_ db: any SQLConnection, _ lease: RunLease) throws {
         let holds =
-            try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM runs WHERE id = ? AND state = 'running' AND lease_owner = ?",
+            try db.fetchOne(
+                Bool.self, sql: "SELECT 1 FROM runs WHERE id = ? AND state = 'running' AND lease_owner = ?",
                 arguments: [lease.runID, lease.owner]) ?? false
         guard holds else {
             throw StoreError(
@@ -396,13 +424,14 @@ extension Store {
 
     /// Sets a job's state from its runs, unless the job is cancelled or failed (those stay until a user acts):
     /// running while any run is, succeeded when all have, paused when some run is, else queued.
-    static func refreshJobState(_ db: Database, jobID: Int64) throws {
-        guard let current = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [jobID]),
+    static func refreshJobState(_ db: any SQLConnection, jobID: Int64) throws {
+        guard
+            let current = try db.fetchOne(String.self, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [jobID]),
             current != JobState.cancelled.rawValue, current != JobState.failed.rawValue
         else { return }
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT state, count(*) AS n FROM runs WHERE job_id = ? GROUP BY state", arguments: [jobID])
+        for row in try db.fetchAll(
+            sql: "SELECT state, count(*) AS n FROM runs WHERE job_id = ? GROUP BY state", arguments: [jobID])
         {
             counts[row["state"]] = row["n"]
         }

@@ -3,7 +3,6 @@
 // results row of a finished run (schema.sql: jobs, runs, metrics, checkpoints, results, events).
 
 import Foundation
-internal import GRDB
 
 /// One row of the `metrics` table: a run's figures at the end of an epoch.
 public struct RunMetricsRow: Sendable, Equatable {
@@ -181,7 +180,7 @@ extension Store {
     /// - Throws: `StoreError.notFound`.
     public func run(id: Int64) throws -> Run {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
                 throw StoreError(.notFound, "No run with id \(id); run `distill show JOB` to list a job's runs.")
             }
             return Store.run(from: row)
@@ -224,7 +223,7 @@ extension Store {
     ) throws {
         try write { db in
             try Store.requireLease(db, lease)
-            if let trainedTeacher { try Store.storeTrainedTeacher(db, trainedTeacher) }
+            if let trainedTeacher { try storeTrainedTeacher(db, trainedTeacher) }
             // A plain INSERT: a second results row for a run is a bug to surface, not to paper over.
             try db.execute(
                 sql: """
@@ -262,7 +261,7 @@ extension Store {
     /// The results row of a run, if it finished.
     public func result(runID: Int64) throws -> RunResultRow? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM results WHERE run_id = ?", arguments: [runID])
+            guard let row = try db.fetchOne(sql: "SELECT * FROM results WHERE run_id = ?", arguments: [runID])
             else { return nil }
             return RunResultRow(
                 meanAP: row["mean_ap"], top1: row["top1"], teacherAgreement: row["teacher_agreement"],
@@ -277,7 +276,7 @@ extension Store {
     }
 
     /// The int8 columns of a results row, nil when none is set.
-    static func int8Figures(_ row: Row) -> RunResultRow.Int8Figures? {
+    static func int8Figures(_ row: SQLRow) -> RunResultRow.Int8Figures? {
         let figures = RunResultRow.Int8Figures(
             top1: row["int8_top1"], teacherAgreement: row["int8_teacher_agreement"], meanAP: row["int8_mean_ap"],
             verificationAccuracy: row["int8_verification_accuracy"], metricDelta: row["int8_metric_delta"],
@@ -311,7 +310,7 @@ extension Store {
     /// A run's metrics rows, by epoch.
     public func metrics(runID: Int64) throws -> [RunMetricsRow] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY epoch", arguments: [runID]).map {
+            try db.fetchAll(sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY epoch", arguments: [runID]).map {
                 row in
                 RunMetricsRow(
                     runID: row["run_id"], epoch: row["epoch"], step: row["step"], trainLoss: row["train_loss"],
@@ -347,8 +346,8 @@ extension Store {
     /// A run's checkpoint records, oldest first.
     public func checkpoints(runID: Int64) throws -> [CheckpointRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id", arguments: [runID]).map
-            { row in
+            try db.fetchAll(sql: "SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id", arguments: [runID]).map {
+                row in
                 CheckpointRecord(
                     id: row["id"], runID: row["run_id"], step: row["step"], epoch: row["epoch"], path: row["path"],
                     sha256: row["sha256"], bytes: row["bytes"])

@@ -1,8 +1,6 @@
 // Copyright 2026 The Distill authors.
 
 import Foundation
-internal import GRDB
-internal import GRDBSQLite
 
 extension Store {
     /// Stores a teacher and all its vectors in one transaction: every row lands or none does.
@@ -58,7 +56,7 @@ extension Store {
                 }
             }
         } catch {
-            if let rowsError, !(rowsError is DatabaseError) { throw rowsError }
+            if let rowsError, !(rowsError is SQLFailure) { throw rowsError }
             throw error
         }
     }
@@ -67,40 +65,24 @@ extension Store {
         name: String, kind: TeacherKind, sourceFile: String?, replace: Bool,
         rows: (TeacherOutputWriter) throws -> Int
     ) throws -> Teacher {
-        try writeWithoutTransaction { db in
-            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
-            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            defer {
-                // Restoring settings cannot undo the import; a failure here leaves only a slower connection.
-                try? db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-                try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
-            }
-            var stored: Teacher?
-            try db.inTransaction(.immediate) {
-                let id = try Store.insertTeacher(db, name: name, kind: kind, sourceFile: sourceFile, replace: replace)
-                let writer = TeacherOutputWriter(
-                    statement: try db.makeStatement(
-                        sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)"),
-                    teacherID: id)
-                let dimension = try rows(writer)
-                try db.execute(
-                    sql: "UPDATE teachers SET dimension = ?, output_count = ? WHERE id = ?",
-                    arguments: [dimension, writer.count, id])
-                stored = try Store.fetchTeacher(db, id: id)
-                return .commit
-            }
-            guard let stored else { throw StoreError(.database, "The import of teacher '\(name)' was not committed.") }
-            return stored
+        try bulkWrite { db in
+            let id = try Store.insertTeacher(db, name: name, kind: kind, sourceFile: sourceFile, replace: replace)
+            let writer = TeacherOutputWriter(sink: try backend.teacherRowSink(db, teacherID: id))
+            let dimension = try rows(writer)
+            try writer.sink.finish()
+            try db.execute(
+                sql: "UPDATE teachers SET dimension = ?, output_count = ? WHERE id = ?",
+                arguments: [dimension, writer.count, id])
+            return try Store.fetchTeacher(db, id: id)
         }
     }
 
     /// Checks the name (deleting a teacher being replaced) and inserts the teacher row; returns its id.
     private static func insertTeacher(
-        _ db: Database, name: String, kind: TeacherKind, sourceFile: String?, replace: Bool
+        _ db: any SQLConnection, name: String, kind: TeacherKind, sourceFile: String?, replace: Bool
     ) throws -> Int64 {
-        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [name]) {
+        if let existing = try db.fetchOne(Int64.self, sql: "SELECT id FROM teachers WHERE name = ?", arguments: [name])
+        {
             guard replace else {
                 throw StoreError(
                     .invalidArgument,
@@ -108,7 +90,8 @@ extension Store {
                 )
             }
             let jobs =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing]) ?? 0
+                try db.fetchOne(Int.self, sql: "SELECT count(*) FROM jobs WHERE teacher_id = ?", arguments: [existing])
+                ?? 0
             guard jobs == 0 else {
                 throw StoreError(
                     .invalidArgument,
@@ -118,16 +101,22 @@ extension Store {
             try db.execute(sql: "DELETE FROM teachers WHERE id = ?", arguments: [existing])
         }
         // The dimension is a placeholder until the last row is in (the column must be positive).
-        try db.execute(
-            sql: "INSERT INTO teachers (name, kind, dimension, output_count, source_file) VALUES (?, ?, 1, 0, ?)",
-            arguments: [name, kind.rawValue, sourceFile])
-        return db.lastInsertedRowID
+        guard
+            let id = try db.fetchOne(
+                Int64.self,
+                sql: """
+                    INSERT INTO teachers (name, kind, dimension, output_count, source_file) VALUES (?, ?, 1, 0, ?)
+                    RETURNING id
+                    """,
+                arguments: [name, kind.rawValue, sourceFile])
+        else { throw StoreError(.database, "The teacher '\(name)' was not stored.") }
+        return id
     }
 
     /// All teachers, by name.
     public func teachers() throws -> [Teacher] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM teachers ORDER BY name").map(Store.teacher(from:))
+            try db.fetchAll(sql: "SELECT * FROM teachers ORDER BY name").map(Store.teacher(from:))
         }
     }
 
@@ -135,7 +124,7 @@ extension Store {
     /// - Throws: `StoreError.notFound` naming the teacher and how to list them.
     public func teacher(named name: String) throws -> Teacher {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM teachers WHERE name = ?", arguments: [name]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM teachers WHERE name = ?", arguments: [name]) else {
                 throw StoreError(
                     .notFound, "No teacher named '\(name)' in this database; run `distill teacher list` to see them.")
             }
@@ -153,13 +142,13 @@ extension Store {
     ///   the teacher (naming the jobs) or its teach job is still queued, running or paused.
     public func deleteTeacher(named name: String) throws -> TeacherDeletion {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM teachers WHERE name = ?", arguments: [name]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM teachers WHERE name = ?", arguments: [name]) else {
                 throw StoreError(
                     .notFound, "No teacher named '\(name)' in this database; run `distill teacher list` to see them.")
             }
             let teacher = Store.teacher(from: row)
-            let users = try Row.fetchAll(
-                db, sql: "SELECT id, name FROM jobs WHERE teacher_id = ? AND id IS NOT ? ORDER BY id",
+            let users = try db.fetchAll(
+                sql: "SELECT id, name FROM jobs WHERE teacher_id = ? AND id IS NOT ? ORDER BY id",
                 arguments: [teacher.id, teacher.trainedByJob])
             guard users.isEmpty else {
                 let list = users.map { "\($0["id"] as Int64) '\($0["name"] as String)'" }.joined(separator: ", ")
@@ -170,7 +159,7 @@ extension Store {
             var checkpointPaths: [String] = []
             var deletedJob: Int64?
             if let job = teacher.trainedByJob,
-                let state = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [job])
+                let state = try db.fetchOne(String.self, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [job])
             {
                 guard ["succeeded", "failed", "cancelled"].contains(state) else {
                     throw StoreError(
@@ -178,8 +167,8 @@ extension Store {
                         "Teacher '\(name)' is being trained by job \(job) (\(state)); cancel it first "
                             + "(`distill cancel \(job)`), then delete the teacher.")
                 }
-                checkpointPaths = try String.fetchAll(
-                    db,
+                checkpointPaths = try db.fetchAll(
+                    String.self,
                     sql: "SELECT c.path FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.job_id = ?",
                     arguments: [job])
                 try db.execute(sql: "UPDATE teachers SET trained_by_job = NULL WHERE id = ?", arguments: [teacher.id])
@@ -194,9 +183,10 @@ extension Store {
     /// The first `limit` outputs of a teacher, by URL.
     public func teacherOutputs(teacherID: Int64, limit: Int? = nil) throws -> [TeacherOutput] {
         try read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT url, vector FROM teacher_outputs WHERE teacher_id = ? ORDER BY url LIMIT ?",
-                arguments: [teacherID, limit ?? -1])
+            let rows = try db.fetchAll(
+                sql: "SELECT url, vector FROM teacher_outputs WHERE teacher_id = ? ORDER BY url"
+                    + (limit.map { " LIMIT \(max(0, $0))" } ?? ""),
+                arguments: [teacherID])
             return rows.map { row in
                 let blob: Data = row["vector"]
                 return TeacherOutput(url: row["url"], vector: Store.decode(blob))
@@ -230,14 +220,14 @@ extension Store {
         }
     }
 
-    static func fetchTeacher(_ db: Database, id: Int64) throws -> Teacher {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM teachers WHERE id = ?", arguments: [id]) else {
+    static func fetchTeacher(_ db: any SQLConnection, id: Int64) throws -> Teacher {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM teachers WHERE id = ?", arguments: [id]) else {
             throw StoreError(.notFound, "No teacher with id \(id) in this database.")
         }
         return teacher(from: row)
     }
 
-    static func teacher(from row: Row) -> Teacher {
+    static func teacher(from row: SQLRow) -> Teacher {
         var teacher = Teacher(
             id: row["id"], name: row["name"], kind: TeacherKind(rawValue: row["kind"]) ?? .logits,
             dimension: row["dimension"], outputCount: row["output_count"], sourceFile: row["source_file"],
@@ -253,15 +243,13 @@ extension Store {
     }
 
     /// Stores a trained teacher's outputs and figures and marks it ready (inside the finishing run's transaction).
-    static func storeTrainedTeacher(_ db: Database, _ trained: TrainedTeacherOutputs) throws {
+    func storeTrainedTeacher(_ db: any SQLConnection, _ trained: TrainedTeacherOutputs) throws {
         // A run resumed after a crash between here and its commit writes them again: replace, never duplicate.
         try db.execute(sql: "DELETE FROM teacher_outputs WHERE teacher_id = ?", arguments: [trained.teacherID])
-        let writer = TeacherOutputWriter(
-            statement: try db.makeStatement(
-                sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)"),
-            teacherID: trained.teacherID)
+        let writer = TeacherOutputWriter(sink: try backend.teacherRowSink(db, teacherID: trained.teacherID))
         let table = trained.table
         try writer.append(table)
+        try writer.sink.finish()
         let evaluation = trained.evaluation
         try db.execute(
             sql: """
@@ -277,17 +265,14 @@ extension Store {
 
 /// Appends a teacher's rows inside `Store.importTeacher(name:kind:sourceFile:replace:rows:)`'s transaction.
 ///
-/// The one place Distill calls SQLite below GRDB: a bulk import binds millions of rows, and binding the
-/// URL and the vector in place (no argument boxing, no Data per row) keeps the insert loop at SQLite's speed.
+/// Rows go to the backend's sink: on SQLite one prepared INSERT bound in place, on PostgreSQL multi-row INSERTs.
 public final class TeacherOutputWriter {
-    private let statement: Statement
-    private let teacherID: Int64
+    let sink: any TeacherRowSink
     /// Rows appended so far.
     public private(set) var count = 0
 
-    init(statement: Statement, teacherID: Int64) {
-        self.statement = statement
-        self.teacherID = teacherID
+    init(sink: any TeacherRowSink) {
+        self.sink = sink
     }
 
     /// Inserts every row of a table, in order.
@@ -308,29 +293,9 @@ public final class TeacherOutputWriter {
     /// - Parameters:
     ///   - url: The image URL (unique within the teacher).
     ///   - vector: The values, stored as float32 little-endian.
-    /// - Throws: `DatabaseError` (turned into `StoreError` by the store) for a duplicate URL or a failed write.
+    /// - Throws: The backend's failure (turned into `StoreError` by the store) for a duplicate URL or a failed write.
     public func append(url: String, vector: UnsafeBufferPointer<Float>) throws {
-        #if _endian(little)
-            var url = url
-            let handle = statement.sqliteStatement
-            let code = url.withUTF8 { text in
-                // SQLITE_STATIC (nil): both buffers outlive the step that reads them.
-                sqlite3_bind_int64(handle, 1, teacherID)
-                sqlite3_bind_text(handle, 2, text.baseAddress, Int32(text.count), nil)
-                sqlite3_bind_blob(handle, 3, vector.baseAddress, Int32(vector.count * 4), nil)
-                let code = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                return code
-            }
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
-                    sql: "INSERT INTO teacher_outputs (teacher_id, url, vector) VALUES (?, ?, ?)")
-            }
-        #else
-            try statement.execute(arguments: [teacherID, url, Store.encode(vector)])
-        #endif
+        try sink.append(url: url, vector: vector)
         count += 1
     }
 }

@@ -4,10 +4,11 @@ import Foundation
 
 /// Where the database and its data directory live.
 ///
-/// The database is `--db PATH`, else `$DISTILL_DB`, else `./distill.db`. The data directory (image
-/// cache, checkpoints, reports) is `--data-dir`, else `$DISTILL_DATA`, else `<database path>.data/`.
+/// The database is `--db PATH` (or a `postgres://` URL), else `$DISTILL_DB`, else `./distill.db`. The data
+/// directory (image cache, checkpoints, reports) is `--data-dir`, else `$DISTILL_DATA`, else `<database path>.data/`
+/// (`./distill.data/` with a PostgreSQL URL).
 public struct StoreLocation: Sendable, Equatable {
-    /// Absolute path of the SQLite database file.
+    /// Absolute path of the SQLite database file, or the PostgreSQL URL as given.
     public var databasePath: String
     /// Absolute path of the data directory.
     public var dataDirectory: String
@@ -22,11 +23,14 @@ public struct StoreLocation: Sendable, Equatable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         let db = database ?? environment["DISTILL_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "distill.db"
-        // A PostgreSQL URL stays as given (Store refuses it with a clear message until that backend exists).
-        let absoluteDB = StoreLocation.isPostgresURL(db) ? db : StoreLocation.absolute(db)
+        // A PostgreSQL URL stays as given.
+        let postgres = StoreLocation.isPostgresURL(db)
+        let absoluteDB = postgres ? db : StoreLocation.absolute(db)
         self.databasePath = absoluteDB
         let data = dataDirectory ?? environment["DISTILL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-        self.dataDirectory = data.map(StoreLocation.absolute) ?? absoluteDB + ".data"
+        self.dataDirectory =
+            data.map(StoreLocation.absolute)
+            ?? (postgres ? StoreLocation.absolute("distill.data") : absoluteDB + ".data")
     }
 
     /// Whether `database` is a PostgreSQL connection URL (`postgres://…` or `postgresql://…`).

@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 /// A database with teacher `t` and one job of `runs` runs (priority as given).
-func storeWithJob(runs: Int = 2, priority: Int = 0) throws -> (Store, Job) {
-    let (store, _) = try temporaryStore()
+func storeWithJob(runs: Int = 2, priority: Int = 0, backend: TestBackend = .sqlite) throws -> (Store, Job) {
+    let store = try temporaryStore(backend)
     try store.importTeacher(name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
     let job = try submitJob(store, runs: runs, priority: priority)
     return (store, job)
@@ -28,9 +28,11 @@ let sampleResult = RunResultRow(
 
 @Suite("Leases: claims, heartbeats and conditional writes")
 struct LeaseTests {
-    @Test("a claimed run is not claimed again until its lease expires or its holder is known dead")
-    func claimsAreExclusive() throws {
-        let (store, job) = try storeWithJob(runs: 1)
+    @Test(
+        "a claimed run is not claimed again until its lease expires or its holder is known dead",
+        arguments: TestBackend.allCases)
+    func claimsAreExclusive(backend: TestBackend) throws {
+        let (store, job) = try storeWithJob(runs: 1, backend: backend)
         let now = Date()
         let first = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60, now: now))
         #expect(first.run.state == .running && first.run.attempts == 1 && first.run.leaseOwner == "a@h:1:x")
@@ -58,9 +60,11 @@ struct LeaseTests {
         #expect(try store.leaseStatus(third.lease) == .held)
     }
 
-    @Test("a cancel at the moment a run finishes stands: the results row is refused, the run stays cancelled")
-    func cancelBeatsResult() throws {
-        let (store, job) = try storeWithJob(runs: 1)
+    @Test(
+        "a cancel at the moment a run finishes stands: the results row is refused, the run stays cancelled",
+        arguments: TestBackend.allCases)
+    func cancelBeatsResult(backend: TestBackend) throws {
+        let (store, job) = try storeWithJob(runs: 1, backend: backend)
         let claim = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
         try store.cancelJob(id: job.id)
         #expect(try store.leaseStatus(claim.lease) == .cancelled)
@@ -73,9 +77,11 @@ struct LeaseTests {
         #expect(try store.run(id: claim.run.id).state == .cancelled)
     }
 
-    @Test("a job's state follows its runs; a failed run fails the job and stops its other runs from being claimed")
-    func jobStateFollowsRuns() throws {
-        let (store, job) = try storeWithJob(runs: 2)
+    @Test(
+        "a job's state follows its runs; a failed run fails the job and stops its other runs from being claimed",
+        arguments: TestBackend.allCases)
+    func jobStateFollowsRuns(backend: TestBackend) throws {
+        let (store, job) = try storeWithJob(runs: 2, backend: backend)
         let first = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
         let second = try #require(try store.claimRun(owner: "b@h:2:y", leaseSeconds: 60))
         #expect(first.run.name == "run0" && second.run.name == "run1")
@@ -96,9 +102,9 @@ struct LeaseTests {
         #expect(try store.events(jobID: job.id).last?.message == "succeeded")
     }
 
-    @Test("claims go by priority, then submission order; closed schedules are skipped")
-    func claimOrder() throws {
-        let (store, low) = try storeWithJob(runs: 1)
+    @Test("claims go by priority, then submission order; closed schedules are skipped", arguments: TestBackend.allCases)
+    func claimOrder(backend: TestBackend) throws {
+        let (store, low) = try storeWithJob(runs: 1, backend: backend)
         let high = try submitJob(store, runs: 1)
         try store.setPriority(jobID: high.id, priority: 5)
         let closed = try submitJob(store, runs: 1, priority: 9)
@@ -109,9 +115,9 @@ struct LeaseTests {
         #expect(order == [high.id, low.id])
     }
 
-    @Test("frozen samples round-trip with their labels")
-    func frozenSamples() throws {
-        let (store, _) = try storeWithJob(runs: 1)
+    @Test("frozen samples round-trip with their labels", arguments: TestBackend.allCases)
+    func frozenSamples(backend: TestBackend) throws {
+        let (store, _) = try storeWithJob(runs: 1, backend: backend)
         let claim = try #require(try store.claimRun(owner: "a@h:1:x", leaseSeconds: 60))
         #expect(try store.frozenSamples(runID: claim.run.id) == nil)
         let training = [
@@ -123,4 +129,42 @@ struct LeaseTests {
         let frozen = try #require(try store.frozenSamples(runID: claim.run.id))
         #expect(frozen.training == training && frozen.evaluation == evaluation)
     }
+
+    @Test(
+        "workers with stores of their own claim 30 runs of 3 jobs at once: each run is claimed and finished once",
+        arguments: TestBackend.allCases)
+    func concurrentClaimsTakeEachRunOnce(backend: TestBackend) throws {
+        let (store, first) = try storeWithJob(runs: 10, backend: backend)
+        let jobs = [first, try submitJob(store, runs: 10), try submitJob(store, runs: 10)]
+        let finished = Claimed()
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            do {
+                // Each worker opens the database itself, as a daemon on its own host does.
+                let own = try Store(location: store.location)
+                while let claim = try own.claimRun(owner: "w\(worker)@h:\(worker):t", leaseSeconds: 60) {
+                    try own.updateRunProgress(claim.lease, epoch: 1, step: 1, totalSteps: 1)
+                    try own.recordResult(claim.lease, sampleResult)
+                    finished.add(claim.run.id)
+                }
+            } catch {
+                finished.fail("\(error)")
+            }
+        }
+        #expect(finished.failures.isEmpty, "\(finished.failures)")
+        let runs = try jobs.flatMap { try store.runs(jobID: $0.id) }
+        #expect(finished.ids.sorted() == runs.map(\.id).sorted(), "every run finished by exactly one worker")
+        #expect(runs.allSatisfy { $0.state == .succeeded && $0.attempts == 1 })
+        #expect(try jobs.allSatisfy { try store.job(id: $0.id).state == .succeeded })
+    }
+}
+
+/// Run ids finished by concurrent workers, and their errors.
+private final class Claimed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished: [Int64] = []
+    private var errors: [String] = []
+    func add(_ id: Int64) { lock.withLock { finished.append(id) } }
+    func fail(_ message: String) { lock.withLock { errors.append(message) } }
+    var ids: [Int64] { lock.withLock { finished } }
+    var failures: [String] { lock.withLock { errors } }
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import DistillStore
+import DistillTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -11,6 +12,27 @@ func temporaryStore() throws -> (Store, String) {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("test.db").path
     return (try Store(path: path), path)
+}
+
+/// The two backends the store tests run on.
+enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// An empty store on `backend`: a new SQLite file, or a new database on the test process's PostgreSQL cluster.
+func temporaryStore(_ backend: TestBackend) throws -> Store {
+    switch backend {
+    case .sqlite:
+        return try temporaryStore().0
+    case .postgres:
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("distill-pg-data-\(UUID().uuidString)")
+        return try Store(
+            location: StoreLocation(
+                database: try SharedPostgres.newDatabase(), dataDirectory: data.path, environment: [:]))
+    }
 }
 
 func table(_ rows: [(String, [Float])]) -> TeacherTable {
@@ -112,20 +134,38 @@ struct StoreTests {
         #expect(try DatabaseQueue(path: newPath).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16384)
     }
 
-    @Test("a PostgreSQL URL is refused with a clear message (backend unfinished), never taken for a file path")
-    func postgresURLRefused() throws {
-        for url in ["postgres://me:secret@db.example/distill", "POSTGRESQL://db/x"] {
+    @Test("a PostgreSQL URL is never taken for a file path; a bad one or an unreachable server is a clear error")
+    func postgresURLErrors() throws {
+        for url in ["postgres://me:secret@127.0.0.1:1/distill", "POSTGRESQL://me:secret@127.0.0.1:1/x"] {
             let location = StoreLocation(database: url, environment: [:])
             #expect(location.databasePath == url)
-            do {
-                _ = try Store(location: location)
-                Issue.record("\(url) opened")
-            } catch let error as StoreError {
-                #expect(error.code == .invalidArgument)
-                #expect(error.message.contains("names a PostgreSQL database") && !error.message.contains("secret"))
-            }
+            #expect(location.dataDirectory == StoreLocation.absolute("distill.data"))
+            let error = #expect(throws: StoreError.self) { try Store(location: location) }
+            #expect(error?.code == .database)
+            #expect(error?.message.contains("Cannot open the PostgreSQL database") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("secret") == false)
             #expect(!FileManager.default.fileExists(atPath: url))
         }
+        for (url, why) in [
+            ("postgres://127.0.0.1/distill", "names no user"), ("postgres://me@/distill", "names no host"),
+            ("postgres://me@db/x?sslmode=require", "TLS"),
+        ] {
+            let error = #expect(throws: StoreError.self) { try Store(location: StoreLocation(database: url)) }
+            #expect(error?.code == .invalidArgument && error?.message.contains(why) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test("PostgreSQL: a new database gets every migration once; a second opener finds nothing to do")
+    func postgresMigrations() throws {
+        let url = try SharedPostgres.newDatabase()
+        let location = StoreLocation(database: url, dataDirectory: "/tmp", environment: [:])
+        let openers = Failures()
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            do { _ = try Store(location: location) } catch { openers.add("\(error)") }
+        }
+        #expect(openers.all.isEmpty, "\(openers.all)")
+        #expect(try Store(location: location).appliedMigrations() == Schema.postgresMigrations.map(\.name))
+        #expect(try Store(location: location).integrityCheck() == "ok")
     }
 
     @Test("several openers of a new database at once all succeed (the loser of a migration race looks again)")
@@ -181,9 +221,9 @@ struct StoreTests {
         #expect(numbers.filter { $0 > first } == postgresNumbers.filter { $0 > first })
     }
 
-    @Test("vectors round-trip as float32 little-endian blobs")
-    func vectorsRoundTrip() throws {
-        let (store, path) = try temporaryStore()
+    @Test("vectors round-trip as float32 little-endian blobs", arguments: TestBackend.allCases)
+    func vectorsRoundTrip(backend: TestBackend) throws {
+        let store = try temporaryStore(backend)
         let teacher = try store.importTeacher(
             name: "t", kind: .embedding, table: table([("a", [1.5, -2, 3e-8]), ("b", [0, .pi, -0.0])]),
             sourceFile: nil, replace: false)
@@ -193,17 +233,31 @@ struct StoreTests {
             outputs == [
                 TeacherOutput(url: "a", vector: [1.5, -2, 3e-8]), TeacherOutput(url: "b", vector: [0, .pi, -0.0]),
             ])
-        let blob = try DatabaseQueue(path: path).read { db in
-            try Data.fetchOne(db, sql: "SELECT vector FROM teacher_outputs WHERE url = 'a'")
+        let blob: Data?
+        switch backend {
+        case .sqlite:
+            blob = try DatabaseQueue(path: store.location.databasePath).read { db in
+                try Data.fetchOne(db, sql: "SELECT vector FROM teacher_outputs WHERE url = 'a'")
+            }
+        case .postgres:
+            let url = store.location.databasePath
+            let hex = try SharedPostgres.cluster().psql(
+                database: String(url[url.index(after: url.lastIndex(of: "/")!)...]),
+                "SELECT encode(vector, 'hex') FROM teacher_outputs WHERE url = 'a'")
+            let digits = Array(hex.trimmingCharacters(in: .whitespacesAndNewlines))
+            blob = Data(
+                stride(from: 0, to: digits.count, by: 2).compactMap { UInt8(String(digits[$0...$0 + 1]), radix: 16) })
         }
         #expect(
             blob.map(Array.init) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0]
                 + Array(withUnsafeBytes(of: Float(3e-8).bitPattern.littleEndian, Array.init)))
     }
 
-    @Test("an import that fails halfway stores nothing and leaves earlier teachers intact")
-    func failedImportLosesNothing() throws {
-        let (store, _) = try temporaryStore()
+    @Test(
+        "an import that fails halfway stores nothing and leaves earlier teachers intact",
+        arguments: TestBackend.allCases)
+    func failedImportLosesNothing(backend: TestBackend) throws {
+        let store = try temporaryStore(backend)
         try store.importTeacher(
             name: "first", kind: .logits, table: table([("u1", [1, 2]), ("u2", [3, 4])]), sourceFile: nil,
             replace: false)
@@ -221,9 +275,9 @@ struct StoreTests {
         #expect(try store.teacherOutputs(teacherID: store.teacher(named: "first").id).map(\.url) == ["u1", "u2"])
     }
 
-    @Test("an existing name is refused without replace, replaced with it")
-    func existingNameNeedsReplace() throws {
-        let (store, _) = try temporaryStore()
+    @Test("an existing name is refused without replace, replaced with it", arguments: TestBackend.allCases)
+    func existingNameNeedsReplace(backend: TestBackend) throws {
+        let store = try temporaryStore(backend)
         try store.importTeacher(
             name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
         let error = #expect(throws: StoreError.self) {
@@ -239,9 +293,11 @@ struct StoreTests {
         #expect(replaced.kind == .attributes && replaced.dimension == 3)
     }
 
-    @Test("a job stores one run per grid point; cancelling it cancels its unfinished runs")
-    func submitAndCancel() throws {
-        let (store, _) = try temporaryStore()
+    @Test(
+        "a job stores one run per grid point; cancelling it cancels its unfinished runs",
+        arguments: TestBackend.allCases)
+    func submitAndCancel(backend: TestBackend) throws {
+        let store = try temporaryStore(backend)
         try store.importTeacher(
             name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
         let points = [0.5, 0.25].flatMap { alpha in
@@ -271,9 +327,9 @@ struct StoreTests {
             missing?.code == .notFound && missing?.message == "No job with id 999; run `distill jobs` to list them.")
     }
 
-    @Test("a job naming an unknown teacher is refused")
-    func unknownTeacher() throws {
-        let (store, _) = try temporaryStore()
+    @Test("a job naming an unknown teacher is refused", arguments: TestBackend.allCases)
+    func unknownTeacher(backend: TestBackend) throws {
+        let store = try temporaryStore(backend)
         let error = #expect(throws: StoreError.self) {
             try store.submit(
                 NewJob(

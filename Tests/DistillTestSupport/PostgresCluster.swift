@@ -5,6 +5,7 @@
 // root. Clients are Debian's `psql` for now.
 
 import Foundation
+import Synchronization
 
 /// A PostgreSQL server owned by one test.
 public final class PostgresCluster: @unchecked Sendable {
@@ -166,5 +167,46 @@ public final class PostgresCluster: @unchecked Sendable {
             defer { lock.unlock() }
             return stored
         }
+    }
+}
+
+/// One cluster for a whole test process, started on first use and stopped when the process exits; each test takes
+/// a database of its own on it.
+public enum SharedPostgres {
+    private static let state = Mutex<Result<PostgresCluster, PostgresCluster.Failure>?>(nil)
+    private static let counter = Mutex(0)
+
+    /// The process's cluster, started on first use.
+    /// - Throws: ``PostgresCluster/Failure`` when it cannot start (the same failure for every later caller).
+    public static func cluster() throws -> PostgresCluster {
+        try state.withLock { state -> Result<PostgresCluster, PostgresCluster.Failure> in
+            if let state { return state }
+            let started: Result<PostgresCluster, PostgresCluster.Failure>
+            do {
+                started = .success(try PostgresCluster())
+                atexit { SharedPostgres.stopAtExit() }
+            } catch let failure as PostgresCluster.Failure {
+                started = .failure(failure)
+            } catch {
+                started = .failure(PostgresCluster.Failure(description: "\(error)"))
+            }
+            state = started
+            return started
+        }.get()
+    }
+
+    /// A new, empty database on the shared cluster.
+    /// - Returns: Its `postgres://` URL.
+    public static func newDatabase() throws -> String {
+        let cluster = try cluster()
+        let number = counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        return try cluster.createDatabase("test_\(getpid())_\(number)")
+    }
+
+    private static func stopAtExit() {
+        if case .success(let cluster) = state.withLock({ $0 }) { cluster.stop() }
     }
 }
