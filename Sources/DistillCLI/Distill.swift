@@ -13,7 +13,8 @@ struct Distill: AsyncParsableCommand {
         commandName: "distill",
         abstract: "Distil large teachers into small MobileNet students on CPU.",
         discussion: """
-            The database is --db PATH, else $DISTILL_DB, else ./distill.db (created on first use).
+            The database is --db PATH, else $DISTILL_DB, else ./distill.db (created on first use); a \
+            postgres://USER@HOST/DB URL selects a PostgreSQL database that daemons on many hosts share.
             Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
             """,
         version: "0.1.0",
@@ -39,6 +40,7 @@ struct Distill: AsyncParsableCommand {
             ReportCommand.self,
             ExportCommand.self,
             ServeCommand.self,
+            DatabaseCommand.self,
         ]
     )
 

@@ -5,10 +5,15 @@ import DistillStore
 
 /// `--db` and `--data-dir`, shared by every command that touches the database.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Database file (default: $DISTILL_DB, else ./distill.db).")
+    @Option(
+        name: .customLong("db"),
+        help: "Database file, or a postgres://USER@HOST/DB URL (default: $DISTILL_DB, else ./distill.db).")
     var database: String?
 
-    @Option(help: "Data directory for the image cache and checkpoints (default: $DISTILL_DATA, else <db>.data).")
+    @Option(
+        help:
+            "Data directory for the image cache and checkpoints (default: $DISTILL_DATA, else <db>.data; ./distill.data with PostgreSQL)."
+    )
     var dataDir: String?
 
     var location: StoreLocation { StoreLocation(database: database, dataDirectory: dataDir) }

@@ -26,6 +26,7 @@ final class PostgresBackend: StoreBackend {
         logger.logLevel = .critical
         return logger
     }()
+    private let listenerState = Mutex<QueueListener?>(nil)
     /// Connections kept open between transactions.
     private let maximumIdle = 4
 
@@ -48,6 +49,7 @@ final class PostgresBackend: StoreBackend {
 
     deinit {
         for connection in idle.withLock({ $0 }) { try? connection.close().wait() }
+        if let listener = listenerState.withLock({ $0 }) { try? listener.connection.close().wait() }
     }
 
     // MARK: - Connections
@@ -157,6 +159,44 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
+    /// A connection of its own LISTENs on `distill_queue`, opened at the first wait; if it breaks, this wait
+    /// sleeps and the next one opens another.
+    func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        guard let listener = queueListener() else {
+            while Date() < end, !shouldStop() { Thread.sleep(forTimeInterval: min(0.1, max(0, seconds))) }
+            return false
+        }
+        while Date() < end, !shouldStop() {
+            if listener.signal.wait(timeout: .now() + min(0.1, max(0, end.timeIntervalSinceNow))) == .success {
+                while listener.signal.wait(timeout: .now()) == .success {}
+                return true
+            }
+            if listener.connection.isClosed {
+                listenerState.withLock { $0 = nil }
+                break
+            }
+        }
+        return false
+    }
+
+    private func queueListener() -> QueueListener? {
+        listenerState.withLock { state -> QueueListener? in
+            if let state, !state.connection.isClosed { return state }
+            guard let connection = try? connect() else { return nil }
+            let signal = DispatchSemaphore(value: 0)
+            connection.addListener(channel: "distill_queue") { _, _ in signal.signal() }
+            do {
+                _ = try PostgresSQLConnection(connection, logger: logger).execute(sql: "LISTEN distill_queue")
+            } catch {
+                try? connection.close().wait()
+                return nil
+            }
+            state = QueueListener(connection: connection, signal: signal)
+            return state
+        }
+    }
+
     func teacherRowSink(_ connection: any SQLConnection, teacherID: Int64) throws -> any TeacherRowSink {
         guard let connection = connection as? PostgresSQLConnection else {
             throw StoreError(.database, "A PostgreSQL teacher import was given another backend's connection.")
@@ -210,6 +250,12 @@ final class PostgresBackend: StoreBackend {
         let underlying = error.underlying.map { "\($0)" } ?? "\(error.code)"
         return SQLFailure(message: underlying, isTransient: false, isBusy: false, underlying: error)
     }
+}
+
+/// A connection listening on `distill_queue` and the semaphore its notifications signal.
+struct QueueListener: Sendable {
+    let connection: PostgresConnection
+    let signal: DispatchSemaphore
 }
 
 /// A non-Sendable error carried as text.

@@ -191,6 +191,12 @@ extension SQLConnection {
     /// `FOR UPDATE` on PostgreSQL (lock the rows read until the transaction ends), nothing on SQLite, whose write
     /// transactions already exclude every other writer.
     var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
+
+    /// Tells waiting daemons that the queue changed (PostgreSQL's NOTIFY, delivered when the transaction commits;
+    /// nothing on SQLite, whose daemons poll).
+    func notifyQueueChanged() throws {
+        if dialect == .postgres { try execute(sql: "SELECT pg_notify('distill_queue', '')") }
+    }
 }
 
 /// A database failure from either backend, with what the retry logic needs to know.
@@ -231,6 +237,10 @@ protocol StoreBackend: Sendable {
     func appliedMigrations() throws -> [String]
     /// Whether the stored data is intact ("ok"), else the problems found.
     func integrityCheck() throws -> String
+    /// Waits until another process changes the queue (PostgreSQL: a NOTIFY on submit, retry, priority or release)
+    /// or `seconds` pass; SQLite has no such signal and just waits. Returns early when `shouldStop` says so.
+    /// - Returns: True when woken by a change.
+    func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool) -> Bool
     /// A sink for teacher rows in a transaction of `connection`: binds each URL and vector without copies where
     /// the backend allows.
     func teacherRowSink(_ connection: any SQLConnection, teacherID: Int64) throws -> any TeacherRowSink

@@ -146,6 +146,12 @@ final class SQLiteBackend: StoreBackend {
         }
     }
 
+    func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end, !shouldStop() { Thread.sleep(forTimeInterval: min(0.1, max(0, seconds))) }
+        return false
+    }
+
     func teacherRowSink(_ connection: any SQLConnection, teacherID: Int64) throws -> any TeacherRowSink {
         guard let connection = connection as? SQLiteConnection else {
             throw StoreError(.database, "A SQLite teacher import was given another backend's connection.")

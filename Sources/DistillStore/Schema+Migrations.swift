@@ -335,6 +335,16 @@ extension Schema {
         CREATE UNIQUE INDEX teacher_outputs_by_url ON teacher_outputs(teacher_id, url);
         """#
 
+    /// Migration v6: the text of migrations/v6.sql.
+    public static let version6 = #"""
+        -- Copyright 2026 The Distill authors.
+        -- Migration v6: a checkpoint can travel with the database. When daemons on several hosts share one PostgreSQL
+        -- database, a run killed on one host resumes on another, which has not got the file; there the latest
+        -- checkpoint of each run also keeps its bytes here (earlier ones are cleared when a newer one is recorded).
+        -- On SQLite, which one machine uses, checkpoints stay files in the data directory and this column stays NULL.
+        ALTER TABLE checkpoints ADD COLUMN contents BLOB;  -- the checkpoint file's bytes (SHA-256 in sha256), or NULL
+        """#
+
     /// Migration v5 (PostgreSQL): the text of migrations/postgres/v5.sql.
     public static let postgresVersion5 = #"""
         -- Copyright 2026 The Distill authors.
@@ -573,5 +583,13 @@ extension Schema {
         JOIN jobs j ON j.id = r.job_id
         JOIN teachers t ON t.id = j.teacher_id
         LEFT JOIN results res ON res.run_id = r.id;
+        """#
+
+    /// Migration v6 (PostgreSQL): the text of migrations/postgres/v6.sql.
+    public static let postgresVersion6 = #"""
+        -- Copyright 2026 The Distill authors.
+        -- Migration v6 (see migrations/v6.sql): the latest checkpoint of each run keeps its bytes, so another host can
+        -- resume the run.
+        ALTER TABLE checkpoints ADD COLUMN contents bytea;
         """#
 }

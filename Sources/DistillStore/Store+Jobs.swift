@@ -66,6 +66,7 @@ extension Store {
             try Store.insertEvent(
                 db, jobID: id, runID: nil, level: "info",
                 message: "submitted '\(job.name)' with \(job.runs.count) run(s) for teacher '\(job.teacher)'")
+            try db.notifyQueueChanged()
             return try Store.fetchJob(db, id: id)
         }
     }

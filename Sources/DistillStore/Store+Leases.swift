@@ -312,8 +312,17 @@ extension Store {
                 }
             } else {
                 try Store.refreshJobState(db, jobID: lease.jobID)
+                try db.notifyQueueChanged()
             }
         }
+    }
+
+    /// Waits until the queue changes or `seconds` pass (see `StoreBackend.waitForQueueChange`): an idle daemon on
+    /// PostgreSQL wakes as soon as a job is submitted, retried, reprioritised or a run released.
+    /// - Returns: True when woken by a change.
+    @discardableResult
+    public func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool = { false }) -> Bool {
+        backend.waitForQueueChange(upTo: seconds, unless: shouldStop)
     }
 
     // MARK: - Frozen data
@@ -389,6 +398,7 @@ extension Store {
             try Store.refreshJobState(db, jobID: id)
             try Store.insertEvent(
                 db, jobID: id, runID: nil, level: "info", message: "retried: \(requeued) failed run(s) requeued")
+            try db.notifyQueueChanged()
             return (try Store.fetchJob(db, id: id), requeued)
         }
     }
@@ -402,6 +412,7 @@ extension Store {
             try db.execute(sql: "UPDATE jobs SET priority = ? WHERE id = ?", arguments: [priority, jobID])
             try Store.insertEvent(
                 db, jobID: jobID, runID: nil, level: "info", message: "priority \(job.priority) → \(priority)")
+            try db.notifyQueueChanged()
             return try Store.fetchJob(db, id: jobID)
         }
     }

@@ -296,9 +296,14 @@ extension Store {
             try Store.requireLease(db, lease)
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO metrics (run_id, epoch, step, train_loss, eval_loss, mean_ap, top1,
+                    INSERT INTO metrics (run_id, epoch, step, train_loss, eval_loss, mean_ap, top1,
                         agreement, images_per_sec, learning_rate)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (run_id, epoch) DO UPDATE SET step = excluded.step,
+                        train_loss = excluded.train_loss, eval_loss = excluded.eval_loss,
+                        mean_ap = excluded.mean_ap, top1 = excluded.top1, agreement = excluded.agreement,
+                        images_per_sec = excluded.images_per_sec, learning_rate = excluded.learning_rate,
+                        recorded_at = excluded.recorded_at
                     """,
                 arguments: [
                     metrics.runID, metrics.epoch, metrics.step, metrics.trainLoss, metrics.evalLoss, metrics.meanAP,
@@ -324,6 +329,10 @@ extension Store {
     // MARK: - Checkpoints
 
     /// Records a checkpoint file written for a held run.
+    ///
+    /// On PostgreSQL, whose daemons may be on other hosts, the record also keeps the file's bytes, so a run resumed
+    /// elsewhere finds them (see `checkpointContents`); only the run's latest checkpoint keeps them. On SQLite the
+    /// file in the data directory is the checkpoint and `contents` is not stored.
     /// - Parameters:
     ///   - lease: The run and its holder.
     ///   - step: Steps done.
@@ -331,22 +340,43 @@ extension Store {
     ///   - path: Relative to the data directory.
     ///   - sha256: The file's SHA-256.
     ///   - bytes: The file's size.
+    ///   - contents: The file's bytes (kept on PostgreSQL only).
     /// - Throws: `StoreError.leaseLost` when the lease is no longer the caller's, `.database` when the write fails.
-    public func recordCheckpoint(_ lease: RunLease, step: Int, epoch: Int, path: String, sha256: String, bytes: Int)
-        throws
-    {
+    public func recordCheckpoint(
+        _ lease: RunLease, step: Int, epoch: Int, path: String, sha256: String, bytes: Int, contents: Data? = nil
+    ) throws {
+        let kept = isPostgres ? contents : nil
         try write { db in
             try Store.requireLease(db, lease)
+            if kept != nil {
+                try db.execute(
+                    sql: "UPDATE checkpoints SET contents = NULL WHERE run_id = ? AND contents IS NOT NULL",
+                    arguments: [lease.runID])
+            }
             try db.execute(
-                sql: "INSERT INTO checkpoints (run_id, step, epoch, path, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [lease.runID, step, epoch, path, sha256, bytes])
+                sql: """
+                    INSERT INTO checkpoints (run_id, step, epoch, path, sha256, bytes, contents)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [lease.runID, step, epoch, path, sha256, bytes, kept])
+        }
+    }
+
+    /// The bytes a checkpoint record keeps (PostgreSQL: the latest checkpoint of each run), or nil.
+    public func checkpointContents(id: Int64) throws -> Data? {
+        try read { db in
+            try db.fetchOne(Data.self, sql: "SELECT contents FROM checkpoints WHERE id = ?", arguments: [id])
         }
     }
 
     /// A run's checkpoint records, oldest first.
     public func checkpoints(runID: Int64) throws -> [CheckpointRecord] {
         try read { db in
-            try db.fetchAll(sql: "SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id", arguments: [runID]).map {
+            try db.fetchAll(
+                sql:
+                    "SELECT id, run_id, step, epoch, path, sha256, bytes FROM checkpoints WHERE run_id = ? ORDER BY id",
+                arguments: [runID]
+            ).map {
                 row in
                 CheckpointRecord(
                     id: row["id"], runID: row["run_id"], step: row["step"], epoch: row["epoch"], path: row["path"],

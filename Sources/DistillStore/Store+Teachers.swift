@@ -148,7 +148,7 @@ extension Store {
             }
             let teacher = Store.teacher(from: row)
             let users = try db.fetchAll(
-                sql: "SELECT id, name FROM jobs WHERE teacher_id = ? AND id IS NOT ? ORDER BY id",
+                sql: "SELECT id, name FROM jobs WHERE teacher_id = ? AND id IS DISTINCT FROM ? ORDER BY id",
                 arguments: [teacher.id, teacher.trainedByJob])
             guard users.isEmpty else {
                 let list = users.map { "\($0["id"] as Int64) '\($0["name"] as String)'" }.joined(separator: ", ")

@@ -33,13 +33,17 @@ enum DistillBinary {
 /// A scratch directory with its own database, where commands run.
 struct Sandbox {
     let directory: URL
+    /// A `postgres://` URL the commands use instead of the sandbox's SQLite file.
+    var postgresURL: String?
 
-    init() throws {
+    init(postgresURL: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.postgresURL = postgresURL
     }
 
-    var database: String { directory.appendingPathComponent("distill.db").path }
+    /// The database the commands use (`DISTILL_DB`): the sandbox's SQLite file, or the PostgreSQL URL.
+    var database: String { postgresURL ?? directory.appendingPathComponent("distill.db").path }
 
     @discardableResult
     func write(_ text: String, to name: String) throws -> String {

@@ -29,7 +29,8 @@ struct CostCommandTests {
         #expect(result.status == 2)
         #expect(
             result.stderr.hasPrefix(
-                "Error: alpha 1.5 is outside (0, 1] for mobilenet_v1; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."))
+                "Error: alpha 1.5 is outside (0, 1] for mobilenet_v1; use a width multiplier such as 1.0, 0.75, 0.5 or 0.25."
+            ))
     }
 
     @Test("--architecture counts V2 and V3 (the papers' networks at 1.0-224), and bench train times them")

@@ -298,7 +298,8 @@ struct ExportCommandTests {
         #expect(unknown.stderr == "error: Job 1 has no run 'alpha9-res1'; its runs are alpha0.25-res32.\n")
         let noJob = try sandbox.run(["export", "nojob/x", "--format", "onnx"])
         #expect(
-            noJob.stderr == "error: No job is named 'nojob'; run `distill jobs` to list them, or name a job by its id.\n")
+            noJob.stderr
+                == "error: No job is named 'nojob'; run `distill jobs` to list them, or name a job by its id.\n")
         let badFormat = try sandbox.run(["export", "1/alpha0.25-res32", "--format", "coreml"])
         #expect(badFormat.status == 2)
         #expect(badFormat.stderr.contains("coreml"))

@@ -22,9 +22,15 @@ public final class PostgresCluster: @unchecked Sendable {
         public let description: String
     }
 
+    /// The addresses it listens on.
+    public let addresses: [String]
+
     /// Initialises and starts a cluster.
+    /// - Parameter addresses: The addresses to listen on (default loopback); clients from any of them, and from
+    ///   10.77.0.0/16 (the test hosts' veth addresses), are trusted.
     /// - Throws: ``Failure`` naming the missing package or the server's log.
-    public init() throws {
+    public init(listeningOn addresses: [String] = ["127.0.0.1"]) throws {
+        self.addresses = addresses
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.compactMap(Int.init).max() else {
             throw Failure(
@@ -42,12 +48,17 @@ public final class PostgresCluster: @unchecked Sendable {
         try Self.runServerTool(
             "initdb", ["-D", data, "-A", "trust", "-U", "distill", "--no-sync", "-E", "UTF8", "--no-locale"],
             binaries: binaries, runAsPostgres: runAsPostgres)
+        let hba = URL(fileURLWithPath: data).appendingPathComponent("pg_hba.conf")
+        let handle = try FileHandle(forWritingTo: hba)
+        handle.seekToEndOfFile()
+        handle.write(Data("host all all 10.77.0.0/16 trust\n".utf8))
+        try handle.close()
         // A port from the dynamic range; another test's cluster may hold it, so a few are tried.
         var started: Int?
         for _ in 0..<8 {
             let candidate = Int.random(in: 20_000..<60_000)
             let options =
-                "-p \(candidate) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-p \(candidate) -k \(directory.path) -c listen_addresses=\(addresses.joined(separator: ",")) -c fsync=off "
                 + "-c synchronous_commit=off -c full_page_writes=off"
             do {
                 try Self.runServerTool(
@@ -88,7 +99,7 @@ public final class PostgresCluster: @unchecked Sendable {
     @discardableResult
     public func createDatabase(_ name: String) throws -> String {
         _ = try psql(database: "postgres", "CREATE DATABASE \(name)")
-        return "postgres://\(user)@127.0.0.1:\(port)/\(name)"
+        return "postgres://\(user)@\(addresses[0]):\(port)/\(name)"
     }
 
     /// Runs SQL through `psql` (stopping at the first error) and returns its unaligned, tuples-only output.
@@ -101,7 +112,7 @@ public final class PostgresCluster: @unchecked Sendable {
         try Self.execute(
             "/usr/bin/psql",
             [
-                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d",
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-h", addresses[0], "-p", "\(port)", "-U", user, "-d",
                 database,
             ],
             input: sql)

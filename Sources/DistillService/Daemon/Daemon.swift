@@ -77,7 +77,8 @@ public final class Daemon: Sendable {
                     say("\(worker.name): idle; " + nextStartText(now: now))
                     idleSaid = true
                 }
-                sleep(seconds: options.pollSeconds, unless: shouldStop)
+                // PostgreSQL wakes an idle daemon at once when the queue changes; SQLite is polled.
+                store.waitForQueueChange(upTo: options.pollSeconds, unless: shouldStop)
                 continue
             }
             idleSaid = false
@@ -143,11 +144,6 @@ public final class Daemon: Sendable {
         }
         guard let first = starts.min(by: { $0.1 < $1.1 }) else { return "queue empty" }
         return "next start \(Store.timestamp(first.1)) (job \(first.0))"
-    }
-
-    private func sleep(seconds: Double, unless shouldStop: () -> Bool) {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end, !shouldStop() { Thread.sleep(forTimeInterval: min(0.1, seconds)) }
     }
 
     static func seconds(_ value: Double) -> String {

@@ -52,7 +52,7 @@ public struct TrainedStudent {
                 "Run \(job.id)/\(run.name) has no checkpoint; train it with `distill run \(job.id)` first.")
         }
         let url = URL(fileURLWithPath: store.location.dataDirectory).appendingPathComponent(record.path)
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        guard try CheckpointFile.ensure(record, at: url, store: store) else {
             throw ServiceError(
                 .io,
                 "Run \(job.id)/\(run.name)'s checkpoint \(url.path) is missing; it was deleted or the data "

@@ -179,8 +179,8 @@ final class RunSession {
     /// Initialises from the seed, or restores the run's last checkpoint when there is one.
     /// - Returns: A log line saying which.
     func startOrResume() throws -> String {
-        if let record = try store.checkpoints(runID: run.id).last,
-            FileManager.default.fileExists(atPath: checkpointURL.path), record.path == checkpointRelativePath
+        if let record = try store.checkpoints(runID: run.id).last, record.path == checkpointRelativePath,
+            try CheckpointFile.ensure(record, at: checkpointURL, store: store)
         {
             try Checkpoint.removeLeftoverTemporaryFiles(near: checkpointURL)
             let checkpoint = try Checkpoint.read(from: checkpointURL)
@@ -430,7 +430,7 @@ final class RunSession {
         }
         try store.recordCheckpoint(
             lease, step: trainer.step, epoch: epoch, path: checkpointRelativePath,
-            sha256: try SHA256.hex(bytes), bytes: bytes.count)
+            sha256: try SHA256.hex(bytes), bytes: bytes.count, contents: store.isPostgres ? Data(bytes) : nil)
         checkpointedStep = trainer.step
     }
 
