@@ -9,13 +9,15 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training, inference, decoding, the input pipeline and fetching speed on this machine.",
+        abstract:
+            "Measure training, inference, decoding, the input pipeline, fetching and queue claims on this machine.",
         subcommands: [
             BenchTrainCommand.self,
             BenchInferCommand.self,
             BenchDecodeCommand.self,
             BenchFetchCommand.self,
             BenchPipelineCommand.self,
+            BenchClaimsCommand.self,
         ]
     )
 }

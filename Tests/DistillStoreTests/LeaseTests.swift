@@ -159,7 +159,7 @@ struct LeaseTests {
 }
 
 /// Run ids finished by concurrent workers, and their errors.
-private final class Claimed: @unchecked Sendable {
+final class Claimed: @unchecked Sendable {
     private let lock = NSLock()
     private var finished: [Int64] = []
     private var errors: [String] = []
@@ -167,4 +167,31 @@ private final class Claimed: @unchecked Sendable {
     func fail(_ message: String) { lock.withLock { errors.append(message) } }
     var ids: [Int64] { lock.withLock { finished } }
     var failures: [String] { lock.withLock { errors } }
+}
+
+@Suite("The queue's wake-up signal")
+struct QueueSignalTests {
+    @Test("an idle PostgreSQL daemon's wait ends when another process submits; on SQLite it just waits")
+    func submitWakesWaiters() throws {
+        for backend in TestBackend.allCases {
+            let (store, _) = try storeWithJob(runs: 1, backend: backend)
+            let other = try Store(location: store.location)
+            // The listener is set up by the first wait; a short one does that and times out.
+            #expect(store.waitForQueueChange(upTo: 0.2) == false)
+            let woken = Claimed()
+            let waiter = Thread {
+                if store.waitForQueueChange(upTo: 30) { woken.add(1) }
+                woken.add(0)
+            }
+            waiter.start()
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = try submitJob(other, runs: 1)
+            let ended = Date().addingTimeInterval(backend == .postgres ? 30 : 0.5)
+            while woken.ids.isEmpty && Date() < ended { Thread.sleep(forTimeInterval: 0.02) }
+            switch backend {
+            case .postgres: #expect(woken.ids == [1, 0], "the submit's NOTIFY did not wake the waiter")
+            case .sqlite: #expect(woken.ids.isEmpty, "SQLite has no signal; its wait runs its course")
+            }
+        }
+    }
 }
