@@ -121,9 +121,10 @@ extension Store {
     ) throws -> RunClaim? {
         try write(isolation: .lockingReads) { db in
             let nowText = Store.timestamp(now)
-            let candidates = try Store.runnableRuns(
-                db, now: nowText, jobID: jobID, runName: runName, isOpen: isOpen, isAbandoned: isAbandoned)
-            for (candidate, schedule) in candidates {
+            var claim: RunClaim?
+            try Store.forEachRunnableRun(
+                db, now: nowText, jobID: jobID, runName: runName, isOpen: isOpen, isAbandoned: isAbandoned
+            ) { candidate, schedule in
                 var run = candidate
                 if db.dialect == .postgres {
                     // Read committed: lock the job (every claim updates it), then take the run unless another host's
@@ -134,14 +135,15 @@ extension Store {
                         ["queued", "running", "paused"].contains(jobState),
                         let row = try db.fetchOne(
                             sql: "SELECT * FROM runs WHERE id = ? FOR UPDATE SKIP LOCKED", arguments: [run.id])
-                    else { continue }
+                    else { return false }
                     run = Store.run(from: row)
-                    guard Store.isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { continue }
+                    guard Store.isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { return false }
                 }
-                return try Store.take(
+                claim = try Store.take(
                     db, run: run, schedule: schedule, owner: owner, now: now, leaseSeconds: leaseSeconds)
+                return true
             }
-            return nil
+            return claim
         }
     }
 
@@ -186,16 +188,24 @@ extension Store {
         isAbandoned: (String) -> Bool = { _ in false }
     ) throws -> Int64? {
         try read { db in
-            try Store.runnableRuns(db, now: Store.timestamp(now), isOpen: isOpen, isAbandoned: isAbandoned)
-                .first { $0.run.jobID != excludedJobID }?.run.jobID
+            var next: Int64?
+            try Store.forEachRunnableRun(db, now: Store.timestamp(now), isOpen: isOpen, isAbandoned: isAbandoned) {
+                run, _ in
+                guard run.jobID != excludedJobID else { return false }
+                next = run.jobID
+                return true
+            }
+            return next
         }
     }
 
-    /// Runnable runs in claim order (see `claimRun`), with their jobs' schedules.
-    private static func runnableRuns(
+    /// Visits runnable runs in claim order (see `claimRun`), with their jobs' schedules, until `body` returns
+    /// true. Runs are read 64 at a time, so a claim from a long queue reads only its head.
+    private static func forEachRunnableRun(
         _ db: any SQLConnection, now nowText: String, jobID: Int64? = nil, runName: String? = nil,
-        isOpen: (JobScheduleFields) -> Bool, isAbandoned: (String) -> Bool
-    ) throws -> [(run: Run, schedule: JobScheduleFields)] {
+        isOpen: (JobScheduleFields) -> Bool, isAbandoned: (String) -> Bool,
+        _ body: (Run, JobScheduleFields) throws -> Bool
+    ) throws {
         var sql = """
             SELECT r.*, j.not_before, j.window_start, j.window_end
             FROM runs r JOIN jobs j ON j.id = r.job_id
@@ -211,13 +221,20 @@ extension Store {
             arguments.append(runName)
         }
         sql += " ORDER BY j.priority DESC, j.id, r.id"
-        return try db.fetchAll(sql: sql, arguments: SQLArguments(arguments)).compactMap { row in
-            let run = Store.run(from: row)
-            guard isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { return nil }
-            let schedule = JobScheduleFields(
-                jobID: run.jobID, notBefore: row["not_before"], windowStart: row["window_start"],
-                windowEnd: row["window_end"])
-            return isOpen(schedule) ? (run, schedule) : nil
+        let page = 64
+        var offset = 0
+        while true {
+            let rows = try db.fetchAll(sql: sql + " LIMIT \(page) OFFSET \(offset)", arguments: SQLArguments(arguments))
+            for row in rows {
+                let run = Store.run(from: row)
+                guard isRunnable(run, now: nowText, isAbandoned: isAbandoned) else { continue }
+                let schedule = JobScheduleFields(
+                    jobID: run.jobID, notBefore: row["not_before"], windowStart: row["window_start"],
+                    windowEnd: row["window_end"])
+                if isOpen(schedule), try body(run, schedule) { return }
+            }
+            if rows.count < page { return }
+            offset += page
         }
     }
 
@@ -470,8 +487,13 @@ extension Store {
 
     /// ISO-8601 UTC with milliseconds, as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes times.
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        // The style truncates; half a millisecond more rounds to the nearest one, so a time that went through a
+        // binary Date (PostgreSQL's timestamptz, read back) prints as the text it was written from.
+        timestampStyle.format(date.addingTimeInterval(0.0005))
     }
+
+    /// UTC with milliseconds: about 250 times faster than a new ISO8601DateFormatter per call, which made a tenth
+    /// of a PostgreSQL claim (every time read back is formatted).
+    private static let timestampStyle = Date.ISO8601FormatStyle(
+        includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC") ?? .current)
 }
