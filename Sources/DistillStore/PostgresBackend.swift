@@ -54,6 +54,7 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: - Connections
 
+    /// A new connection. Failing to reach the server is marked `isUnreachable`: nothing was sent, so workers retry.
     private func connect() throws -> PostgresConnection {
         do {
             return try PostgresConnection.connect(
@@ -61,22 +62,40 @@ final class PostgresBackend: StoreBackend {
                 id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
             ).wait()
         } catch {
-            throw Self.failure(error)
+            var failure = Self.failure(error)
+            failure.isUnreachable = !failure.isServerError
+            throw failure
         }
     }
 
-    /// Runs `body` on a pooled connection; a connection that failed is closed rather than pooled again.
+    /// Runs `body` on a pooled connection. A connection whose failure was not the server's answer (it broke) is
+    /// closed with every idle one; after any other error (the transaction was rolled back) it is pooled again.
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let connection = try idle.withLock { $0.popLast() } ?? connect()
+        // A pooled connection the server closed while it idled (a restart) is dropped here.
+        var pooled: PostgresConnection?
+        while let candidate = idle.withLock({ $0.popLast() }) {
+            if !candidate.isClosed {
+                pooled = candidate
+                break
+            }
+        }
+        let connection = try pooled ?? connect()
         do {
             let result = try body(connection)
             giveBack(connection)
             return result
-        } catch let failure as SQLFailure where failure.isServerError {
-            giveBack(connection)
+        } catch let failure as SQLFailure where !failure.isServerError {
+            // The others idle beside it most likely broke the same way (a server restart): start afresh.
+            for other in [connection]
+                + idle.withLock({ pool in
+                    defer { pool.removeAll() }; return pool
+                })
+            {
+                try? other.close().wait()
+            }
             throw failure
         } catch {
-            try? connection.close().wait()
+            giveBack(connection)
             throw error
         }
     }
@@ -91,18 +110,33 @@ final class PostgresBackend: StoreBackend {
         if !kept { try? connection.close().wait() }
     }
 
-    /// One transaction: BEGIN with `mode`, `body`, COMMIT; ROLLBACK when anything throws.
+    /// One transaction: BEGIN with `mode`, `body`, COMMIT; ROLLBACK when anything throws. A pooled connection
+    /// that broke while idle (the server restarted) fails at BEGIN, before anything was done: the transaction then
+    /// starts again once on a new connection, and a second such failure is marked `isUnreachable`.
     private func transaction<T>(_ mode: String, _ body: (PostgresSQLConnection) throws -> T) throws -> T {
-        try withConnection { connection in
-            let sql = PostgresSQLConnection(connection, logger: logger)
-            try sql.execute(sql: "BEGIN " + mode)
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
-                let result = try body(sql)
-                try sql.execute(sql: "COMMIT")
-                return result
-            } catch {
-                _ = try? sql.execute(sql: "ROLLBACK")
-                throw error
+                return try withConnection { connection in
+                    let sql = PostgresSQLConnection(connection, logger: logger)
+                    do {
+                        try sql.execute(sql: "BEGIN " + mode)
+                    } catch var failure as SQLFailure where !failure.isServerError {
+                        failure.isUnreachable = true
+                        throw failure
+                    }
+                    do {
+                        let result = try body(sql)
+                        try sql.execute(sql: "COMMIT")
+                        return result
+                    } catch {
+                        _ = try? sql.execute(sql: "ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let failure as SQLFailure where failure.isUnreachable && attempt == 1 {
+                continue
             }
         }
     }
@@ -252,6 +286,10 @@ final class PostgresBackend: StoreBackend {
     }
 }
 
+extension PostgresBackend {
+    struct TimedOut: Error {}
+}
+
 /// A connection listening on `distill_queue` and the semaphore its notifications signal.
 struct QueueListener: Sendable {
     let connection: PostgresConnection
@@ -349,10 +387,34 @@ final class PostgresSQLConnection: SQLConnection {
         }
         let query = PostgresQuery(unsafeSQL: PostgresSQL.translate(sql), binds: binds)
         do {
-            return try connection.query(query, logger: logger).wait()
+            return try PostgresSQLConnection.wait(for: connection.query(query, logger: logger), on: connection)
+        } catch let failure as SQLFailure {
+            throw failure
         } catch {
             throw PostgresBackend.failure(error)
         }
+    }
+
+    /// How long one statement may take before its connection is given up for dead: a host that vanished from the
+    /// network never answers, and without this a worker would wait forever. `DISTILL_PG_STATEMENT_TIMEOUT` seconds,
+    /// else 600.
+    static let statementTimeout: Double =
+        ProcessInfo.processInfo.environment["DISTILL_PG_STATEMENT_TIMEOUT"].flatMap(Double.init)
+        .flatMap { $0 > 0 && $0.isFinite ? $0 : nil } ?? 600
+
+    /// Waits for a future of `connection`; past `statementTimeout` the connection is closed (which fails the
+    /// future) and the wait ends with a failure that names the timeout.
+    static func wait<T: Sendable>(for future: EventLoopFuture<T>, on connection: PostgresConnection) throws -> T {
+        let answered = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in answered.signal() }
+        if answered.wait(timeout: .now() + statementTimeout) == .timedOut {
+            let _: EventLoopFuture<Void> = connection.close()
+            throw SQLFailure(
+                message: "PostgreSQL did not answer within \(Int(statementTimeout)) s (DISTILL_PG_STATEMENT_TIMEOUT); "
+                    + "the connection was closed", isTransient: false, isBusy: false,
+                underlying: SendableBox(PostgresBackend.TimedOut()))
+        }
+        return try future.wait()
     }
 
     /// A cell as the value SQLite would have given: times as ISO-8601 UTC text with milliseconds, as

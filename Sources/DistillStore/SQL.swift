@@ -211,6 +211,8 @@ struct SQLFailure: Error, CustomStringConvertible {
     var underlying: any Error & Sendable
     /// The server answered with an error (the connection itself is fine).
     var isServerError = false
+    /// The server could not be reached before the transaction began (nothing was sent): safe to retry later.
+    var isUnreachable = false
     /// PostgreSQL's SQLSTATE, such as `23505` for a unique violation.
     var sqlState: String?
 

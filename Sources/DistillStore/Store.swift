@@ -82,8 +82,8 @@ public final class Store: Sendable {
 
     /// Runs a transaction, retrying transient failures.
     ///
-    /// SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL (and PostgreSQL's serialization failures, once the backend's own
-    /// retries are spent) are retried with doubling pauses (0.1 s up to 5 s) for `transientRetrySeconds`. The
+    /// SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL, PostgreSQL's serialization failures once the backend's own
+    /// retries are spent, and a PostgreSQL server that cannot be reached (nothing was sent) are retried with doubling pauses (0.1 s up to 5 s) for `transientRetrySeconds`. The
     /// transaction was rolled back, so running it again is safe.
     func retryingTransient<T>(_ transaction: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(transientRetrySeconds)
@@ -93,7 +93,9 @@ public final class Store: Sendable {
                 return try transaction()
             } catch let error as StoreError {
                 throw error
-            } catch let failure as SQLFailure where failure.isTransient && Date() < deadline {
+            } catch let failure as SQLFailure
+                where (failure.isTransient || failure.isUnreachable) && Date() < deadline
+            {
                 Thread.sleep(forTimeInterval: min(pause, max(0, deadline.timeIntervalSinceNow)))
                 pause = min(pause * 2, 5)
             } catch {

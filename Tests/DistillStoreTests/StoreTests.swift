@@ -359,3 +359,40 @@ private final class Failures: @unchecked Sendable {
     func add(_ message: String) { lock.withLock { messages.append(message) } }
     var all: [String] { lock.withLock { messages } }
 }
+
+@Suite("PostgreSQL server restarts")
+struct PostgresRestartTests {
+    @Test(
+        "a worker's store outlives a PostgreSQL restart: stale pooled connections are replaced, an unreachable server is waited for"
+    )
+    func storeOutlivesRestart() throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        let url = try cluster.createDatabase("restart")
+        let location = StoreLocation(database: url, dataDirectory: "/tmp", environment: [:])
+        let worker = try Store(location: location, transientRetrySeconds: 60)
+        try worker.importTeacher(
+            name: "t", kind: .logits, table: table([("a", [1, 2])]), sourceFile: nil, replace: false)
+        let job = try submitJob(worker, runs: 2)
+        // The pool's connections break while idle; the next transaction starts again on a new one.
+        _ = try cluster.psql(database: "restart", "CHECKPOINT")
+        try cluster.halt()
+        try cluster.resume()
+        let claim = try #require(try worker.claimRun(owner: "w@h:1:x", leaseSeconds: 60))
+        // Down for a while: the worker's write waits for the server instead of failing the run.
+        try cluster.halt()
+        let restarter = Thread {
+            Thread.sleep(forTimeInterval: 1.5)
+            try? cluster.resume()
+        }
+        restarter.start()
+        try worker.updateRunProgress(claim.lease, epoch: 1, step: 3, totalSteps: 10)
+        #expect(try worker.run(id: claim.run.id).step == 3)
+        // An interactive command (no retry window) says what is wrong at once.
+        try cluster.halt()
+        let interactive = try? Store(location: location)
+        #expect(interactive == nil)
+        try cluster.resume()
+        #expect(try Store(location: location).job(id: job.id).state == .running)
+    }
+}

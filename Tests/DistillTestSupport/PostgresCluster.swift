@@ -83,6 +83,23 @@ public final class PostgresCluster: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Stops the server, ending every client's connection, and keeps its files (a fast shutdown: with fsync off,
+    /// an immediate one could lose the latest commits).
+    public func halt() throws {
+        try runServerTool("pg_ctl", ["-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts a halted server again on the same port, with the options it had.
+    public func resume() throws {
+        let data = directory.appendingPathComponent("data").path
+        let options =
+            "-p \(port) -k \(directory.path) -c listen_addresses=\(addresses.joined(separator: ",")) -c fsync=off "
+            + "-c synchronous_commit=off -c full_page_writes=off"
+        try runServerTool(
+            "pg_ctl",
+            ["-D", data, "-l", directory.appendingPathComponent("server.log").path, "-o", options, "-w", "start"])
+    }
+
     /// Stops the server at once and removes its files.
     public func stop() {
         let data = directory.appendingPathComponent("data").path
