@@ -54,7 +54,9 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: - Connections
 
-    /// A new connection. Failing to reach the server is marked `isUnreachable`: nothing was sent, so workers retry.
+    /// A new connection.
+    ///
+    /// Failing to reach the server is marked `isUnreachable`: nothing was sent, so workers retry.
     private func connect() throws -> PostgresConnection {
         do {
             return try PostgresConnection.connect(
@@ -68,8 +70,10 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    /// Runs `body` on a pooled connection. A connection whose failure was not the server's answer (it broke) is
-    /// closed with every idle one; after any other error (the transaction was rolled back) it is pooled again.
+    /// Runs `body` on a pooled connection.
+    ///
+    /// A connection whose failure was not the server's answer (it broke) is closed with every idle one; after any
+    /// other error (the transaction was rolled back) it is pooled again.
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         // A pooled connection the server closed while it idled (a restart) is dropped here.
         var pooled: PostgresConnection?
@@ -110,9 +114,11 @@ final class PostgresBackend: StoreBackend {
         if !kept { try? connection.close().wait() }
     }
 
-    /// One transaction: BEGIN with `mode`, `body`, COMMIT; ROLLBACK when anything throws. A pooled connection
-    /// that broke while idle (the server restarted) fails at BEGIN, before anything was done: the transaction then
-    /// starts again once on a new connection, and a second such failure is marked `isUnreachable`.
+    /// One transaction: BEGIN with `mode`, `body`, COMMIT; ROLLBACK when anything throws.
+    ///
+    /// A pooled connection that broke while idle (the server restarted) fails at BEGIN, before anything was done:
+    /// the transaction then starts again once on a new connection, and a second such failure is marked
+    /// `isUnreachable`.
     private func transaction<T>(_ mode: String, _ body: (PostgresSQLConnection) throws -> T) throws -> T {
         var attempt = 0
         while true {
@@ -395,9 +401,10 @@ final class PostgresSQLConnection: SQLConnection {
         }
     }
 
-    /// How long one statement may take before its connection is given up for dead: a host that vanished from the
-    /// network never answers, and without this a worker would wait forever. `DISTILL_PG_STATEMENT_TIMEOUT` seconds,
-    /// else 600.
+    /// How long one statement may wait for its answer before its connection is given up for dead.
+    ///
+    /// A host that vanished from the network never answers; without this a worker would wait forever.
+    /// `DISTILL_PG_STATEMENT_TIMEOUT` seconds, else 600.
     static let statementTimeout: Double =
         ProcessInfo.processInfo.environment["DISTILL_PG_STATEMENT_TIMEOUT"].flatMap(Double.init)
         .flatMap { $0 > 0 && $0.isFinite ? $0 : nil } ?? 600

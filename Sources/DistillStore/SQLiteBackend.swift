@@ -52,9 +52,11 @@ final class SQLiteBackend: StoreBackend {
         }
     }
 
-    /// Applies pending migrations. Two processes opening a new database at once can both see a migration
-    /// pending; the one that applies it second fails ("duplicate column name") and its transaction rolls back.
-    /// It then looks again: once the other's migrations are committed there is nothing left to do.
+    /// Applies pending migrations.
+    ///
+    /// Two processes opening a new database at once can both see a migration pending; the one that applies it second
+    /// fails ("duplicate column name") and its transaction rolls back. It then looks again: once the other's
+    /// migrations are committed there is nothing left to do.
     private static func migrate(_ pool: DatabasePool) throws {
         let migrator = migrator()
         announceLongMigrations(pool, migrator)
@@ -181,8 +183,9 @@ final class SQLiteBackend: StoreBackend {
     }
 }
 
-/// A GRDB connection inside a transaction. Statements are cached by their text, so a loop of one INSERT
-/// prepares it once.
+/// A GRDB connection inside a transaction.
+///
+/// Statements are cached by their text, so a loop of one INSERT prepares it once.
 final class SQLiteConnection: SQLConnection {
     let db: Database
     var dialect: SQLDialect { .sqlite }

@@ -17,6 +17,7 @@ public struct DatabaseCopySummary: Sendable, Codable, Equatable {
 
 extension Store {
     /// Tables in an order that satisfies every foreign key (teachers' `trained_by_job` is set after the jobs).
+    ///
     /// Each with its key, which orders its pages.
     static let copyOrder: [(table: String, key: String)] = [
         ("teachers", "id"), ("jobs", "id"), ("teacher_outputs", "id"), ("images", "id"), ("labels", "dataset, url"),

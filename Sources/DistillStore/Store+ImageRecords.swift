@@ -165,7 +165,8 @@ extension Store {
             let reason =
                 db.dialect == .postgres
                 ? "split_part(coalesce(failure_reason, 'unknown'), ':', 1)"
-                : "substr(coalesce(failure_reason, 'unknown'), 1, instr(coalesce(failure_reason, 'unknown') || ':', ':') - 1)"
+                : "substr(coalesce(failure_reason, 'unknown'), 1, "
+                    + "instr(coalesce(failure_reason, 'unknown') || ':', ':') - 1)"
             for row in try db.fetchAll(
                 sql: "SELECT \(reason) AS reason, count(*) AS n FROM images WHERE status = 'failed' GROUP BY reason")
             {

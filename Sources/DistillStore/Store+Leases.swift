@@ -199,8 +199,9 @@ extension Store {
         }
     }
 
-    /// Visits runnable runs in claim order (see `claimRun`), with their jobs' schedules, until `body` returns
-    /// true. Runs are read 64 at a time, so a claim from a long queue reads only its head.
+    /// Visits runnable runs in claim order (see `claimRun`), with their jobs' schedules, until `body` returns true.
+    ///
+    /// Runs are read 64 at a time, so a claim from a long queue reads only its head.
     private static func forEachRunnableRun(
         _ db: any SQLConnection, now nowText: String, jobID: Int64? = nil, runName: String? = nil,
         isOpen: (JobScheduleFields) -> Bool, isAbandoned: (String) -> Bool,

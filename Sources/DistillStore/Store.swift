@@ -83,8 +83,9 @@ public final class Store: Sendable {
     /// Runs a transaction, retrying transient failures.
     ///
     /// SQLITE_BUSY, SQLITE_LOCKED and SQLITE_FULL, PostgreSQL's serialization failures once the backend's own
-    /// retries are spent, and a PostgreSQL server that cannot be reached (nothing was sent) are retried with doubling pauses (0.1 s up to 5 s) for `transientRetrySeconds`. The
-    /// transaction was rolled back, so running it again is safe.
+    /// retries are spent, and a PostgreSQL server that cannot be reached (nothing was sent) are retried with
+    /// doubling pauses (0.1 s up to 5 s) for `transientRetrySeconds`. The transaction was rolled back, so running it
+    /// again is safe.
     func retryingTransient<T>(_ transaction: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(transientRetrySeconds)
         var pause = 0.1
