@@ -163,6 +163,8 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: - StoreBackend
 
+    /// Retried too: a read never conflicts with a writer's rows, but it can lose a deadlock against a migration's
+    /// table locks (another host upgrading while this one reads).
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try retryingConflicts { try transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
     }
@@ -204,7 +206,7 @@ final class PostgresBackend: StoreBackend {
     func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(seconds)
         guard let listener = queueListener() else {
-            while Date() < end, !shouldStop() { Thread.sleep(forTimeInterval: min(0.1, max(0, seconds))) }
+            idleWait(until: end, unless: shouldStop)
             return false
         }
         while Date() < end, !shouldStop() {

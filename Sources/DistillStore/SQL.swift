@@ -188,10 +188,6 @@ extension SQLConnection {
         try fetchOne(sql: sql, arguments: arguments)?.values.first.flatMap(T.decode)
     }
 
-    /// `FOR UPDATE` on PostgreSQL (lock the rows read until the transaction ends), nothing on SQLite, whose write
-    /// transactions already exclude every other writer.
-    var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
-
     /// Tells waiting daemons that the queue changed (PostgreSQL's NOTIFY, delivered when the transaction commits;
     /// nothing on SQLite, whose daemons poll).
     func notifyQueueChanged() throws {
@@ -253,4 +249,14 @@ protocol TeacherRowSink: AnyObject {
     func append(url: String, vector: UnsafeBufferPointer<Float>) throws
     /// Sends whatever is buffered.
     func finish() throws
+}
+
+/// Sleeps in steps of at most 0.1 s until `end` or until `shouldStop` says so: how a queue waiter idles when there
+/// is no signal to wait on.
+func idleWait(until end: Date, unless shouldStop: () -> Bool) {
+    while !shouldStop() {
+        let left = end.timeIntervalSinceNow
+        guard left > 0 else { return }
+        Thread.sleep(forTimeInterval: min(0.1, left))
+    }
 }

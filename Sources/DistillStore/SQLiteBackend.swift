@@ -149,8 +149,7 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func waitForQueueChange(upTo seconds: Double, unless shouldStop: () -> Bool) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end, !shouldStop() { Thread.sleep(forTimeInterval: min(0.1, max(0, seconds))) }
+        idleWait(until: Date().addingTimeInterval(seconds), unless: shouldStop)
         return false
     }
 

@@ -38,11 +38,12 @@ extension Store {
     ///   - destination: The empty database.
     ///   - checkpointFile: The bytes of a checkpoint file of this database, or nil when it is missing.
     ///   - progress: Called with a table's name and the rows copied so far.
+    ///   - rowsPerPage: Rows read from the source at a time.
     /// - Returns: What was copied.
     /// - Throws: `StoreError.invalidArgument` when the destination is not empty; `.database` failures.
     public func copyEverything(
         to destination: Store, checkpointFile: (CheckpointRecord) -> Data?,
-        progress: (String, Int) -> Void = { _, _ in }
+        progress: (String, Int) -> Void = { _, _ in }, rowsPerPage: Int = 10_000
     ) throws -> DatabaseCopySummary {
         try read { source in
             try destination.bulkWrite { target in
@@ -59,7 +60,9 @@ extension Store {
                 }
                 var summary = DatabaseCopySummary()
                 for (table, key) in Store.copyOrder {
-                    summary.rows[table] = try Store.copyTable(table, key: key, from: source, to: target) {
+                    summary.rows[table] = try Store.copyTable(
+                        table, key: key, from: source, to: target, rowsPerPage: max(1, rowsPerPage)
+                    ) {
                         progress(table, $0)
                     }
                 }
@@ -90,20 +93,34 @@ extension Store {
     /// Copies one table in pages, in multi-row INSERTs; returns its row count.
     private static func copyTable(
         _ table: String, key: String, from source: any SQLConnection, to target: any SQLConnection,
-        progress: (Int) -> Void
+        rowsPerPage page: Int, progress: (Int) -> Void
     ) throws -> Int {
-        let columns = try source.fetchTable(sql: "SELECT * FROM \(table) LIMIT 0", arguments: []).columns.filter {
+        // PostgreSQL names a result's columns only in the rows it returns: an empty table has nothing to copy.
+        guard let probe = try source.fetchOne(sql: "SELECT * FROM \(table) LIMIT 1") else { return 0 }
+        let columns = probe.columns.filter {
             // The one column a later trip fills in.
             !(table == "teachers" && $0 == "trained_by_job")
         }
         let columnList = columns.joined(separator: ", ")
         let rowsPerInsert = max(1, min(500, 30_000 / max(1, columns.count)))
         let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+        // Keyset paging: each page starts after the previous page's last key, so every page is an index seek
+        // (OFFSET would rescan all the rows before it, quadratic in the table's size).
+        let keyColumns = key.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let keyIndices = keyColumns.compactMap { columns.firstIndex(of: $0) }
+        precondition(keyIndices.count == keyColumns.count, "\(table)'s key \(key) is not among its columns")
+        let after =
+            keyColumns.count == 1
+            ? "\(key) > ?" : "(\(key)) > (" + keyColumns.map { _ in "?" }.joined(separator: ", ") + ")"
+        var lastKey: [SQLValue]?
         var copied = 0
-        let page = 10_000
         while true {
+            var query: SQLArguments = []
+            if let lastKey { query.values = lastKey }
             let rows = try source.fetchAll(
-                sql: "SELECT \(columnList) FROM \(table) ORDER BY \(key) LIMIT \(page) OFFSET \(copied)")
+                sql: "SELECT \(columnList) FROM \(table)" + (lastKey == nil ? "" : " WHERE \(after)")
+                    + " ORDER BY \(key) LIMIT \(page)",
+                arguments: query)
             var start = 0
             while start < rows.count {
                 let chunk = rows[start..<min(rows.count, start + rowsPerInsert)]
@@ -118,6 +135,7 @@ extension Store {
             }
             copied += rows.count
             progress(copied)
+            if let last = rows.last { lastKey = keyIndices.map { last.values[$0] } }
             if rows.count < page { return copied }
         }
     }

@@ -171,27 +171,50 @@ final class Claimed: @unchecked Sendable {
 
 @Suite("The queue's wake-up signal")
 struct QueueSignalTests {
-    @Test("an idle PostgreSQL daemon's wait ends when another process submits; on SQLite it just waits")
-    func submitWakesWaiters() throws {
-        for backend in TestBackend.allCases {
-            let (store, _) = try storeWithJob(runs: 1, backend: backend)
-            let other = try Store(location: store.location)
-            // The listener is set up by the first wait; a short one does that and times out.
-            #expect(store.waitForQueueChange(upTo: 0.2) == false)
-            let woken = Claimed()
-            let waiter = Thread {
-                if store.waitForQueueChange(upTo: 30) { woken.add(1) }
-                woken.add(0)
-            }
-            waiter.start()
-            Thread.sleep(forTimeInterval: 0.3)
-            _ = try submitJob(other, runs: 1)
-            let ended = Date().addingTimeInterval(backend == .postgres ? 30 : 0.5)
-            while woken.ids.isEmpty && Date() < ended { Thread.sleep(forTimeInterval: 0.02) }
-            switch backend {
-            case .postgres: #expect(woken.ids == [1, 0], "the submit's NOTIFY did not wake the waiter")
-            case .sqlite: #expect(woken.ids.isEmpty, "SQLite has no signal; its wait runs its course")
-            }
+    @Test("an idle PostgreSQL daemon's wait ends when another process submits, or when told to stop")
+    func submitWakesPostgresWaiters() throws {
+        let (store, _) = try storeWithJob(runs: 1, backend: .postgres)
+        let other = try Store(location: store.location)
+        // The listener is set up by the first wait; a short one does that and times out.
+        #expect(store.waitForQueueChange(upTo: 0.2) == false)
+        let woken = Claimed()
+        let waiter = Thread {
+            if store.waitForQueueChange(upTo: 30) { woken.add(1) }
+            woken.add(0)
         }
+        waiter.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try submitJob(other, runs: 1)
+        let ended = Date().addingTimeInterval(30)
+        while woken.ids.isEmpty && Date() < ended { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(woken.ids == [1, 0], "the submit's NOTIFY did not wake the waiter")
+        // Nothing submitted: a stop request ends the wait, which reports no change.
+        let stop = Claimed()
+        let stopper = Thread {
+            Thread.sleep(forTimeInterval: 0.2)
+            stop.add(1)
+        }
+        stopper.start()
+        let began = Date()
+        #expect(store.waitForQueueChange(upTo: 30, unless: { !stop.ids.isEmpty }) == false)
+        #expect(Date().timeIntervalSince(began) < 25, "the stop request did not end the wait")
+    }
+
+    @Test("SQLite has no queue signal: a wait runs its whole course, past a submit, unless told to stop")
+    func sqliteWaitRunsItsCourse() throws {
+        let (store, _) = try storeWithJob(runs: 1, backend: .sqlite)
+        let other = try Store(location: store.location)
+        let submitter = Thread {
+            Thread.sleep(forTimeInterval: 0.1)
+            _ = try? submitJob(other, runs: 1)
+        }
+        submitter.start()
+        let began = Date()
+        #expect(store.waitForQueueChange(upTo: 0.6) == false)
+        #expect(Date().timeIntervalSince(began) >= 0.6, "the wait ended before its time")
+        let stopped = Date()
+        #expect(store.waitForQueueChange(upTo: 30, unless: { Date().timeIntervalSince(stopped) > 0.2 }) == false)
+        #expect(Date().timeIntervalSince(stopped) < 25, "the stop request did not end the wait")
+        #expect(try store.jobs().count == 2, "the other process's submit landed")
     }
 }
