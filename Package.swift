@@ -49,9 +49,11 @@ let package = Package(
         // The TensorFlow Lite writer: FlatBuffers C++ (header generated from schemas/tflite_subset.fbs, Debian's
         // libflatbuffers-dev) behind a C interface.
         .target(name: "CTFLiteWriter", path: "Sources/CTFLiteWriter"),
+        // The engine's own host kernels (batch norm), vectorized per CPU and picked at run time.
+        .target(name: "CDistillKernels", path: "Sources/CDistillKernels"),
 
         // MARK: - Libraries, one capability each
-        .target(name: "DistillEngine", dependencies: ["CDNNL"], swiftSettings: strict + engineFlags),
+        .target(name: "DistillEngine", dependencies: ["CDNNL", "CDistillKernels"], swiftSettings: strict + engineFlags),
         .target(name: "DistillModels", dependencies: ["DistillEngine"], swiftSettings: strict),
         .target(
             name: "DistillData", dependencies: ["CCurl", "CTurboJPEG", "CSpng", "CCrypto", "CZlib", "CLinux"],

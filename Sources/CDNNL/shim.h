@@ -14,5 +14,11 @@ static inline void *distill_dnnl_memory_none(void) { return DNNL_MEMORY_NONE; }
 /// OpenMP runtime (libgomp); omp.h is not on clang's include path here.
 extern void omp_set_num_threads(int);
 extern int omp_get_max_threads(void);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+/// libgomp's entry point for `#pragma omp parallel` (its public ABI): runs `fn(data)` on a team of `num_threads`
+/// threads (0: the default count), the calling thread among them, and returns when all have finished. Host
+/// kernels use it to run on the threads oneDNN's primitives already keep warm.
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 
 #endif

@@ -1,5 +1,5 @@
 // Copyright 2026 The Distill authors.
-// Every oneDNN layer against its plain-Swift twin on odd shapes: batch 3, 7x9 inputs, strides 1 and 2,
+// Every engine layer against its plain-Swift twin on odd shapes: batch 3, 7x9 inputs, strides 1 and 2,
 // channel counts that are not multiples of 16. Tolerance: |oneDNN − reference| ≤ 1e-4 · max(1, max|reference|)
 // (float32 sums reordered by blocked kernels differ in the last bits only).
 
@@ -12,6 +12,24 @@ private func close(_ a: [Float], _ b: [Float], _ what: String) {
     let scale = max(1, b.lazy.map { abs($0) }.largest() ?? 0)
     let difference = maxDifference(a, b)
     #expect(difference <= 1e-4 * scale, "\(what) differs by \(difference) (scale \(scale))")
+}
+
+struct BatchNormCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var dimensions: [Int]
+    var channelBlock: Int
+    var inputRange: ClosedRange<Float> = -2...4
+    var testDescription: String { name }
+
+    static let all = [
+        BatchNormCase(name: "nChw16c, 19 channels", dimensions: [3, 19, 7, 9], channelBlock: 16),
+        BatchNormCase(name: "nChw8c, 19 channels", dimensions: [3, 19, 7, 9], channelBlock: 8),
+        BatchNormCase(name: "NCHW, reordered", dimensions: [3, 19, 7, 9], channelBlock: 1),
+        // More than 256 positions per image (the kernels' float runs), and a mean far from zero with a small
+        // spread (a one-pass variance without a shift would cancel).
+        BatchNormCase(
+            name: "nChw16c, 13x11, mean 30", dimensions: [2, 5, 13, 11], channelBlock: 16, inputRange: 29...31),
+    ]
 }
 
 struct ConvolutionCase: Sendable, CustomTestStringConvertible {
@@ -104,12 +122,14 @@ struct LayerAgreementTests {
         close(gradients.array, expectedWeightGradient, "weight gradient")
     }
 
-    @Test("batch norm training, running statistics, evaluation and gradients match", arguments: [false, true])
-    func batchNorm(fuseReLU: Bool) throws {
-        let dimensions = [3, 19, 7, 9]
-        let (batch, channels, spatial) = (3, 19, 63)
+    @Test(
+        "batch norm training, running statistics, evaluation and gradients match in every layout",
+        arguments: [false, true], BatchNormCase.all)
+    func batchNorm(fuseReLU: Bool, shape: BatchNormCase) throws {
+        let dimensions = shape.dimensions
+        let (batch, channels, spatial) = (dimensions[0], dimensions[1], dimensions[2] * dimensions[3])
         var values = TestValues(seed: 5)
-        let input = values.array(dimensions.reduce(1, *), in: -2...4)
+        let input = values.array(dimensions.reduce(1, *), in: shape.inputRange)
         let scale = values.array(channels, in: 0.5...1.5)
         let shift = values.array(channels, in: -0.5...0.5)
         let initialGradient = values.array(2 * channels, in: -1...1)
@@ -120,14 +140,15 @@ struct LayerAgreementTests {
         let parameters = FloatBuffer(scale + shift)
         let gradients = FloatBuffer(initialGradient)
         let statistics = FloatBuffer(runningMean + runningVariance)
-        let descriptor = try MemoryDescriptor.activation(dimensions, blocked: true)
+        let descriptor = try MemoryDescriptor.activation(dimensions, channelBlock: shape.channelBlock)
         let layer = try BatchNormLayer(
             dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, fuseReLU: fuseReLU,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
             statistics: statistics, statisticsOffset: 0, context: context)
         let inputMemory = try Memory(descriptor, context: context)
         try inputMemory.write(input, context: context)
-        let output = try layer.forward(inputMemory, training: true).read(context: context)
+        let outputMemory = try layer.forward(inputMemory, training: true)
+        let output = try outputMemory.read(context: context)
 
         let reference = ReferenceBatchNorm(channels: channels, epsilon: 1e-3, momentum: 0.9)
         let relu = ReferenceActivation(activation: .relu)
@@ -136,11 +157,14 @@ struct LayerAgreementTests {
             batch: batch, spatial: spatial)
         close(output, fuseReLU ? relu.forward(input: normalized) : normalized, "forward")
         close(statistics.array, runningMean + runningVariance, "running statistics")
+        // A blocked layout's padding channels must stay zero: the next convolution reads them.
+        #expect(paddingValues(outputMemory, shape).allSatisfy { $0 == 0 }, "padding channels of the output")
 
         let outputGradient = values.array(input.count, in: -1...1)
         let gradientMemory = try Memory(layer.outputDescriptor, context: context)
         try gradientMemory.write(outputGradient, context: context)
-        let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+        let inputGradientMemory = try #require(try layer.backward(gradientMemory))
+        let inputGradient = try inputGradientMemory.read(context: context)
         var scaleGradient = Array(initialGradient[0..<channels])
         var shiftGradient = Array(initialGradient[channels...])
         let throughReLU = fuseReLU ? relu.backward(outputGradient: outputGradient, input: normalized) : outputGradient
@@ -149,12 +173,65 @@ struct LayerAgreementTests {
             shiftGradient: &shiftGradient, batch: batch, spatial: spatial)
         close(inputGradient, expectedInputGradient, "input gradient")
         close(gradients.array, scaleGradient + shiftGradient, "scale and shift gradients")
+        #expect(paddingValues(inputGradientMemory, shape).allSatisfy { $0 == 0 }, "padding channels of dx")
 
         let evaluation = try layer.forward(inputMemory, training: false).read(context: context)
         let expectedEvaluation = reference.forwardInference(
             input: input, scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
             batch: batch, spatial: spatial)
         close(evaluation, fuseReLU ? relu.forward(input: expectedEvaluation) : expectedEvaluation, "evaluation")
+    }
+
+    @Test("batch norm gives the same bits on one thread as on two (sums kept per image, added in order)")
+    func batchNormIgnoresThreadCount() throws {
+        let dimensions = [4, 21, 9, 11]
+        var values = TestValues(seed: 17)
+        let input = values.array(dimensions.reduce(1, *), in: -2...4)
+        let outputGradient = values.array(input.count, in: -1...1)
+        let parameters = values.array(2 * 21, in: 0.5...1.5)
+        let context = try ComputeContext()
+        let before = ComputeContext.threadCount
+        defer { try? ComputeContext.setThreadCount(before) }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            try ComputeContext.setThreadCount(threads)
+            let gradients = FloatBuffer(count: 2 * 21)
+            let statistics = FloatBuffer(count: 2 * 21)
+            let descriptor = try MemoryDescriptor.activation(dimensions, channelBlock: 16)
+            let layer = try BatchNormLayer(
+                dimensions: dimensions, inputDescriptor: descriptor, fuseReLU: true,
+                parameters: ParameterBinding(values: FloatBuffer(parameters), gradients: gradients, offset: 0),
+                statistics: statistics, statisticsOffset: 0, context: context)
+            let inputMemory = try Memory(descriptor, context: context)
+            try inputMemory.write(input, context: context)
+            let output = try layer.forward(inputMemory, training: true).read(context: context)
+            let gradientMemory = try Memory(layer.outputDescriptor, context: context)
+            try gradientMemory.write(outputGradient, context: context)
+            let inputGradient = try #require(try layer.backward(gradientMemory)).read(context: context)
+            results.append(output + inputGradient + gradients.array + statistics.array)
+        }
+        #expect(results[0] == results[1])
+    }
+
+    /// The floats of a channel-blocked memory that lie in padding channels (none for NCHW).
+    private func paddingValues(_ memory: Memory, _ shape: BatchNormCase) -> [Float] {
+        let block = shape.channelBlock
+        let (batch, channels, spatial) = (
+            shape.dimensions[0], shape.dimensions[1], shape.dimensions[2] * shape.dimensions[3]
+        )
+        let blocks = (channels + block - 1) / block
+        guard block > 1, blocks * block > channels else { return [] }
+        return memory.withFloats { raw in
+            var padding: [Float] = []
+            for n in 0..<batch {
+                for p in 0..<spatial {
+                    for lane in (channels - (blocks - 1) * block)..<block {
+                        padding.append(raw[((n * blocks + blocks - 1) * spatial + p) * block + lane])
+                    }
+                }
+            }
+            return padding
+        }
     }
 
     @Test(

@@ -65,6 +65,19 @@ public struct MemoryDescriptor {
         return try MemoryDescriptor(dimensions: dimensions, tag: blocked ? dnnl_nChw16c : dnnl_nchw)
     }
 
+    /// An f32 activation descriptor (N, C, H, W) with a given channel block: 16 (nChw16c), 8 (nChw8c) or 1 (NCHW).
+    /// - Throws: ``EngineError`` for another block or dimensions that are not 4-D.
+    public static func activation(_ dimensions: [Int], channelBlock: Int) throws -> MemoryDescriptor {
+        let tags = [16: dnnl_nChw16c, 8: dnnl_nChw8c, 1: dnnl_nchw]
+        guard dimensions.count == 4, let tag = tags[channelBlock] else {
+            throw EngineError(
+                .invalidArgument,
+                "An activation needs (N, C, H, W) and a channel block of 16, 8 or 1, got \(dimensions) and "
+                    + "\(channelBlock).")
+        }
+        return try MemoryDescriptor(dimensions: dimensions, tag: tag)
+    }
+
     /// A descriptor that lets the primitive choose its preferred layout.
     static func any(_ dimensions: [Int], dataType: dnnl_data_type_t = dnnl_f32) throws -> MemoryDescriptor {
         try MemoryDescriptor(dimensions: dimensions, tag: dnnl_format_tag_any, dataType: dataType)

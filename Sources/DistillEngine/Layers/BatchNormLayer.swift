@@ -1,13 +1,15 @@
 // Copyright 2026 The Distill authors.
-// oneDNN batch normalization over (N, C, H, W) activations, optionally fused with ReLU
-// (`dnnl_fuse_norm_relu`). Training: batch statistics (biased variance for normalising) and running
-// averages updated as running = momentum·running + (1 − momentum)·batch, with the unbiased batch
-// variance. Evaluation: running statistics. Parameters: scale γ (C) and shift β (C), adjacent in the
-// parameter buffer (γ at offset, β at offset + C); running mean and variance (C each) in a statistics buffer.
+// Batch normalization over (N, C, H, W) activations, optionally fused with ReLU, on the host
+// (`BatchNormKernels`: four passes over memory per training step where oneDNN 2.6's primitive took about seven).
+// Training: batch statistics (biased variance for normalising) and running averages updated as
+// running = momentum·running + (1 − momentum)·batch, with the unbiased batch variance. Evaluation: running
+// statistics. Parameters: scale γ (C) and shift β (C), adjacent in the parameter buffer (γ at offset, β at
+// offset + C); running mean and variance (C each) in a statistics buffer. Activations in nChw16c or nChw8c are
+// used as they come; any other layout is reordered to nChw16c and back.
 
 import CDNNL
 
-/// Batch normalization (and optionally ReLU) on oneDNN, primitives built once per shape.
+/// Batch normalization (and optionally ReLU), its passes planned once per shape.
 public final class BatchNormLayer: EngineLayer {
     public let kind: String
     public let outputDescriptor: MemoryDescriptor
@@ -15,42 +17,41 @@ public final class BatchNormLayer: EngineLayer {
     public let channels: Int
     /// Weight of the old running value in each update.
     public let momentum: Float
+    private let epsilon: Float
     private let elementsPerChannel: Int
     private let dimensions: [Int]
-    private let trainingPrimitive: Primitive
-    private let inferencePrimitive: Primitive
-    private let backwardPrimitive: Primitive
+    private let kernels: BatchNormKernels
+    private let context: ComputeContext
     private let inputAdapter: LayoutAdapter
     private let inputGradientAdapter: LayoutAdapter
     private let output: Memory
     private let inputGradient: Memory
-    private let mean: Memory
-    private let variance: Memory
-    private let runningMean: Memory
-    private let runningVariance: Memory
-    private let scale: Memory
-    private let shift: Memory
-    private let scaleGradient: Memory
-    private let shiftGradient: Memory
-    private let workspace: Memory?
+    private let parameters: FloatBuffer
+    private let statistics: FloatBuffer
+    private let statisticsOffset: Int
     private let gradients: FloatBuffer
-    private let gradientOffset: Int
+    private let parameterOffset: Int
+    /// The last training forward's input, batch mean, 1/σ and affine map (padded to whole channel blocks).
     private var cachedInput: Memory?
+    private var mean: [Float] = []
+    private var inverseDeviation: [Float] = []
+    private var scale: [Float] = []
+    private var shift: [Float] = []
 
-    /// Builds the primitives for one shape.
+    /// Builds the layer for one shape.
     /// - Parameters:
     ///   - dimensions: (N, C, H, W).
     ///   - inputDescriptor: The layout inputs arrive in; the output uses the same layout.
     ///   - epsilon: Added to the variance.
     ///   - momentum: Running-average momentum in [0, 1).
-    ///   - fuseReLU: Apply ReLU inside the primitive.
+    ///   - fuseReLU: Apply ReLU after the affine map.
     ///   - parameters: γ (C floats) followed by β (C floats), and their gradients.
     ///   - statistics: A buffer holding running mean (C) then running variance (C) at `statisticsOffset`.
     ///   - statisticsOffset: First float of the running mean in `statistics`.
     ///   - inputGradientStorage: Shared storage for dLoss/dInput (the network's gradient buffers), or
     ///     `nil` for memory of the layer's own.
     ///   - context: The engine.
-    /// - Throws: ``EngineError`` if oneDNN rejects the shape.
+    /// - Throws: ``EngineError`` for a shape that is not (N, C, H, W) or a layout oneDNN cannot reorder.
     public init(
         dimensions: [Int], inputDescriptor: MemoryDescriptor?, epsilon: Float = 1e-3, momentum: Float = 0.9,
         fuseReLU: Bool, parameters: ParameterBinding, statistics: FloatBuffer, statisticsOffset: Int,
@@ -63,121 +64,115 @@ public final class BatchNormLayer: EngineLayer {
         self.dimensions = dimensions
         self.channels = dimensions[1]
         self.momentum = momentum
+        self.epsilon = epsilon
+        self.context = context
         self.elementsPerChannel = dimensions[0] * dimensions[2] * dimensions[3]
         let data = try inputDescriptor ?? MemoryDescriptor.plain(dimensions)
-        let reluFlag = fuseReLU ? dnnl_fuse_norm_relu.rawValue : 0
-        let affine = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
-
-        var raw = data.raw
-        var trainingDescriptor = dnnl_batch_normalization_desc_t()
-        try dnnlCheck(
-            dnnl_batch_normalization_forward_desc_init(
-                &trainingDescriptor, dnnl_forward_training, &raw, epsilon, affine | reluFlag),
-            "dnnl_batch_normalization_forward_desc_init(training, \(dimensions))")
-        trainingPrimitive = try Primitive(operation: trainingDescriptor, context: context, name: "batchnorm forward")
-        var inferenceDescriptor = dnnl_batch_normalization_desc_t()
-        try dnnlCheck(
-            dnnl_batch_normalization_forward_desc_init(
-                &inferenceDescriptor, dnnl_forward_inference, &raw, epsilon,
-                affine | reluFlag | dnnl_use_global_stats.rawValue),
-            "dnnl_batch_normalization_forward_desc_init(inference, \(dimensions))")
-        inferencePrimitive = try Primitive(
-            operation: inferenceDescriptor, context: context, name: "batchnorm inference")
-        var backwardDescriptor = dnnl_batch_normalization_desc_t()
-        var diff = data.raw
-        try dnnlCheck(
-            dnnl_batch_normalization_backward_desc_init(
-                &backwardDescriptor, dnnl_backward, &diff, &raw, epsilon, affine | reluFlag),
-            "dnnl_batch_normalization_backward_desc_init(\(dimensions))")
-        backwardPrimitive = try Primitive(
-            operation: backwardDescriptor, context: context, hint: trainingPrimitive, name: "batchnorm backward")
-
-        let chosen = try trainingPrimitive.memoryDescriptor(dnnl_query_src_md)
-        outputDescriptor = try trainingPrimitive.memoryDescriptor(dnnl_query_dst_md)
-        inputAdapter = try LayoutAdapter(from: data, to: chosen, context: context)
-        inputGradientAdapter = try LayoutAdapter(from: chosen, to: data, context: context)
-        output = try Memory(outputDescriptor, context: context)
-        inputGradient = try makeGradientMemory(chosen, storage: inputGradientStorage, context: context)
-        let vector = try MemoryDescriptor.plain([channels])
-        mean = try Memory(vector, context: context)
-        variance = try Memory(vector, context: context)
-        scaleGradient = try Memory(vector, context: context)
-        shiftGradient = try Memory(vector, context: context)
-        scale = try Memory(vector, context: context, viewing: parameters.values, offset: parameters.offset)
-        shift = try Memory(vector, context: context, viewing: parameters.values, offset: parameters.offset + channels)
-        runningMean = try Memory(vector, context: context, viewing: statistics, offset: statisticsOffset)
-        runningVariance = try Memory(vector, context: context, viewing: statistics, offset: statisticsOffset + channels)
-        if fuseReLU {
-            workspace = try Memory(trainingPrimitive.memoryDescriptor(dnnl_query_workspace_md), context: context)
-        } else {
-            workspace = nil
+        var working = data
+        var block = try data.channelBlock() ?? 0
+        if block != 16 && block != 8 {
+            block = 16
+            working = try MemoryDescriptor.activation(dimensions, blocked: true)
         }
+        kernels = BatchNormKernels(
+            batch: dimensions[0], blocks: (channels + block - 1) / block, spatial: dimensions[2] * dimensions[3],
+            block: block, relu: fuseReLU)
+        outputDescriptor = working
+        inputAdapter = try LayoutAdapter(from: data, to: working, context: context)
+        inputGradientAdapter = try LayoutAdapter(from: working, to: data, context: context)
+        output = try Memory(working, context: context)
+        inputGradient = try makeGradientMemory(working, storage: inputGradientStorage, context: context)
+        self.parameters = parameters.values
+        self.statistics = statistics
+        self.statisticsOffset = statisticsOffset
         gradients = parameters.gradients
-        gradientOffset = parameters.offset
+        parameterOffset = parameters.offset
     }
+
+    /// Channels padded to whole blocks.
+    private var paddedChannels: Int { kernels.blocks * kernels.block }
 
     public func forward(_ input: Memory, training: Bool) throws -> Memory {
         try checkDimensions(input, expected: dimensions, operation: "batchnorm forward")
         let source = try inputAdapter.apply(input)
+        // The host reads what oneDNN wrote: wait for the stream first.
+        try context.wait()
+        let padded = paddedChannels
+        var scale = [Float](repeating: 0, count: padded)
+        var shift = [Float](repeating: 0, count: padded)
         if training {
-            var arguments: [(Int32, Memory)] = [
-                (DNNLArgument.source, source), (DNNLArgument.destination, output), (DNNLArgument.mean, mean),
-                (DNNLArgument.variance, variance), (DNNLArgument.scale, scale), (DNNLArgument.shift, shift),
-            ]
-            if let workspace { arguments.append((DNNLArgument.workspace, workspace)) }
-            // The running statistics are updated on the host from the batch's mean and variance.
-            try trainingPrimitive.executeAndWait(arguments)
+            let batch = source.withFloats { kernels.statistics(UnsafePointer($0.baseAddress!)) }
+            var mean = [Float](repeating: 0, count: padded)
+            var inverseDeviation = [Float](repeating: 0, count: padded)
+            let correction = Double(elementsPerChannel) / Double(max(elementsPerChannel - 1, 1))
+            let (keep, take) = (Double(momentum), 1 - Double(momentum))
+            for c in 0..<channels {
+                let inverse = 1 / (batch.variance[c] + Double(epsilon)).squareRoot()
+                let gamma = Double(parameters[parameterOffset + c])
+                let beta = Double(parameters[parameterOffset + channels + c])
+                mean[c] = Float(batch.mean[c])
+                inverseDeviation[c] = Float(inverse)
+                scale[c] = Float(gamma * inverse)
+                shift[c] = Float(beta - batch.mean[c] * gamma * inverse)
+                let runningMean = statisticsOffset + c
+                let runningVariance = statisticsOffset + channels + c
+                statistics[runningMean] = Float(keep * Double(statistics[runningMean]) + take * batch.mean[c])
+                statistics[runningVariance] = Float(
+                    keep * Double(statistics[runningVariance]) + take * batch.variance[c] * correction)
+            }
+            self.mean = mean
+            self.inverseDeviation = inverseDeviation
             cachedInput = source
-            updateRunningStatistics()
         } else {
-            try inferencePrimitive.execute([
-                (DNNLArgument.source, source), (DNNLArgument.destination, output), (DNNLArgument.mean, runningMean),
-                (DNNLArgument.variance, runningVariance), (DNNLArgument.scale, scale), (DNNLArgument.shift, shift),
-            ])
+            for c in 0..<channels {
+                let inverse = 1 / (Double(statistics[statisticsOffset + channels + c]) + Double(epsilon)).squareRoot()
+                let gamma = Double(parameters[parameterOffset + c])
+                let beta = Double(parameters[parameterOffset + channels + c])
+                scale[c] = Float(gamma * inverse)
+                shift[c] = Float(beta - Double(statistics[statisticsOffset + c]) * gamma * inverse)
+            }
             cachedInput = nil
         }
-        return output
-    }
-
-    private func updateRunningStatistics() {
-        let keep = momentum
-        let take = 1 - momentum
-        let correction = Float(elementsPerChannel) / Float(max(elementsPerChannel - 1, 1))
-        mean.withFloats { batchMean in
-            variance.withFloats { batchVariance in
-                runningMean.withFloats { runMean in
-                    runningVariance.withFloats { runVariance in
-                        for c in 0..<channels {
-                            runMean[c] = keep * runMean[c] + take * batchMean[c]
-                            runVariance[c] = keep * runVariance[c] + take * batchVariance[c] * correction
-                        }
-                    }
-                }
+        self.scale = scale
+        self.shift = shift
+        source.withFloats { x in
+            output.withFloats { y in
+                kernels.apply(UnsafePointer(x.baseAddress!), y.baseAddress!, scale: scale, shift: shift)
             }
         }
+        return output
     }
 
     public func backward(_ outputGradient: Memory) throws -> Memory? {
         guard let source = cachedInput else {
             throw EngineError(.invalidArgument, "batchnorm backward called without a training-mode forward first.")
         }
-        var arguments: [(Int32, Memory)] = [
-            (DNNLArgument.source, source), (DNNLArgument.mean, mean), (DNNLArgument.variance, variance),
-            (DNNLArgument.destinationGradient, outputGradient), (DNNLArgument.scale, scale),
-            (DNNLArgument.shift, shift), (DNNLArgument.sourceGradient, inputGradient),
-            (DNNLArgument.scaleGradient, scaleGradient), (DNNLArgument.shiftGradient, shiftGradient),
-        ]
-        if let workspace { arguments.append((DNNLArgument.workspace, workspace)) }
-        // The host adds the scale and shift gradients to the parameter gradients.
-        try backwardPrimitive.executeAndWait(arguments)
-        let channels = channels
-        gradients.withMutableFloats(offset: gradientOffset, count: 2 * channels) { target in
-            scaleGradient.withFloats { dScale in
-                shiftGradient.withFloats { dShift in
+        try context.wait()
+        let count = Double(elementsPerChannel)
+        let padded = paddedChannels
+        var constant = [Float](repeating: 0, count: padded)
+        var slope = [Float](repeating: 0, count: padded)
+        let (scale, shift, mean, inverseDeviation) = (self.scale, self.shift, self.mean, self.inverseDeviation)
+        source.withFloats { x in
+            outputGradient.withFloats { dy in
+                let sums = kernels.gradientSums(
+                    UnsafePointer(x.baseAddress!), UnsafePointer(dy.baseAddress!), scale: scale, shift: shift,
+                    mean: mean)
+                gradients.withMutableFloats(offset: parameterOffset, count: 2 * channels) { target in
                     for c in 0..<channels {
-                        target[c] += dScale[c]
-                        target[channels + c] += dShift[c]
+                        let inverse = Double(inverseDeviation[c])
+                        // dγ = Σ g·x̂ = Σ g·(x − μ)/σ; dβ = Σ g.
+                        target[c] += Float(sums.centredProduct[c] * inverse)
+                        target[channels + c] += Float(sums.gradient[c])
+                        let a = Double(scale[c])
+                        constant[c] = Float(-a * sums.gradient[c] / count)
+                        slope[c] = Float(-a * inverse * inverse * sums.centredProduct[c] / count)
                     }
+                }
+                inputGradient.withFloats { dx in
+                    kernels.inputGradient(
+                        UnsafePointer(x.baseAddress!), UnsafePointer(dy.baseAddress!), dx.baseAddress!,
+                        coefficients: .init(scale: scale, shift: shift, mean: mean, constant: constant, slope: slope))
                 }
             }
         }

@@ -1,0 +1,39 @@
+// Copyright 2026 The Distill authors.
+// Host kernels of the training engine that oneDNN 2.6 has no fused primitive for, in C so that the compiler
+// vectorizes them for the CPU it finds at run time (AVX-512, AVX2 or the x86-64 baseline: each function is
+// compiled three times and the loader picks one, `target_clones`).
+//
+// Batch normalization over a channel-blocked activation (nChw16c or nChw8c, `block` 16 or 8): element (n, c, s)
+// at ((n·blocks + c / block)·spatial + s)·block + c % block. Each function handles the (image, channel block)
+// items [first, last), item = n·blocks + channel block; per-item sums go to `first_sum[item·block + lane]` and
+// `second_sum[…]`, added to what is there.
+#ifndef DISTILL_KERNELS_H
+#define DISTILL_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Sums of (x − k) and (x − k)² per item and lane; k[c] is the channel's shift (its first value).
+void distill_bn_statistics(const float *x, const float *k, long first, long last, long blocks, long spatial,
+                           long block, double *first_sum, double *second_sum);
+
+/// y = a·x + b per channel, then max(·, 0) when `relu`; `y` may be `x`.
+void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, long first, long last,
+                      long blocks, long spatial, long block);
+
+/// Sums of g and g·(x − mean) per item and lane, g = dy where a·x + b > 0 (everywhere without `relu`).
+void distill_bn_gradient_sums(const float *x, const float *dy, const float *a, const float *b, const float *mean,
+                              int relu, long first, long last, long blocks, long spatial, long block,
+                              double *first_sum, double *second_sum);
+
+/// dx = a·g + c1 + c2·(x − mean), g as in `distill_bn_gradient_sums`; `dx` may be `dy`.
+void distill_bn_input_gradient(const float *x, const float *dy, float *dx, const float *a, const float *b,
+                               const float *mean, const float *c1, const float *c2, int relu, long first, long last,
+                               long blocks, long spatial, long block);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
