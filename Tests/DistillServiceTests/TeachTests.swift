@@ -46,8 +46,10 @@ struct TeachTests {
     @Test("a logits teacher learns the classes, is evaluated on the held-out rows and stores outputs for every URL")
     func logitsTeacher() throws {
         let fixture = try RunFixture(training: 512, evaluation: 256)
-        // Six short epochs: augmentation (tested on its own) would slow learning more than this test can wait.
-        let job = try teach(fixture, name: "t-logits", kind: .logits, extra: "  augment_crop: false")
+        // Eight short epochs, no augmentation (tested on its own; it would slow learning more than this test can
+        // wait). At six the held-out top-1 sat between 0.46 and 0.61 depending on bit-level changes of the engine
+        // and the thread count; at eight 0.60.
+        let job = try teach(fixture, name: "t-logits", kind: .logits, epochs: 8, extra: "  augment_crop: false")
         let before = try fixture.store.teacher(named: "t-logits")
         #expect(before.status == .training && before.outputCount == 0 && before.trainedByJob == job.id)
         #expect(before.dimension == 10)
