@@ -1,5 +1,5 @@
 // Copyright 2026 The Distill authors.
-// Host kernels of the training engine that oneDNN 2.6 has no fused primitive for, in C so that the compiler
+// Host kernels of the training engine that oneDNN 2.6 has no fused (or fast) primitive for, in C so that the compiler
 // vectorizes them for the CPU it finds at run time (AVX-512, AVX2 or the x86-64 baseline: each function is
 // compiled three times and the loader picks one, `target_clones`).
 //
@@ -31,6 +31,10 @@ void distill_bn_gradient_sums(const float *x, const float *dy, const float *a, c
 void distill_bn_input_gradient(const float *x, const float *dy, float *dx, const float *a, const float *b,
                                const float *mean, const float *c1, const float *c2, int relu, long first, long last,
                                long blocks, long spatial, long block);
+
+/// dx = dy · h-swish′(x) for elements [first, last): h-swish′(x) = 0 for x ≤ −3, 1 for x ≥ 3, (2x + 3) / 6 between.
+/// `dx` may be `dy`.
+void distill_hard_swish_backward(const float *x, const float *dy, float *dx, long first, long last);
 
 #ifdef __cplusplus
 }

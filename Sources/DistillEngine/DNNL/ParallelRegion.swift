@@ -24,6 +24,14 @@ enum ParallelRegion {
         }
     }
 
+    /// Runs `body(index)` once for every index of `0..<count`, each thread of the team taking a consecutive share.
+    /// - Parameter body: Work for one index; calls run at the same time, so they must write disjoint memory.
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        run { thread, threads in
+            for index in share(of: count, thread: thread, threads: threads) { body(index) }
+        }
+    }
+
     /// Splits `0..<count` into `threads` nearly equal consecutive ranges and returns the `thread`-th.
     static func share(of count: Int, thread: Int, threads: Int) -> Range<Int> {
         let threads = max(threads, 1)

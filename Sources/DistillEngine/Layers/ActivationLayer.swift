@@ -4,7 +4,7 @@
 // fully connected layer. h-swish's backward needs its input, so it never runs in place.
 
 import CDNNL
-import Dispatch
+import CDistillKernels
 
 /// ReLU, ReLU6 or h-swish on oneDNN.
 public final class ActivationLayer: EngineLayer {
@@ -107,36 +107,23 @@ public final class ActivationLayer: EngineLayer {
     }
 }
 
-/// dx = dy · h-swish′(x), h-swish′(x) = 0 below −3, 1 above 3, (2x + 3) / 6 between, in parallel chunks.
+/// dx = dy · h-swish′(x), h-swish′(x) = 0 below −3, 1 above 3, (2x + 3) / 6 between: the C kernel, each thread
+/// of the team on a consecutive share of the elements.
 private func hardSwishBackward(
     x: UnsafeMutableBufferPointer<Float>, dy: UnsafeMutableBufferPointer<Float>,
     dx: UnsafeMutableBufferPointer<Float>, count: Int
 ) {
     guard let xBase = x.baseAddress, let dyBase = dy.baseAddress, let dxBase = dx.baseAddress else { return }
     let shared = ElementwisePointers(x: xBase, dy: dyBase, dx: dxBase)
-    let chunk = 1 << 16
-    let vectors = 16
-    DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { part in
-        let start = part * chunk
-        let end = min(count, start + chunk)
-        var index = start
-        while index + vectors <= end {
-            let value = UnsafeRawPointer(shared.x + index).loadUnaligned(as: SIMD16<Float>.self)
-            let gradient = UnsafeRawPointer(shared.dy + index).loadUnaligned(as: SIMD16<Float>.self)
-            var slope = (2 * value + 3) / 6
-            slope.replace(with: 0, where: value .<= -3)
-            slope.replace(with: 1, where: value .>= 3)
-            UnsafeMutableRawPointer(shared.dx + index).storeBytes(of: gradient * slope, as: SIMD16<Float>.self)
-            index += vectors
-        }
-        while index < end {
-            shared.dx[index] = shared.dy[index] * Activation.hardSwish.derivative(shared.x[index])
-            index += 1
-        }
+    ParallelRegion.run { thread, threads in
+        // Shares in whole 16-float vectors, so only the last one has a tail.
+        let vectors = ParallelRegion.share(of: (count + 15) / 16, thread: thread, threads: threads)
+        distill_hard_swish_backward(
+            shared.x, shared.dy, shared.dx, vectors.lowerBound * 16, min(count, vectors.upperBound * 16))
     }
 }
 
-/// Pointers that `concurrentPerform`'s workers share; each writes its own chunk of `dx`.
+/// Pointers the team's threads share; each writes its own share of `dx`.
 private struct ElementwisePointers: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>
     let dy: UnsafeMutablePointer<Float>

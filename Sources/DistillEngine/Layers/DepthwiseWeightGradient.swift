@@ -6,8 +6,6 @@
 // Source and output gradient in the same blocked layout (nChw16c, nChw8c or NCHW as block 1); channel blocks
 // run in parallel, each accumulating its own weights, so no two threads write the same value.
 
-import Dispatch
-
 /// The host kernel for one depthwise convolution's weight gradient.
 struct DepthwiseWeightGradient {
     let batch: Int
@@ -37,7 +35,7 @@ struct DepthwiseWeightGradient {
         let shared = SharedPointers(x: x, dy: dy, dw: dw)
         let blocks = (channels + block - 1) / block
         let taps = kernel * kernel
-        DispatchQueue.concurrentPerform(iterations: blocks) { b in
+        ParallelRegion.forEach(blocks) { b in
             let (x, dy, dw) = (shared.x, shared.dy, shared.dw)
             let lanes = min(block, channels - b * block)
             if block == 16 {
@@ -116,7 +114,7 @@ extension DepthwiseWeightGradient {
     }
 }
 
-/// The three raw pointers `concurrentPerform`'s workers share; each writes a disjoint set of channels.
+/// The three raw pointers the team's threads share; each writes a disjoint set of channels.
 private struct SharedPointers: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>
     let dy: UnsafeMutablePointer<Float>

@@ -10,7 +10,6 @@
 // buffer, gradients at the same offsets.
 
 import CDNNL
-import Dispatch
 
 /// Squeeze-and-excitation with explicit forward and backward passes.
 public final class SqueezeExcitationLayer: EngineLayer {
@@ -126,7 +125,7 @@ public final class SqueezeExcitationLayer: EngineLayer {
         source.withFloats { x in
             pooled.withUnsafeMutableBufferPointer { pooled in
                 let shared = SharedFloats(x, pooled)
-                DispatchQueue.concurrentPerform(iterations: batch) { n in
+                ParallelRegion.forEach(batch) { n in
                     let (x, pooled) = (shared[0], shared[1])
                     for b in 0..<blocks {
                         let base = (n * blocks + b) * spatial * block
@@ -154,7 +153,7 @@ public final class SqueezeExcitationLayer: EngineLayer {
                             active.withUnsafeMutableBufferPointer { active in
                                 let shared = SharedFloats(parameters, hidden, excitation, scale, pooled, active)
                                 let offsets = offsets
-                                DispatchQueue.concurrentPerform(iterations: batch) { n in
+                                ParallelRegion.forEach(batch) { n in
                                     let (parameters, excitation, scale) = (shared[0], shared[2], shared[3])
                                     let p = shared[4] + n * channels
                                     let h = shared[1] + n * squeeze
@@ -183,7 +182,7 @@ public final class SqueezeExcitationLayer: EngineLayer {
             output.withFloats { y in
                 scale.withUnsafeMutableBufferPointer { scale in
                     let shared = SharedFloats(x, y, scale)
-                    DispatchQueue.concurrentPerform(iterations: batch) { n in
+                    ParallelRegion.forEach(batch) { n in
                         let (x, y, scale) = (shared[0], shared[1], shared[2])
                         for b in 0..<blocks {
                             let base = (n * blocks + b) * spatial * block
@@ -225,7 +224,7 @@ public final class SqueezeExcitationLayer: EngineLayer {
             outputGradient.withFloats { dy in
                 scaleGradient.withUnsafeMutableBufferPointer { ds in
                     let shared = SharedFloats(x, dy, ds)
-                    DispatchQueue.concurrentPerform(iterations: batch) { n in
+                    ParallelRegion.forEach(batch) { n in
                         let (x, dy, ds) = (shared[0], shared[1], shared[2])
                         for b in 0..<blocks {
                             let base = (n * blocks + b) * spatial * block
@@ -285,7 +284,7 @@ public final class SqueezeExcitationLayer: EngineLayer {
                 scale.withUnsafeMutableBufferPointer { scale in
                     pooledGradient.withUnsafeMutableBufferPointer { dp in
                         let shared = SharedFloats(dy, dx, scale, dp)
-                        DispatchQueue.concurrentPerform(iterations: batch) { n in
+                        ParallelRegion.forEach(batch) { n in
                             let (dy, dx, scale, dp) = (shared[0], shared[1], shared[2], shared[3])
                             for b in 0..<blocks {
                                 let base = (n * blocks + b) * spatial * block
@@ -328,7 +327,7 @@ extension SqueezeExcitationLayer {
     /// parallel), then the parameter gradients per output row (in parallel; each row sums over the images).
     fileprivate func backwardDense(_ shared: SharedFloats) {
         let (batch, channels, squeeze, offsets) = (batch, channels, squeeze, offsets)
-        DispatchQueue.concurrentPerform(iterations: batch) { n in
+        ParallelRegion.forEach(batch) { n in
             let (parameters, ds, excitation, hidden) = (shared[0], shared[2], shared[3], shared[4])
             let (dz, dh, dp) = (shared[6] + n * channels, shared[7] + n * squeeze, shared[8] + n * channels)
             for c in 0..<channels {
@@ -343,7 +342,7 @@ extension SqueezeExcitationLayer {
                 Self.addScaled(dh[j], parameters + offsets.reduceWeights + j * channels, into: dp, channels)
             }
         }
-        DispatchQueue.concurrentPerform(iterations: channels + squeeze) { row in
+        ParallelRegion.forEach(channels + squeeze) { row in
             let (grads, pooled, dz, dh, active) = (shared[1], shared[5], shared[6], shared[7], shared[9])
             if row < channels {
                 Self.accumulateRow(
@@ -412,7 +411,7 @@ extension SqueezeExcitationLayer {
     }
 }
 
-/// Float buffers handed to `concurrentPerform`'s workers, which write disjoint images of them.
+/// Float buffers handed to the team's threads, which write disjoint images of them.
 private struct SharedFloats: @unchecked Sendable {
     private let pointers: [UnsafeMutablePointer<Float>]
 
