@@ -27,6 +27,15 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
         return (F)((I)value & (test > 0));                                                                         \
     }                                                                                                              \
                                                                                                                    \
+    /* One run's float sums added to an item's double sums, lane by lane. */                                     \
+    static inline __attribute__((always_inline)) void add_sums##B(F s1, F s2, double *first_sum,                    \
+                                                                  double *second_sum) {                            \
+        for (int lane = 0; lane < B; lane++) {                                                                     \
+            first_sum[lane] += s1[lane];                                                                           \
+            second_sum[lane] += s2[lane];                                                                          \
+        }                                                                                                          \
+    }                                                                                                              \
+                                                                                                                   \
     static inline __attribute__((always_inline)) void statistics##B(                                                \
         const float *x, const float *k, long first, long last, long blocks, long spatial, double *first_sum,       \
         double *second_sum) {                                                                                      \
@@ -41,10 +50,7 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
                     s1 += d;                                                                                       \
                     s2 += d * d;                                                                                   \
                 }                                                                                                  \
-                for (int lane = 0; lane < B; lane++) {                                                             \
-                    first_sum[item * B + lane] += s1[lane];                                                        \
-                    second_sum[item * B + lane] += s2[lane];                                                       \
-                }                                                                                                  \
+                add_sums##B(s1, s2, first_sum + item * B, second_sum + item * B);                                  \
             }                                                                                                      \
         }                                                                                                          \
     }                                                                                                              \
@@ -84,10 +90,7 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
                     s1 += g;                                                                                       \
                     s2 += g * (v - mu);                                                                            \
                 }                                                                                                  \
-                for (int lane = 0; lane < B; lane++) {                                                             \
-                    first_sum[item * B + lane] += s1[lane];                                                        \
-                    second_sum[item * B + lane] += s2[lane];                                                       \
-                }                                                                                                  \
+                add_sums##B(s1, s2, first_sum + item * B, second_sum + item * B);                                  \
             }                                                                                                      \
         }                                                                                                          \
     }                                                                                                              \
