@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 // Runs the real `distill` binary the way a user would, in a temporary working directory.
 
+import DistillTestSupport
 import Foundation
 
 /// The result of one `distill` invocation.
@@ -35,10 +36,12 @@ struct Sandbox {
     let directory: URL
     /// A `postgres://` URL the commands use instead of the sandbox's SQLite file.
     var postgresURL: String?
+    /// Removes the directory when the last copy of this sandbox goes away.
+    private let owner: TemporaryDirectory
 
     init(postgresURL: String? = nil) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        owner = try TemporaryDirectory(prefix: "distill-cli-")
+        directory = URL(fileURLWithPath: owner.path, isDirectory: true)
         self.postgresURL = postgresURL
     }
 

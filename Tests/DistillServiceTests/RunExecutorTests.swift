@@ -5,6 +5,7 @@ import DistillEngine
 import DistillModels
 import DistillService
 import DistillStore
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -13,6 +14,8 @@ import Testing
 /// 2 epochs of batch 16 (4 steps each).
 struct RunFixture {
     let directory: String
+    /// Removes the directory when the last copy of this fixture goes away.
+    private let owner: TemporaryDirectory
     let store: Store
     let images: String
 
@@ -28,8 +31,8 @@ struct RunFixture {
     ///   - evaluation: Evaluation images.
     init(kind: TeacherKind = .logits, training: Int = 64, evaluation: Int = 32) throws {
         self.kind = kind
-        directory = NSTemporaryDirectory() + "distill-run-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        owner = try TemporaryDirectory(prefix: "distill-run-")
+        directory = owner.path
         store = try Store(path: directory + "/distill.db")
         images = directory + "/fm"
         let summary = try FashionMNIST.export(to: images, split: .all, limit: max(training, evaluation))
