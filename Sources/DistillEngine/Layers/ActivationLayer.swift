@@ -114,18 +114,10 @@ private func hardSwishBackward(
     dx: UnsafeMutableBufferPointer<Float>, count: Int
 ) {
     guard let xBase = x.baseAddress, let dyBase = dy.baseAddress, let dxBase = dx.baseAddress else { return }
-    let shared = ElementwisePointers(x: xBase, dy: dyBase, dx: dxBase)
     ParallelRegion.run { thread, threads in
         // Shares in whole 16-float vectors, so only the last one has a tail.
         let vectors = ParallelRegion.share(of: (count + 15) / 16, thread: thread, threads: threads)
         distill_hard_swish_backward(
-            shared.x, shared.dy, shared.dx, vectors.lowerBound * 16, min(count, vectors.upperBound * 16))
+            xBase, dyBase, dxBase, vectors.lowerBound * 16, min(count, vectors.upperBound * 16))
     }
-}
-
-/// Pointers the team's threads share; each writes its own share of `dx`.
-private struct ElementwisePointers: @unchecked Sendable {
-    let x: UnsafeMutablePointer<Float>
-    let dy: UnsafeMutablePointer<Float>
-    let dx: UnsafeMutablePointer<Float>
 }

@@ -51,11 +51,10 @@ struct BatchNormKernels {
 
     /// y = a·x + b per channel, then ReLU when `relu`; `y` may be `x`.
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale a: [Float], shift b: [Float]) {
-        let output = SharedOutput(pointer: y)
         ParallelRegion.run { thread, threads in
             let range = ParallelRegion.share(of: items, thread: thread, threads: threads)
             distill_bn_apply(
-                x, output.pointer, a, b, relu ? 1 : 0, range.lowerBound, range.upperBound, blocks, spatial, block)
+                x, y, a, b, relu ? 1 : 0, range.lowerBound, range.upperBound, blocks, spatial, block)
         }
     }
 
@@ -76,11 +75,10 @@ struct BatchNormKernels {
         _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
         coefficients c: InputGradientCoefficients
     ) {
-        let output = SharedOutput(pointer: dx)
         ParallelRegion.run { thread, threads in
             let range = ParallelRegion.share(of: items, thread: thread, threads: threads)
             distill_bn_input_gradient(
-                x, dy, output.pointer, c.scale, c.shift, c.mean, c.constant, c.slope, relu ? 1 : 0, range.lowerBound,
+                x, dy, dx, c.scale, c.shift, c.mean, c.constant, c.slope, relu ? 1 : 0, range.lowerBound,
                 range.upperBound, blocks, spatial, block)
         }
     }
@@ -103,11 +101,9 @@ struct BatchNormKernels {
         var partialSecond = [Double](repeating: 0, count: items * block)
         partialFirst.withUnsafeMutableBufferPointer { first in
             partialSecond.withUnsafeMutableBufferPointer { second in
-                let sums = (SharedOutput(pointer: first.baseAddress!), SharedOutput(pointer: second.baseAddress!))
+                guard let first = first.baseAddress, let second = second.baseAddress else { return }
                 ParallelRegion.run { thread, threads in
-                    pass(
-                        ParallelRegion.share(of: items, thread: thread, threads: threads), sums.0.pointer,
-                        sums.1.pointer)
+                    pass(ParallelRegion.share(of: items, thread: thread, threads: threads), first, second)
                 }
             }
         }
@@ -121,9 +117,4 @@ struct BatchNormKernels {
         }
         return (first, second)
     }
-}
-
-/// A pointer that a parallel region's threads write disjoint parts of.
-private struct SharedOutput<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
 }

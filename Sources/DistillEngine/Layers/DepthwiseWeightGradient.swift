@@ -32,11 +32,9 @@ struct DepthwiseWeightGradient {
         guard let x = source.baseAddress, let dy = outputGradient.baseAddress,
             let dw = weightGradient.baseAddress
         else { return }
-        let shared = SharedPointers(x: x, dy: dy, dw: dw)
         let blocks = (channels + block - 1) / block
         let taps = kernel * kernel
         ParallelRegion.forEach(blocks) { b in
-            let (x, dy, dw) = (shared.x, shared.dy, shared.dw)
             let lanes = min(block, channels - b * block)
             if block == 16 {
                 accumulateBlock16(b, blocks: blocks, lanes: lanes, x: x, dy: dy, dw: dw)
@@ -112,11 +110,4 @@ extension DepthwiseWeightGradient {
             }
         }
     }
-}
-
-/// The three raw pointers the team's threads share; each writes a disjoint set of channels.
-private struct SharedPointers: @unchecked Sendable {
-    let x: UnsafeMutablePointer<Float>
-    let dy: UnsafeMutablePointer<Float>
-    let dw: UnsafeMutablePointer<Float>
 }

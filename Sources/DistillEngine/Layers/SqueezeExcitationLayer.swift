@@ -411,8 +411,9 @@ extension SqueezeExcitationLayer {
     }
 }
 
-/// Float buffers handed to the team's threads, which write disjoint images of them.
-private struct SharedFloats: @unchecked Sendable {
+/// The base addresses of float buffers handed to the team's threads, which write disjoint images of them (the
+/// parallel region's body is not escaping and need not be `Sendable`, so plain pointers do).
+private struct SharedFloats {
     private let pointers: [UnsafeMutablePointer<Float>]
 
     /// - Parameter buffers: Non-empty buffers (every layer's buffers hold at least one image).
