@@ -38,7 +38,7 @@ struct FetchCommandTests {
         // with it the loopback server's stdin pipe was seen closed under the test (the server then stops,
         // every transfer fails and the fetch exits before it can be killed).
         let output = sandbox.directory.appendingPathComponent("killed-fetch.log").path
-        FileManager.default.createFile(atPath: output, contents: nil)
+        #expect(FileManager.default.createFile(atPath: output, contents: nil))
         let outputHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         defer { try? outputHandle.close() }
         process.standardOutput = outputHandle

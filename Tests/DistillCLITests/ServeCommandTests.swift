@@ -3,6 +3,7 @@
 // by `make test`) renders the dashboard and the report; screenshots go under .build/.
 
 import DistillData
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -40,7 +41,7 @@ struct ServeCommandTests {
 
     /// Chromium's DOM of a page after its scripts ran for `virtualSeconds`; a screenshot under .build/.
     func browse(_ url: String, screenshot: String, virtualSeconds: Int = 3) throws -> String {
-        let profile = NSTemporaryDirectory() + "distill-chromium-" + UUID().uuidString
+        let profile = try TemporaryDirectory.untilExit(prefix: "distill-chromium-")
         let shots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)

@@ -4,6 +4,7 @@
 // detected, never used, and replaced.
 
 import DistillData
+import DistillTestSupport
 import Foundation
 import Testing
 
@@ -247,7 +248,8 @@ struct DecodedImageStoreTests {
         }
         // At the bound, the rest is counted as not stored.
         let bounded = try ImageBatchLoader(
-            cache: cache, resolution: 8, threads: 1, decodedStoreBytes: DecodedImageStore.usage(
+            cache: cache, resolution: 8, threads: 1,
+            decodedStoreBytes: DecodedImageStore.usage(
                 dataDirectory: root.path
             ).bytes + 2 * (16 + 3 * 8 * 8))
         let counts = try bounded.store(digests: digests, augmented: false)

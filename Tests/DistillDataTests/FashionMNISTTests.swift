@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import DistillData
+import DistillTestSupport
 import Foundation
 import Testing
 

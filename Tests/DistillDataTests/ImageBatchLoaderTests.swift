@@ -1,6 +1,7 @@
 // Copyright 2026 The Distill authors.
 
 import DistillData
+import DistillTestSupport
 import Testing
 
 @Suite("Batch loading from the cache")

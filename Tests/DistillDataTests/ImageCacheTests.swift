@@ -1,20 +1,9 @@
 // Copyright 2026 The Distill authors.
 
 import DistillData
+import DistillTestSupport
 import Foundation
 import Testing
-
-/// A fresh temporary directory removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "distill-data-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 @Suite("SHA-256 and the content-addressed cache")
 struct ImageCacheTests {

@@ -15,7 +15,7 @@ struct ImageFetchServiceTests {
     let jpeg: [UInt8]
 
     init() throws {
-        directory = NSTemporaryDirectory() + "distill-fetch-service-" + UUID().uuidString
+        directory = try TemporaryDirectory.untilExit(prefix: "distill-fetch-service-")
         try FileManager.default.createDirectory(atPath: directory + "/www", withIntermediateDirectories: true)
         store = try Store(path: directory + "/distill.db")
         var pixels = [UInt8]()

@@ -2,6 +2,7 @@
 
 import DistillService
 import DistillStore
+import DistillTestSupport
 import Foundation
 import FoundationXML
 import Testing
@@ -36,8 +37,7 @@ final class SVGPoints: NSObject, XMLParserDelegate {
 struct SweepReportTests {
     /// A job of four finished students (α 0.5 and 0.25 at 64 and 32) with chosen figures, plus a queued one.
     func sweep() throws -> (Store, Job) {
-        let directory = NSTemporaryDirectory() + "distill-report-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryDirectory.untilExit(prefix: "distill-report-")
         let store = try Store(path: directory + "/distill.db")
         try store.importTeacher(
             name: "t", kind: .logits, table: TeacherTable(urls: ["u"], values: [1, 2], dimension: 2), sourceFile: nil,
@@ -158,7 +158,7 @@ struct SweepReportTests {
     func htmlSelfContained() throws {
         let (store, job) = try sweep()
         let report = try SweepReport.load(jobID: job.id, store: store)
-        let directory = NSTemporaryDirectory() + "distill-report-out-" + UUID().uuidString
+        let directory = try TemporaryDirectory.untilExit(prefix: "distill-report-out-")
         let written = try report.write(to: directory, markdown: true, html: true)
         #expect(
             written.map { ($0 as NSString).lastPathComponent }.sorted() == [

@@ -2,14 +2,13 @@
 
 import DistillService
 import DistillStore
+import DistillTestSupport
 import Foundation
 import Testing
 
-/// A fresh temporary directory.
+/// A fresh temporary directory, removed when the test process exits.
 func temporaryDirectory() throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-svc-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return directory
+    URL(fileURLWithPath: try TemporaryDirectory.untilExit(prefix: "distill-svc-"))
 }
 
 /// Writes `contents` to `name` in `directory` and returns the path.

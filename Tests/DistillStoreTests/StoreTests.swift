@@ -8,9 +8,7 @@ import Testing
 
 /// A fresh database file in its own temporary directory.
 func temporaryStore() throws -> (Store, String) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("distill-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("test.db").path
+    let path = try TemporaryDirectory.untilExit(prefix: "distill-store-") + "/test.db"
     return (try Store(path: path), path)
 }
 
