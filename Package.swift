@@ -49,7 +49,8 @@ let package = Package(
         // The TensorFlow Lite writer: FlatBuffers C++ (header generated from schemas/tflite_subset.fbs, Debian's
         // libflatbuffers-dev) behind a C interface.
         .target(name: "CTFLiteWriter", path: "Sources/CTFLiteWriter"),
-        // The engine's own host kernels (batch norm), vectorized per CPU and picked at run time.
+        // The engine's own host kernels (batch norm, h-swish backward, the input layout), vectorized per CPU
+        // and picked at run time.
         .target(name: "CDistillKernels", path: "Sources/CDistillKernels"),
 
         // MARK: - Libraries, one capability each

@@ -36,6 +36,16 @@ extension FoldedMobileNet {
                 output
             }
         }
+
+        /// The tensors the node reads.
+        public var inputs: [Int] {
+            switch self {
+            case .convolution(_, let input, _, _), .activation(_, let input, _),
+                .squeezeExcitation(_, let input, _, _, _, _), .pool(let input, _), .dense(_, let input, _):
+                [input]
+            case .add(let first, let second, _): [first, second]
+            }
+        }
     }
 
     /// The fully connected layers in order: ``hidden`` then ``dense``.

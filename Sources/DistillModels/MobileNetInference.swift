@@ -26,16 +26,19 @@ public final class MobileNetInference {
     private let passes: [InferencePass]
     /// The images each stream takes, consecutive slices of the batch.
     private let slices: [Range<Int>]
-    /// The batch's images and outputs when streamed (each stream copies its images in and its outputs out); nil
-    /// when one pass over the whole batch uses every thread.
-    private let images: FloatBuffer?
+    /// The batch's images, (N, 3, R, R) plain: each pass loads its images from here into its input, in the layout
+    /// its first convolution reads (NHWC on AVX-512, a copy that interleaves the channels instead of a oneDNN
+    /// reorder on every pass).
+    private let images: FloatBuffer
+    /// The batch's outputs when streamed (each stream copies its outputs here); nil when one pass over the whole
+    /// batch uses every thread.
     private let gathered: FloatBuffer?
     private var hasRun = false
     private var profiledForwards = 0
 
     /// Streams run at once, one per thread, each single-threaded; 0 when one pass over the whole batch uses every
     /// thread.
-    public var streams: Int { images == nil ? 0 : passes.count }
+    public var streams: Int { gathered == nil ? 0 : passes.count }
 
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on, averaged over the
     /// streams (each stage is waited for, so profiled passes are a little slower than plain ones).
@@ -92,19 +95,14 @@ public final class MobileNetInference {
         let foldedNetwork = try FoldedMobileNet(
             spec: network.spec, options: network.options, parameters: values,
             statistics: network.statistics.array)
-        let resolution = network.spec.resolution
-        let inputDimensions = { (images: Int) in [images, MobileNetSpec.inputChannels, resolution, resolution] }
+        images = FloatBuffer(count: batch * MobileNetSpec.inputChannels * spec.resolution * spec.resolution)
         if streams == 0 {
-            let context = network.context
-            let input = try Memory(
-                MemoryDescriptor.activation(inputDimensions(batch), blocked: false), context: context)
             passes = [
                 try InferencePass(
-                    folded: foldedNetwork, layout: network.layout, values: values, batch: batch, input: input,
-                    context: context)
+                    folded: foldedNetwork, layout: network.layout, values: values, batch: batch,
+                    context: network.context)
             ]
             slices = [0..<batch]
-            images = nil
             gathered = nil
             return
         }
@@ -116,19 +114,15 @@ public final class MobileNetInference {
         var first = 0
         for stream in 0..<streams {
             let count = batch / streams + (stream < batch % streams ? 1 : 0)
-            let context = try ComputeContext()
-            let input = try Memory(
-                MemoryDescriptor.activation(inputDimensions(imagesPerPass), blocked: false), context: context)
             passes.append(
                 try InferencePass(
-                    folded: foldedNetwork, layout: network.layout, values: values, batch: imagesPerPass, input: input,
-                    context: context))
+                    folded: foldedNetwork, layout: network.layout, values: values, batch: imagesPerPass,
+                    context: try ComputeContext()))
             slices.append(first..<(first + count))
             first += count
         }
         self.passes = passes
         self.slices = slices
-        images = FloatBuffer(count: batch * MobileNetSpec.inputChannels * spec.resolution * spec.resolution)
         gathered = FloatBuffer(count: batch * spec.outputs)
     }
 
@@ -141,19 +135,24 @@ public final class MobileNetInference {
     /// - Parameter body: Fills the images; the pointer is valid only inside.
     /// - Returns: What `body` returns.
     public func withInput<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
-        if let images { return try images.withMutableFloats { try body($0) } }
-        return try passes[0].input.withFloats { try body(UnsafeMutableBufferPointer(rebasing: $0.prefix(inputCount))) }
+        try images.withMutableFloats { try body($0) }
     }
 
     /// Runs the network on the images in the input buffer.
     /// - Throws: ``EngineError`` if oneDNN fails.
     public func forward() throws {
         defer { if isProfiling { profiledForwards += 1 } }
-        guard let batchImages = images, let batchOutputs = gathered else {
-            try passes[0].forward()
+        guard let batchOutputs = gathered else {
+            let pass = self.passes[0]
+            try images.withMutableFloats { images in
+                guard let base = images.baseAddress else { return }
+                try pass.input.load(planar: base, images: batch)
+            }
+            try pass.forward()
             hasRun = true
             return
         }
+        let batchImages = images
         // Each stream reads and writes only its own slice of the two buffers.
         nonisolated(unsafe) let images = batchImages
         nonisolated(unsafe) let gathered = batchOutputs
@@ -173,8 +172,9 @@ public final class MobileNetInference {
                 // A short last chunk runs with the previous chunk's images behind it; their outputs are not kept.
                 for start in stride(from: slices[stream].lowerBound, to: slices[stream].upperBound, by: imagesPerPass) {
                     let count = min(imagesPerPass, slices[stream].upperBound - start)
-                    images.withMutableFloats(offset: start * imageFloats, count: count * imageFloats) { source in
-                        pass.input.withFloats { _ = $0.update(fromContentsOf: source) }
+                    try images.withMutableFloats(offset: start * imageFloats, count: count * imageFloats) { source in
+                        guard let base = source.baseAddress else { return }
+                        try pass.input.load(planar: base, images: count)
                     }
                     try pass.forward()
                     try pass.withOutput { outputs in
@@ -262,11 +262,10 @@ private final class InferencePass: @unchecked Sendable {
 
     init(
         folded foldedNetwork: FoldedMobileNet, layout: MobileNetParameterLayout, values: [Float], batch: Int,
-        input: Memory,
         context: ComputeContext
     ) throws {
         let spec = foldedNetwork.spec
-        self.input = input
+        let imageDimensions = [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution]
         self.batch = batch
         self.context = context
         outputs = spec.outputs
@@ -276,7 +275,8 @@ private final class InferencePass: @unchecked Sendable {
         let shapes = foldedNetwork.tensorShapes
         let denseNames = spec.layers.filter { $0.kind == .fullyConnected }.map(\.name)
         var descriptors = [MemoryDescriptor?](repeating: nil, count: foldedNetwork.tensorCount)
-        descriptors[0] = input.descriptor
+        descriptors[0] = try MemoryDescriptor.plain(imageDimensions)
+        let readersOfImages = nodes.filter { $0.inputs.contains(0) }.count
         func descriptor(_ tensor: Int) throws -> MemoryDescriptor {
             guard let descriptor = descriptors[tensor] else {
                 throw EngineError(.invalidArgument, "Tensor \(tensor) is read before a layer writes it.")
@@ -304,10 +304,21 @@ private final class InferencePass: @unchecked Sendable {
                 let configuration = try ConvolutionConfiguration(
                     inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernel: layer.kernel,
                     stride: layer.stride, padding: layer.kernel / 2, groups: folding.groups)
-                let convolution = try InferenceConvolutionLayer(
-                    configuration: configuration, batch: batch, height: layer.inputHeight, width: layer.inputWidth,
-                    inputDescriptor: try descriptor(source), weights: folding.weights, bias: folding.bias,
-                    activation: activation, context: context)
+                func build() throws -> InferenceConvolutionLayer {
+                    try InferenceConvolutionLayer(
+                        configuration: configuration, batch: batch, height: layer.inputHeight,
+                        width: layer.inputWidth, inputDescriptor: try descriptor(source), weights: folding.weights,
+                        bias: folding.bias, activation: activation, context: context)
+                }
+                var convolution = try build()
+                // The images' only reader wants them NHWC: they are loaded so (`Memory.load(planar:images:)`).
+                let preferred = convolution.preferredInputDescriptor
+                if source == 0, readersOfImages == 1,
+                    preferred.sameLayout(as: try MemoryDescriptor.channelsLast(imageDimensions))
+                {
+                    descriptors[0] = preferred
+                    convolution = try build()
+                }
                 stages.append(
                     Stage(operation: .convolution(convolution, kind: "\(layer.kind)"), input: source, output: output))
                 descriptors[output] = convolution.outputDescriptor
@@ -361,6 +372,7 @@ private final class InferencePass: @unchecked Sendable {
             }
         }
         self.stages = stages
+        input = try Memory(try descriptor(0), context: context)
         tensorCount = foldedNetwork.tensorCount
         tensors = Array(repeating: nil, count: foldedNetwork.tensorCount)
     }

@@ -281,6 +281,37 @@ struct LayerAgreementTests {
     }
 
     @Test(
+        "planar images load into NCHW and NHWC memories as a reorder would put them; the other images stay",
+        arguments: [[3, 3, 7, 9], [2, 5, 3, 1], [1, 3, 17, 13]])
+    func planarLoad(dimensions: [Int]) throws {
+        var values = TestValues(seed: 19)
+        let images = values.array(dimensions.reduce(1, *))
+        let context = try ComputeContext()
+        let loaded = max(1, dimensions[0] - 1)
+        let imageFloats = dimensions[1...].reduce(1, *)
+        for descriptor in [try MemoryDescriptor.plain(dimensions), try MemoryDescriptor.channelsLast(dimensions)] {
+            let memory = try Memory(descriptor, context: context)
+            let before = values.array(images.count)
+            try memory.write(before, context: context)
+            try images.withUnsafeBufferPointer { source in
+                try memory.load(planar: try #require(source.baseAddress), images: loaded)
+            }
+            let expected = Array(images[0..<(loaded * imageFloats)]) + before[(loaded * imageFloats)...]
+            #expect(try memory.read(context: context) == expected)
+        }
+        let blocked = try Memory(MemoryDescriptor.activation(dimensions, blocked: true), context: context)
+        #expect(throws: EngineError.self) {
+            try images.withUnsafeBufferPointer { try blocked.load(planar: $0.baseAddress!, images: 1) }
+        }
+        #expect(throws: EngineError.self) {
+            try images.withUnsafeBufferPointer {
+                try Memory(MemoryDescriptor.plain(dimensions), context: context)
+                    .load(planar: $0.baseAddress!, images: dimensions[0] + 1)
+            }
+        }
+    }
+
+    @Test(
         "fully connected forward, input gradient and accumulated weight and bias gradients match",
         arguments: [[3, 19, 1, 1], [3, 5, 2, 3]])
     func fullyConnected(inputDimensions: [Int]) throws {

@@ -36,6 +36,11 @@ void distill_bn_input_gradient(const float *x, const float *dy, float *dx, const
 /// `dx` may be `dy`.
 void distill_hard_swish_backward(const float *x, const float *dy, float *dx, long first, long last);
 
+/// Images (N, C, P) planar, row-major, to (N, P, C) interleaved (NCHW to NHWC with P = H·W), positions
+/// [first, last) of every image; `x` and `y` do not overlap.
+void distill_planar_to_interleaved(const float *restrict x, float *restrict y, long images, long channels,
+                                   long positions, long first, long last);
+
 #ifdef __cplusplus
 }
 #endif

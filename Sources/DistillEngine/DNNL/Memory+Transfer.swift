@@ -1,6 +1,9 @@
 // Copyright 2026 The Distill authors.
 // Copies between plain row-major arrays (NCHW, NC, …) and memories in any layout, via reorders.
-// For tests, inputs and results; the training loop uses memories directly.
+// `write` and `read` are for tests, inputs and results (the training loop uses memories directly);
+// `load(planar:images:)` fills an inference pass's input on every pass, without a oneDNN primitive.
+
+import CDistillKernels
 
 extension Memory {
     /// Overwrites the memory with `values` given in plain row-major order of its dimensions.
@@ -36,5 +39,40 @@ extension Memory {
         try reorder.execute([(DNNLArgument.from, self), (DNNLArgument.to, staging)])
         try context.wait()
         return staging.withFloats { Array($0.prefix(plain.elementCount)) }
+    }
+
+    /// Fills the first `images` images of this (N, C, H, W) activation from plain NCHW floats: a copy when the
+    /// memory is NCHW, one interleaving pass on oneDNN's threads (`ComputeContext.threadCount` of the calling
+    /// thread) when it is channels-last (NHWC).
+    /// - Parameters:
+    ///   - source: `images` · C · H · W floats, (images, C, H, W) row-major.
+    ///   - images: Images to fill, 0 to N; the others keep what they held.
+    /// - Throws: ``EngineError`` for another layout or too many images.
+    public func load(planar source: UnsafePointer<Float>, images: Int) throws {
+        let dimensions = descriptor.dimensions
+        guard dimensions.count == 4, images >= 0, images <= dimensions[0] else {
+            throw EngineError(
+                .invalidArgument,
+                "Loading \(images) images into a memory of shape \(dimensions); it holds up to "
+                    + "\(dimensions.first ?? 0) images of (C, H, W).")
+        }
+        let channels = dimensions[1]
+        let positions = dimensions[2] * dimensions[3]
+        if descriptor.sameLayout(as: try MemoryDescriptor.plain(dimensions)) {
+            withFloats { target in target.baseAddress?.update(from: source, count: images * channels * positions) }
+        } else if descriptor.sameLayout(as: try MemoryDescriptor.channelsLast(dimensions)) {
+            withFloats { target in
+                guard let target = target.baseAddress else { return }
+                ParallelRegion.run { thread, threads in
+                    let share = ParallelRegion.share(of: positions, thread: thread, threads: threads)
+                    distill_planar_to_interleaved(
+                        source, target, images, channels, positions, share.lowerBound, share.upperBound)
+                }
+            }
+        } else {
+            throw EngineError(
+                .invalidArgument,
+                "Planar images can be loaded only into an NCHW or NHWC memory; reorder into other layouts.")
+        }
     }
 }

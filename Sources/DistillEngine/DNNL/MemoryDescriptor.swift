@@ -78,6 +78,15 @@ public struct MemoryDescriptor {
         return try MemoryDescriptor(dimensions: dimensions, tag: tag)
     }
 
+    /// An f32 activation descriptor (N, C, H, W) laid out channels-last, NHWC.
+    /// - Throws: ``EngineError`` if the dimensions are not 4-D.
+    public static func channelsLast(_ dimensions: [Int]) throws -> MemoryDescriptor {
+        guard dimensions.count == 4 else {
+            throw EngineError(.invalidArgument, "An activation needs (N, C, H, W), got \(dimensions).")
+        }
+        return try MemoryDescriptor(dimensions: dimensions, tag: dnnl_nhwc)
+    }
+
     /// A descriptor that lets the primitive choose its preferred layout.
     static func any(_ dimensions: [Int], dataType: dnnl_data_type_t = dnnl_f32) throws -> MemoryDescriptor {
         try MemoryDescriptor(dimensions: dimensions, tag: dnnl_format_tag_any, dataType: dataType)
@@ -112,7 +121,7 @@ public struct MemoryDescriptor {
     }
 
     /// Whether two descriptors describe the same layout.
-    func sameLayout(as other: MemoryDescriptor) -> Bool {
+    public func sameLayout(as other: MemoryDescriptor) -> Bool {
         var a = raw
         var b = other.raw
         return dnnl_memory_desc_equal(&a, &b) != 0

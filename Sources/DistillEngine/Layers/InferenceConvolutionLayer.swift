@@ -9,6 +9,8 @@ import CDNNL
 public final class InferenceConvolutionLayer {
     /// The layout of the output.
     public let outputDescriptor: MemoryDescriptor
+    /// The layout the kernel reads its input in (inputs in another layout are reordered into it first).
+    public let preferredInputDescriptor: MemoryDescriptor
     private let dimensions: [Int]
     private let primitive: Primitive
     private let inputAdapter: LayoutAdapter
@@ -77,6 +79,7 @@ public final class InferenceConvolutionLayer {
         let chosenSource = try primitive.memoryDescriptor(dnnl_query_src_md)
         let chosenWeights = try primitive.memoryDescriptor(dnnl_query_weights_md)
         outputDescriptor = try primitive.memoryDescriptor(dnnl_query_dst_md)
+        preferredInputDescriptor = chosenSource
         inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
         output = try Memory(outputDescriptor, context: context)
         self.weights = try Memory(chosenWeights, context: context)
