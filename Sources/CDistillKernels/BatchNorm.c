@@ -26,6 +26,10 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
     static inline __attribute__((always_inline)) F relu_mask##B(F value, F test) {                                 \
         return (F)((I)value & (test > 0));                                                                         \
     }                                                                                                              \
+    /* The gradient mask of min(max(test, 0), ceiling): value where 0 < test < ceiling, else 0. */                \
+    static inline __attribute__((always_inline)) F clamp_mask##B(F value, F test, F ceiling) {                     \
+        return (F)((I)value & (test > 0) & (test < ceiling));                                                      \
+    }                                                                                                              \
                                                                                                                    \
     /* One run's float sums added to an item's double sums, lane by lane. */                                     \
     static inline __attribute__((always_inline)) void add_sums##B(F s1, F s2, double *first_sum,                    \
@@ -56,13 +60,19 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
     }                                                                                                              \
                                                                                                                    \
     static inline __attribute__((always_inline)) void apply##B(const float *x, float *y, const float *a,            \
-                                                               const float *b, int relu, long first, long last,   \
-                                                               long blocks, long spatial) {                       \
+                                                               const float *b, int relu, float ceiling,           \
+                                                               long first, long last, long blocks, long spatial) { \
+        const F top = (F){0} + ceiling;                                                                            \
         for (long item = first; item < last; item++) {                                                            \
             const F scale = *(const F *)(a + (item % blocks) * B), shift = *(const F *)(b + (item % blocks) * B); \
             const float *in = x + item * spatial * B;                                                              \
             float *out = y + item * spatial * B;                                                                   \
-            if (relu) {                                                                                            \
+            if (relu == 2) {                                                                                       \
+                for (long p = 0; p < spatial; p++) {                                                               \
+                    F v = *(const F *)(in + p * B) * scale + shift;                                                \
+                    *(F *)(out + p * B) = __builtin_elementwise_min(relu_mask##B(v, v), top);                      \
+                }                                                                                                  \
+            } else if (relu) {                                                                                     \
                 for (long p = 0; p < spatial; p++) {                                                               \
                     F v = *(const F *)(in + p * B) * scale + shift;                                                \
                     *(F *)(out + p * B) = relu_mask##B(v, v);                                                      \
@@ -74,8 +84,9 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
     }                                                                                                              \
                                                                                                                    \
     static inline __attribute__((always_inline)) void gradient_sums##B(                                             \
-        const float *x, const float *dy, const float *a, const float *b, const float *mean, int relu, long first,  \
-        long last, long blocks, long spatial, double *first_sum, double *second_sum) {                             \
+        const float *x, const float *dy, const float *a, const float *b, const float *mean, int relu,              \
+        float ceiling, long first, long last, long blocks, long spatial, double *first_sum, double *second_sum) {  \
+        const F top = (F){0} + ceiling;                                                                            \
         for (long item = first; item < last; item++) {                                                             \
             const long c = (item % blocks) * B;                                                                    \
             const F scale = *(const F *)(a + c), shift = *(const F *)(b + c), mu = *(const F *)(mean + c);         \
@@ -86,7 +97,8 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
                 for (long p = start; p < end; p++) {                                                               \
                     F v = *(const F *)(in + p * B);                                                                \
                     F g = *(const F *)(grad + p * B);                                                              \
-                    if (relu) g = relu_mask##B(g, v * scale + shift);                                              \
+                    if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                                   \
+                    else if (relu) g = relu_mask##B(g, v * scale + shift);                                         \
                     s1 += g;                                                                                       \
                     s2 += g * (v - mu);                                                                            \
                 }                                                                                                  \
@@ -97,7 +109,9 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
                                                                                                                    \
     static inline __attribute__((always_inline)) void input_gradient##B(                                            \
         const float *x, const float *dy, float *dx, const float *a, const float *b, const float *mean,             \
-        const float *c1, const float *c2, int relu, long first, long last, long blocks, long spatial) {            \
+        const float *c1, const float *c2, int relu, float ceiling, long first, long last, long blocks,             \
+        long spatial) {                                                                                            \
+        const F top = (F){0} + ceiling;                                                                            \
         for (long item = first; item < last; item++) {                                                             \
             const long c = (item % blocks) * B;                                                                    \
             const F scale = *(const F *)(a + c), shift = *(const F *)(b + c), mu = *(const F *)(mean + c);         \
@@ -107,7 +121,8 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
             for (long p = 0; p < spatial; p++) {                                                                   \
                 F v = *(const F *)(in + p * B);                                                                    \
                 F g = *(const F *)(grad + p * B);                                                                  \
-                if (relu) g = relu_mask##B(g, v * scale + shift);                                                  \
+                if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                                       \
+                else if (relu) g = relu_mask##B(g, v * scale + shift);                                             \
                 *(F *)(out + p * B) = scale * g + constant + slope * (v - mu);                                     \
             }                                                                                                      \
         }                                                                                                          \
@@ -122,22 +137,23 @@ CLONES void distill_bn_statistics(const float *x, const float *k, long first, lo
     else statistics8(x, k, first, last, blocks, spatial, first_sum, second_sum);
 }
 
-CLONES void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, long first,
-                             long last, long blocks, long spatial, long block) {
-    if (block == 16) apply16(x, y, a, b, relu, first, last, blocks, spatial);
-    else apply8(x, y, a, b, relu, first, last, blocks, spatial);
+CLONES void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, float ceiling,
+                             long first, long last, long blocks, long spatial, long block) {
+    if (block == 16) apply16(x, y, a, b, relu, ceiling, first, last, blocks, spatial);
+    else apply8(x, y, a, b, relu, ceiling, first, last, blocks, spatial);
 }
 
 CLONES void distill_bn_gradient_sums(const float *x, const float *dy, const float *a, const float *b,
-                                     const float *mean, int relu, long first, long last, long blocks, long spatial,
-                                     long block, double *first_sum, double *second_sum) {
-    if (block == 16) gradient_sums16(x, dy, a, b, mean, relu, first, last, blocks, spatial, first_sum, second_sum);
-    else gradient_sums8(x, dy, a, b, mean, relu, first, last, blocks, spatial, first_sum, second_sum);
+                                     const float *mean, int relu, float ceiling, long first, long last, long blocks,
+                                     long spatial, long block, double *first_sum, double *second_sum) {
+    if (block == 16)
+        gradient_sums16(x, dy, a, b, mean, relu, ceiling, first, last, blocks, spatial, first_sum, second_sum);
+    else gradient_sums8(x, dy, a, b, mean, relu, ceiling, first, last, blocks, spatial, first_sum, second_sum);
 }
 
 CLONES void distill_bn_input_gradient(const float *x, const float *dy, float *dx, const float *a, const float *b,
-                                      const float *mean, const float *c1, const float *c2, int relu, long first,
-                                      long last, long blocks, long spatial, long block) {
-    if (block == 16) input_gradient16(x, dy, dx, a, b, mean, c1, c2, relu, first, last, blocks, spatial);
-    else input_gradient8(x, dy, dx, a, b, mean, c1, c2, relu, first, last, blocks, spatial);
+                                      const float *mean, const float *c1, const float *c2, int relu, float ceiling,
+                                      long first, long last, long blocks, long spatial, long block) {
+    if (block == 16) input_gradient16(x, dy, dx, a, b, mean, c1, c2, relu, ceiling, first, last, blocks, spatial);
+    else input_gradient8(x, dy, dx, a, b, mean, c1, c2, relu, ceiling, first, last, blocks, spatial);
 }

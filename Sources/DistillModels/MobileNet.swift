@@ -39,6 +39,10 @@ public final class MobileNet {
     /// Whether forward and backward record per-kind times (adds a clock read per layer).
     public var isProfiling = false
 
+    /// Whether an activation after batch norm runs inside batch norm's passes (ReLU, and ReLU6 as ReLU clamped at
+    /// 6) rather than as a layer of its own (h-swish).
+    static func fusedIntoBatchNorm(_ activation: Activation) -> Bool { activation == .relu || activation == .relu6 }
+
     /// Builds every primitive for `batch` images.
     /// - Parameters:
     ///   - spec: The architecture.
@@ -98,7 +102,9 @@ public final class MobileNet {
                 inPlace.append(false)
                 if layer.hasBatchNorm {
                     inPlace.append(true)
-                    if let activation = layer.activation(network: options.activation), activation != .relu {
+                    if let activation = layer.activation(network: options.activation),
+                        !Self.fusedIntoBatchNorm(activation)
+                    {
                         inPlace.append(true)
                     }
                 }
@@ -159,13 +165,14 @@ public final class MobileNet {
                     else { throw EngineError(.invalidArgument, "No batch norm laid out for layer \(layer.name).") }
                     let normalization = try BatchNormLayer(
                         dimensions: outputDimensions, inputDescriptor: descriptor, epsilon: options.batchNormEpsilon,
-                        momentum: options.batchNormMomentum, fuseReLU: activation == .relu,
+                        momentum: options.batchNormMomentum, fuseReLU: activation.map(Self.fusedIntoBatchNorm) ?? false,
+                        reluCeiling: activation == .relu6 ? 6 : nil,
                         parameters: ParameterBinding(values: parameters, gradients: gradients, offset: scale.offset),
                         statistics: statistics, statisticsOffset: entry.offset, inputGradientStorage: nextStorage(),
                         context: context)
                     layers.append(normalization)
                     descriptor = normalization.outputDescriptor
-                    if let activation, activation != .relu {
+                    if let activation, !Self.fusedIntoBatchNorm(activation) {
                         let activationLayer = try ActivationLayer(
                             activation: activation, dimensions: outputDimensions, inputDescriptor: descriptor,
                             inputGradientStorage: nextStorage(), inPlace: true, context: context)
@@ -175,7 +182,8 @@ public final class MobileNet {
                 }
                 if layer.addsResidual {
                     guard let start = blockStart else {
-                        throw EngineError(.invalidArgument, "Layer \(layer.name) adds a residual but no block starts before it.")
+                        throw EngineError(
+                            .invalidArgument, "Layer \(layer.name) adds a residual but no block starts before it.")
                     }
                     let add = try ResidualAddLayer(
                         dimensions: outputDimensions, inputDescriptor: descriptor, shortcutDescriptor: start.descriptor,

@@ -124,13 +124,14 @@ struct LayerAgreementTests {
 
     @Test(
         "batch norm training, running statistics, evaluation and gradients match in every layout",
-        arguments: [false, true], BatchNormCase.all)
-    func batchNorm(fuseReLU: Bool, shape: BatchNormCase) throws {
+        arguments: [nil, Activation.relu, Activation.relu6], BatchNormCase.all)
+    func batchNorm(fused: Activation?, shape: BatchNormCase) throws {
         let dimensions = shape.dimensions
         let (batch, channels, spatial) = (dimensions[0], dimensions[1], dimensions[2] * dimensions[3])
         var values = TestValues(seed: 5)
         let input = values.array(dimensions.reduce(1, *), in: shape.inputRange)
-        let scale = values.array(channels, in: 0.5...1.5)
+        // ReLU6 gets scales up to 7.5, so that normalized values pass 6 and the clamp is exercised.
+        let scale = values.array(channels, in: 0.5...1.5).map { $0 * (fused == .relu6 ? 5 : 1) }
         let shift = values.array(channels, in: -0.5...0.5)
         let initialGradient = values.array(2 * channels, in: -1...1)
         var runningMean = values.array(channels, in: -0.1...0.1)
@@ -142,7 +143,8 @@ struct LayerAgreementTests {
         let statistics = FloatBuffer(runningMean + runningVariance)
         let descriptor = try MemoryDescriptor.activation(dimensions, channelBlock: shape.channelBlock)
         let layer = try BatchNormLayer(
-            dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, fuseReLU: fuseReLU,
+            dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, fuseReLU: fused != nil,
+            reluCeiling: fused == .relu6 ? 6 : nil,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
             statistics: statistics, statisticsOffset: 0, context: context)
         let inputMemory = try Memory(descriptor, context: context)
@@ -151,11 +153,14 @@ struct LayerAgreementTests {
         let output = try outputMemory.read(context: context)
 
         let reference = ReferenceBatchNorm(channels: channels, epsilon: 1e-3, momentum: 0.9)
-        let relu = ReferenceActivation(activation: .relu)
+        let activation = fused.map { ReferenceActivation(activation: $0) }
         let (normalized, cache) = reference.forwardTraining(
             input: input, scale: scale, shift: shift, runningMean: &runningMean, runningVariance: &runningVariance,
             batch: batch, spatial: spatial)
-        close(output, fuseReLU ? relu.forward(input: normalized) : normalized, "forward")
+        if fused == .relu6 {
+            #expect(normalized.contains { $0 > 6 } && normalized.contains { $0 < 0 }, "both ends of ReLU6 reached")
+        }
+        close(output, activation?.forward(input: normalized) ?? normalized, "forward")
         close(statistics.array, runningMean + runningVariance, "running statistics")
         // A blocked layout's padding channels must stay zero: the next convolution reads them.
         #expect(paddingValues(outputMemory, shape).allSatisfy { $0 == 0 }, "padding channels of the output")
@@ -167,7 +172,8 @@ struct LayerAgreementTests {
         let inputGradient = try inputGradientMemory.read(context: context)
         var scaleGradient = Array(initialGradient[0..<channels])
         var shiftGradient = Array(initialGradient[channels...])
-        let throughReLU = fuseReLU ? relu.backward(outputGradient: outputGradient, input: normalized) : outputGradient
+        let throughReLU =
+            activation?.backward(outputGradient: outputGradient, input: normalized) ?? outputGradient
         let expectedInputGradient = reference.backward(
             outputGradient: throughReLU, cache: cache, scale: scale, scaleGradient: &scaleGradient,
             shiftGradient: &shiftGradient, batch: batch, spatial: spatial)
@@ -179,7 +185,7 @@ struct LayerAgreementTests {
         let expectedEvaluation = reference.forwardInference(
             input: input, scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
             batch: batch, spatial: spatial)
-        close(evaluation, fuseReLU ? relu.forward(input: expectedEvaluation) : expectedEvaluation, "evaluation")
+        close(evaluation, activation?.forward(input: expectedEvaluation) ?? expectedEvaluation, "evaluation")
     }
 
     @Test("batch norm gives the same bits on one thread as on two (sums kept per image, added in order)")

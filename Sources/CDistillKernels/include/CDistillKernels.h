@@ -18,19 +18,21 @@ extern "C" {
 void distill_bn_statistics(const float *x, const float *k, long first, long last, long blocks, long spatial,
                            long block, double *first_sum, double *second_sum);
 
-/// y = a·x + b per channel, then max(·, 0) when `relu`; `y` may be `x`.
-void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, long first, long last,
-                      long blocks, long spatial, long block);
+/// y = a·x + b per channel, then max(·, 0) when `relu` is 1, min(max(·, 0), ceiling) when it is 2 (ReLU6 with
+/// ceiling 6); `y` may be `x`.
+void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, float ceiling, long first,
+                      long last, long blocks, long spatial, long block);
 
-/// Sums of g and g·(x − mean) per item and lane, g = dy where a·x + b > 0 (everywhere without `relu`).
+/// Sums of g and g·(x − mean) per item and lane, g = dy where a·x + b > 0 (`relu` 1), where
+/// 0 < a·x + b < ceiling (`relu` 2), everywhere (`relu` 0).
 void distill_bn_gradient_sums(const float *x, const float *dy, const float *a, const float *b, const float *mean,
-                              int relu, long first, long last, long blocks, long spatial, long block,
+                              int relu, float ceiling, long first, long last, long blocks, long spatial, long block,
                               double *first_sum, double *second_sum);
 
 /// dx = a·g + c1 + c2·(x − mean), g as in `distill_bn_gradient_sums`; `dx` may be `dy`.
 void distill_bn_input_gradient(const float *x, const float *dy, float *dx, const float *a, const float *b,
-                               const float *mean, const float *c1, const float *c2, int relu, long first, long last,
-                               long blocks, long spatial, long block);
+                               const float *mean, const float *c1, const float *c2, int relu, float ceiling,
+                               long first, long last, long blocks, long spatial, long block);
 
 /// dx = dy · h-swish′(x) for elements [first, last): h-swish′(x) = 0 for x ≤ −3, 1 for x ≥ 3, (2x + 3) / 6 between.
 /// `dx` may be `dy`.

@@ -4,6 +4,7 @@
 // memory where oneDNN 2.6's primitives take about seven:
 //   forward:  1. per-channel sums of (x − k) and (x − k)² (k: the channel's first value, which keeps the one-pass
 //                variance free of cancellation), then y = max(a·x + b, 0) with a = γ/σ, b = β − μ·a      (2 reads)
+//                (ReLU6: min(max(a·x + b, 0), 6), its mask 0 < a·x + b < 6 below)
 //   backward: 1. Σg and Σg·(x − μ), g = dy where a·x + b > 0 (the ReLU mask, recomputed rather than stored)
 //             2. dx = a·g + c₁ + c₂·(x − μ), c₁ = −a·Σg/M, c₂ = −a·Σg(x − μ)/(σ²·M)              (4 reads)
 // with M = N·S and σ = sqrt(var + ε). The passes are C (CDistillKernels, vectorized for the CPU found at run
@@ -25,6 +26,11 @@ struct BatchNormKernels {
     let block: Int
     /// Apply ReLU after the affine map (and mask the gradient the same way).
     let relu: Bool
+    /// With `relu`, clamp at this value too (6 for ReLU6; masked in the gradient alike); nil for plain ReLU.
+    let ceiling: Float?
+
+    /// The kernels' activation mode (0 none, 1 ReLU, 2 ReLU clamped at `ceiling`) and the ceiling they get.
+    private var mode: (Int32, Float) { relu ? (ceiling == nil ? (1, .infinity) : (2, ceiling ?? .infinity)) : (0, 0) }
 
     private var items: Int { batch * blocks }
 
@@ -49,12 +55,13 @@ struct BatchNormKernels {
         return (mean, variance)
     }
 
-    /// y = a·x + b per channel, then ReLU when `relu`; `y` may be `x`.
+    /// y = a·x + b per channel, then ReLU (or ReLU clamped at `ceiling`) when `relu`; `y` may be `x`.
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale a: [Float], shift b: [Float]) {
+        let (mode, ceiling) = self.mode
         ParallelRegion.run { thread, threads in
             let range = ParallelRegion.share(of: items, thread: thread, threads: threads)
             distill_bn_apply(
-                x, y, a, b, relu ? 1 : 0, range.lowerBound, range.upperBound, blocks, spatial, block)
+                x, y, a, b, mode, ceiling, range.lowerBound, range.upperBound, blocks, spatial, block)
         }
     }
 
@@ -62,9 +69,10 @@ struct BatchNormKernels {
     func gradientSums(
         _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, scale a: [Float], shift b: [Float], mean: [Float]
     ) -> (gradient: [Double], centredProduct: [Double]) {
+        let (mode, ceiling) = self.mode
         let sums = itemSums { range, first, second in
             distill_bn_gradient_sums(
-                x, dy, a, b, mean, relu ? 1 : 0, range.lowerBound, range.upperBound, blocks, spatial, block, first,
+                x, dy, a, b, mean, mode, ceiling, range.lowerBound, range.upperBound, blocks, spatial, block, first,
                 second)
         }
         return (sums.first, sums.second)
@@ -75,10 +83,11 @@ struct BatchNormKernels {
         _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
         coefficients c: InputGradientCoefficients
     ) {
+        let (mode, ceiling) = self.mode
         ParallelRegion.run { thread, threads in
             let range = ParallelRegion.share(of: items, thread: thread, threads: threads)
             distill_bn_input_gradient(
-                x, dy, dx, c.scale, c.shift, c.mean, c.constant, c.slope, relu ? 1 : 0, range.lowerBound,
+                x, dy, dx, c.scale, c.shift, c.mean, c.constant, c.slope, mode, ceiling, range.lowerBound,
                 range.upperBound, blocks, spatial, block)
         }
     }

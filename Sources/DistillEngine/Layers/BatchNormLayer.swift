@@ -45,6 +45,8 @@ public final class BatchNormLayer: EngineLayer {
     ///   - epsilon: Added to the variance.
     ///   - momentum: Running-average momentum in [0, 1).
     ///   - fuseReLU: Apply ReLU after the affine map.
+    ///   - reluCeiling: With `fuseReLU`, also clamp at this value (6: ReLU6), in one pass with the rest; nil for
+    ///     plain ReLU.
     ///   - parameters: γ (C floats) followed by β (C floats), and their gradients.
     ///   - statistics: A buffer holding running mean (C) then running variance (C) at `statisticsOffset`.
     ///   - statisticsOffset: First float of the running mean in `statistics`.
@@ -54,13 +56,20 @@ public final class BatchNormLayer: EngineLayer {
     /// - Throws: ``EngineError`` for a shape that is not (N, C, H, W) or a layout oneDNN cannot reorder.
     public init(
         dimensions: [Int], inputDescriptor: MemoryDescriptor?, epsilon: Float = 1e-3, momentum: Float = 0.9,
-        fuseReLU: Bool, parameters: ParameterBinding, statistics: FloatBuffer, statisticsOffset: Int,
+        fuseReLU: Bool, reluCeiling: Float? = nil, parameters: ParameterBinding, statistics: FloatBuffer,
+        statisticsOffset: Int,
         inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
         guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }) else {
             throw EngineError(.invalidArgument, "Batch norm needs (N, C, H, W), got \(dimensions).")
         }
-        self.kind = fuseReLU ? "batchnorm+relu" : "batchnorm"
+        guard reluCeiling.map({ fuseReLU && $0 > 0 && $0.isFinite }) ?? true else {
+            throw EngineError(
+                .invalidArgument,
+                "A ReLU ceiling of \(reluCeiling ?? 0) needs fuseReLU and a finite positive value, such as 6 for ReLU6."
+            )
+        }
+        self.kind = fuseReLU ? (reluCeiling == nil ? "batchnorm+relu" : "batchnorm+relu6") : "batchnorm"
         self.dimensions = dimensions
         self.channels = dimensions[1]
         self.momentum = momentum
@@ -76,7 +85,7 @@ public final class BatchNormLayer: EngineLayer {
         }
         kernels = BatchNormKernels(
             batch: dimensions[0], blocks: (channels + block - 1) / block, spatial: dimensions[2] * dimensions[3],
-            block: block, relu: fuseReLU)
+            block: block, relu: fuseReLU, ceiling: reluCeiling)
         outputDescriptor = working
         inputAdapter = try LayoutAdapter(from: data, to: working, context: context)
         inputGradientAdapter = try LayoutAdapter(from: working, to: data, context: context)
