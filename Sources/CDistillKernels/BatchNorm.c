@@ -30,6 +30,15 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
     static inline __attribute__((always_inline)) F clamp_mask##B(F value, F test, F ceiling) {                     \
         return (F)((I)value & (test > 0) & (test < ceiling));                                                      \
     }                                                                                                              \
+    /* h-swish, v · min(max(v + 3, 0), 6) / 6, and its slope: 0 at or below −3, 1 at or above 3, (2v + 3) / 6 */   \
+    static inline __attribute__((always_inline)) F hard_swish##B(F v) {                                            \
+        F t = v + 3;                                                                                               \
+        return v * __builtin_elementwise_min(relu_mask##B(t, t), (F){0} + 6) / 6;                                  \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) F hard_swish_slope##B(F v) {                                      \
+        I above = v >= 3, between = (v > -3) & ~above;                                                             \
+        return (F)(((I)((2 * v + 3) / 6) & between) | ((I)((F){0} + 1) & above));                                 \
+    }                                                                                                              \
                                                                                                                    \
     /* One run's float sums added to an item's double sums, lane by lane. */                                     \
     static inline __attribute__((always_inline)) void add_sums##B(F s1, F s2, double *first_sum,                    \
@@ -67,7 +76,11 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
             const F scale = *(const F *)(a + (item % blocks) * B), shift = *(const F *)(b + (item % blocks) * B); \
             const float *in = x + item * spatial * B;                                                              \
             float *out = y + item * spatial * B;                                                                   \
-            if (relu == 2) {                                                                                       \
+            if (relu == 3) {                                                                                       \
+                for (long p = 0; p < spatial; p++) {                                                               \
+                    *(F *)(out + p * B) = hard_swish##B(*(const F *)(in + p * B) * scale + shift);                 \
+                }                                                                                                  \
+            } else if (relu == 2) {                                                                                \
                 for (long p = 0; p < spatial; p++) {                                                               \
                     F v = *(const F *)(in + p * B) * scale + shift;                                                \
                     *(F *)(out + p * B) = __builtin_elementwise_min(relu_mask##B(v, v), top);                      \
@@ -97,7 +110,8 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
                 for (long p = start; p < end; p++) {                                                               \
                     F v = *(const F *)(in + p * B);                                                                \
                     F g = *(const F *)(grad + p * B);                                                              \
-                    if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                                   \
+                    if (relu == 3) g = g * hard_swish_slope##B(v * scale + shift);                                 \
+                    else if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                              \
                     else if (relu) g = relu_mask##B(g, v * scale + shift);                                         \
                     s1 += g;                                                                                       \
                     s2 += g * (v - mu);                                                                            \
@@ -121,7 +135,8 @@ typedef int i8 __attribute__((vector_size(32), aligned(4)));
             for (long p = 0; p < spatial; p++) {                                                                   \
                 F v = *(const F *)(in + p * B);                                                                    \
                 F g = *(const F *)(grad + p * B);                                                                  \
-                if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                                       \
+                if (relu == 3) g = g * hard_swish_slope##B(v * scale + shift);                                     \
+                else if (relu == 2) g = clamp_mask##B(g, v * scale + shift, top);                                  \
                 else if (relu) g = relu_mask##B(g, v * scale + shift);                                             \
                 *(F *)(out + p * B) = scale * g + constant + slope * (v - mu);                                     \
             }                                                                                                      \

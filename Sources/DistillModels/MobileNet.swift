@@ -39,10 +39,6 @@ public final class MobileNet {
     /// Whether forward and backward record per-kind times (adds a clock read per layer).
     public var isProfiling = false
 
-    /// Whether an activation after batch norm runs inside batch norm's passes (ReLU, and ReLU6 as ReLU clamped at
-    /// 6) rather than as a layer of its own (h-swish).
-    static func fusedIntoBatchNorm(_ activation: Activation) -> Bool { activation == .relu || activation == .relu6 }
-
     /// Builds every primitive for `batch` images.
     /// - Parameters:
     ///   - spec: The architecture.
@@ -100,14 +96,8 @@ public final class MobileNet {
             switch layer.kind {
             case .convolution, .depthwise, .pointwise:
                 inPlace.append(false)
-                if layer.hasBatchNorm {
-                    inPlace.append(true)
-                    if let activation = layer.activation(network: options.activation),
-                        !Self.fusedIntoBatchNorm(activation)
-                    {
-                        inPlace.append(true)
-                    }
-                }
+                // Batch norm, with the layer's activation (if any) in its own passes.
+                if layer.hasBatchNorm { inPlace.append(true) }
             case .squeezeExcite:
                 inPlace.append(true)
             case .averagePool:
@@ -165,20 +155,12 @@ public final class MobileNet {
                     else { throw EngineError(.invalidArgument, "No batch norm laid out for layer \(layer.name).") }
                     let normalization = try BatchNormLayer(
                         dimensions: outputDimensions, inputDescriptor: descriptor, epsilon: options.batchNormEpsilon,
-                        momentum: options.batchNormMomentum, fuseReLU: activation.map(Self.fusedIntoBatchNorm) ?? false,
-                        reluCeiling: activation == .relu6 ? 6 : nil,
+                        momentum: options.batchNormMomentum, activation: activation,
                         parameters: ParameterBinding(values: parameters, gradients: gradients, offset: scale.offset),
                         statistics: statistics, statisticsOffset: entry.offset, inputGradientStorage: nextStorage(),
                         context: context)
                     layers.append(normalization)
                     descriptor = normalization.outputDescriptor
-                    if let activation, !Self.fusedIntoBatchNorm(activation) {
-                        let activationLayer = try ActivationLayer(
-                            activation: activation, dimensions: outputDimensions, inputDescriptor: descriptor,
-                            inputGradientStorage: nextStorage(), inPlace: true, context: context)
-                        layers.append(activationLayer)
-                        descriptor = activationLayer.outputDescriptor
-                    }
                 }
                 if layer.addsResidual {
                     guard let start = blockStart else {

@@ -124,14 +124,15 @@ struct LayerAgreementTests {
 
     @Test(
         "batch norm training, running statistics, evaluation and gradients match in every layout",
-        arguments: [nil, Activation.relu, Activation.relu6], BatchNormCase.all)
+        arguments: [nil, Activation.relu, Activation.relu6, Activation.hardSwish], BatchNormCase.all)
     func batchNorm(fused: Activation?, shape: BatchNormCase) throws {
         let dimensions = shape.dimensions
         let (batch, channels, spatial) = (dimensions[0], dimensions[1], dimensions[2] * dimensions[3])
         var values = TestValues(seed: 5)
         let input = values.array(dimensions.reduce(1, *), in: shape.inputRange)
-        // ReLU6 gets scales up to 7.5, so that normalized values pass 6 and the clamp is exercised.
-        let scale = values.array(channels, in: 0.5...1.5).map { $0 * (fused == .relu6 ? 5 : 1) }
+        // ReLU6 and h-swish get scales up to 7.5, so that normalized values reach every piece of the function.
+        let wide = fused == .relu6 || fused == .hardSwish
+        let scale = values.array(channels, in: 0.5...1.5).map { $0 * (wide ? 5 : 1) }
         let shift = values.array(channels, in: -0.5...0.5)
         let initialGradient = values.array(2 * channels, in: -1...1)
         var runningMean = values.array(channels, in: -0.1...0.1)
@@ -143,8 +144,7 @@ struct LayerAgreementTests {
         let statistics = FloatBuffer(runningMean + runningVariance)
         let descriptor = try MemoryDescriptor.activation(dimensions, channelBlock: shape.channelBlock)
         let layer = try BatchNormLayer(
-            dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, fuseReLU: fused != nil,
-            reluCeiling: fused == .relu6 ? 6 : nil,
+            dimensions: dimensions, inputDescriptor: descriptor, epsilon: 1e-3, momentum: 0.9, activation: fused,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
             statistics: statistics, statisticsOffset: 0, context: context)
         let inputMemory = try Memory(descriptor, context: context)
@@ -157,8 +157,8 @@ struct LayerAgreementTests {
         let (normalized, cache) = reference.forwardTraining(
             input: input, scale: scale, shift: shift, runningMean: &runningMean, runningVariance: &runningVariance,
             batch: batch, spatial: spatial)
-        if fused == .relu6 {
-            #expect(normalized.contains { $0 > 6 } && normalized.contains { $0 < 0 }, "both ends of ReLU6 reached")
+        if wide {
+            #expect(normalized.contains { $0 > 6 } && normalized.contains { $0 < -3 }, "both flat ends reached")
         }
         close(output, activation?.forward(input: normalized) ?? normalized, "forward")
         close(statistics.array, runningMean + runningVariance, "running statistics")
@@ -205,7 +205,7 @@ struct LayerAgreementTests {
             let statistics = FloatBuffer(count: 2 * 21)
             let descriptor = try MemoryDescriptor.activation(dimensions, channelBlock: 16)
             let layer = try BatchNormLayer(
-                dimensions: dimensions, inputDescriptor: descriptor, fuseReLU: true,
+                dimensions: dimensions, inputDescriptor: descriptor, activation: .relu,
                 parameters: ParameterBinding(values: FloatBuffer(parameters), gradients: gradients, offset: 0),
                 statistics: statistics, statisticsOffset: 0, context: context)
             let inputMemory = try Memory(descriptor, context: context)

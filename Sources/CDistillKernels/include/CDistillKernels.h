@@ -19,12 +19,12 @@ void distill_bn_statistics(const float *x, const float *k, long first, long last
                            long block, double *first_sum, double *second_sum);
 
 /// y = a·x + b per channel, then max(·, 0) when `relu` is 1, min(max(·, 0), ceiling) when it is 2 (ReLU6 with
-/// ceiling 6); `y` may be `x`.
+/// ceiling 6), h-swish v·min(max(v + 3, 0), 6)/6 when it is 3; `y` may be `x`.
 void distill_bn_apply(const float *x, float *y, const float *a, const float *b, int relu, float ceiling, long first,
                       long last, long blocks, long spatial, long block);
 
 /// Sums of g and g·(x − mean) per item and lane, g = dy where a·x + b > 0 (`relu` 1), where
-/// 0 < a·x + b < ceiling (`relu` 2), everywhere (`relu` 0).
+/// 0 < a·x + b < ceiling (`relu` 2), dy · h-swish′(a·x + b) (`relu` 3), dy everywhere (`relu` 0).
 void distill_bn_gradient_sums(const float *x, const float *dy, const float *a, const float *b, const float *mean,
                               int relu, float ceiling, long first, long last, long blocks, long spatial, long block,
                               double *first_sum, double *second_sum);

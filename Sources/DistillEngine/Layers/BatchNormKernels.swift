@@ -1,10 +1,11 @@
 // Copyright 2026 The Distill authors.
-// Training batch normalization (+ ReLU) on the host, over a channel-blocked activation layout (nChw16c or nChw8c:
+// Training batch normalization (+ ReLU, ReLU6 or h-swish) on the host, over a channel-blocked activation layout
+// (nChw16c or nChw8c:
 // element (n, c, s) at ((n·blocks + c / B)·S + s)·B + c % B for spatial position s of S), in four passes over
 // memory where oneDNN 2.6's primitives take about seven:
 //   forward:  1. per-channel sums of (x − k) and (x − k)² (k: the channel's first value, which keeps the one-pass
 //                variance free of cancellation), then y = max(a·x + b, 0) with a = γ/σ, b = β − μ·a      (2 reads)
-//                (ReLU6: min(max(a·x + b, 0), 6), its mask 0 < a·x + b < 6 below)
+//                (ReLU6: min(max(a·x + b, 0), 6), its mask 0 < a·x + b < 6 below; h-swish: its slope at a·x + b)
 //   backward: 1. Σg and Σg·(x − μ), g = dy where a·x + b > 0 (the ReLU mask, recomputed rather than stored)
 //             2. dx = a·g + c₁ + c₂·(x − μ), c₁ = −a·Σg/M, c₂ = −a·Σg(x − μ)/(σ²·M)              (4 reads)
 // with M = N·S and σ = sqrt(var + ε). The passes are C (CDistillKernels, vectorized for the CPU found at run
@@ -24,13 +25,18 @@ struct BatchNormKernels {
     let spatial: Int
     /// Channels per block: 16 or 8.
     let block: Int
-    /// Apply ReLU after the affine map (and mask the gradient the same way).
-    let relu: Bool
-    /// With `relu`, clamp at this value too (6 for ReLU6; masked in the gradient alike); nil for plain ReLU.
-    let ceiling: Float?
+    /// The activation applied after the affine map (and its derivative in the gradient, recomputed), or nil.
+    let activation: Activation?
 
-    /// The kernels' activation mode (0 none, 1 ReLU, 2 ReLU clamped at `ceiling`) and the ceiling they get.
-    private var mode: (Int32, Float) { relu ? (ceiling == nil ? (1, .infinity) : (2, ceiling ?? .infinity)) : (0, 0) }
+    /// The kernels' activation mode (0 none, 1 ReLU, 2 ReLU clamped at a ceiling, 3 h-swish) and the ceiling.
+    private var mode: (Int32, Float) {
+        switch activation {
+        case nil: (0, 0)
+        case .relu: (1, .infinity)
+        case .relu6: (2, 6)
+        case .hardSwish: (3, 0)
+        }
+    }
 
     private var items: Int { batch * blocks }
 
@@ -55,7 +61,7 @@ struct BatchNormKernels {
         return (mean, variance)
     }
 
-    /// y = a·x + b per channel, then ReLU (or ReLU clamped at `ceiling`) when `relu`; `y` may be `x`.
+    /// y = a·x + b per channel, then the activation; `y` may be `x`.
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale a: [Float], shift b: [Float]) {
         let (mode, ceiling) = self.mode
         ParallelRegion.run { thread, threads in

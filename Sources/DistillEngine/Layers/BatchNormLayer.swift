@@ -1,6 +1,6 @@
 // Copyright 2026 The Distill authors.
-// Batch normalization over (N, C, H, W) activations, optionally fused with ReLU, on the host
-// (`BatchNormKernels`: four passes over memory per training step where oneDNN 2.6's primitive took about seven).
+// Batch normalization over (N, C, H, W) activations, optionally with ReLU, ReLU6 or h-swish in its passes, on the
+// host (`BatchNormKernels`: four passes over memory per training step where oneDNN 2.6's primitive took about seven).
 // Training: batch statistics (biased variance for normalising) and running averages updated as
 // running = momentum·running + (1 − momentum)·batch, with the unbiased batch variance. Evaluation: running
 // statistics. Parameters: scale γ (C) and shift β (C), adjacent in the parameter buffer (γ at offset, β at
@@ -44,9 +44,8 @@ public final class BatchNormLayer: EngineLayer {
     ///   - inputDescriptor: The layout inputs arrive in; the output uses the same layout.
     ///   - epsilon: Added to the variance.
     ///   - momentum: Running-average momentum in [0, 1).
-    ///   - fuseReLU: Apply ReLU after the affine map.
-    ///   - reluCeiling: With `fuseReLU`, also clamp at this value (6: ReLU6), in one pass with the rest; nil for
-    ///     plain ReLU.
+    ///   - activation: Applied after the affine map in the same passes (ReLU, ReLU6 or h-swish; its derivative is
+    ///     recomputed from the input in the backward pass), or nil for none.
     ///   - parameters: γ (C floats) followed by β (C floats), and their gradients.
     ///   - statistics: A buffer holding running mean (C) then running variance (C) at `statisticsOffset`.
     ///   - statisticsOffset: First float of the running mean in `statistics`.
@@ -56,20 +55,14 @@ public final class BatchNormLayer: EngineLayer {
     /// - Throws: ``EngineError`` for a shape that is not (N, C, H, W) or a layout oneDNN cannot reorder.
     public init(
         dimensions: [Int], inputDescriptor: MemoryDescriptor?, epsilon: Float = 1e-3, momentum: Float = 0.9,
-        fuseReLU: Bool, reluCeiling: Float? = nil, parameters: ParameterBinding, statistics: FloatBuffer,
+        activation: Activation?, parameters: ParameterBinding, statistics: FloatBuffer,
         statisticsOffset: Int,
         inputGradientStorage: FloatBuffer? = nil, context: ComputeContext
     ) throws {
         guard dimensions.count == 4, dimensions.allSatisfy({ $0 >= 1 }) else {
             throw EngineError(.invalidArgument, "Batch norm needs (N, C, H, W), got \(dimensions).")
         }
-        guard reluCeiling.map({ fuseReLU && $0 > 0 && $0.isFinite }) ?? true else {
-            throw EngineError(
-                .invalidArgument,
-                "A ReLU ceiling of \(reluCeiling ?? 0) needs fuseReLU and a finite positive value, such as 6 for ReLU6."
-            )
-        }
-        self.kind = fuseReLU ? (reluCeiling == nil ? "batchnorm+relu" : "batchnorm+relu6") : "batchnorm"
+        self.kind = activation.map { "batchnorm+\($0.rawValue)" } ?? "batchnorm"
         self.dimensions = dimensions
         self.channels = dimensions[1]
         self.momentum = momentum
@@ -85,7 +78,7 @@ public final class BatchNormLayer: EngineLayer {
         }
         kernels = BatchNormKernels(
             batch: dimensions[0], blocks: (channels + block - 1) / block, spatial: dimensions[2] * dimensions[3],
-            block: block, relu: fuseReLU, ceiling: reluCeiling)
+            block: block, activation: activation)
         outputDescriptor = working
         inputAdapter = try LayoutAdapter(from: data, to: working, context: context)
         inputGradientAdapter = try LayoutAdapter(from: working, to: data, context: context)
