@@ -1,8 +1,7 @@
 // Copyright 2026 The Distill authors.
 // Training batch normalization (+ ReLU, ReLU6 or h-swish) on the host, over a channel-blocked activation layout
-// (nChw16c or nChw8c:
-// element (n, c, s) at ((n·blocks + c / B)·S + s)·B + c % B for spatial position s of S), in four passes over
-// memory where oneDNN 2.6's primitives take about seven:
+// (nChw16c or nChw8c: element (n, c, s) at ((n·blocks + c / B)·S + s)·B + c % B for spatial position s of S), in
+// four passes over memory where oneDNN 2.6's primitives take about seven:
 //   forward:  1. per-channel sums of (x − k) and (x − k)² (k: the channel's first value, which keeps the one-pass
 //                variance free of cancellation), then y = max(a·x + b, 0) with a = γ/σ, b = β − μ·a      (2 reads)
 //                (ReLU6: min(max(a·x + b, 0), 6), its mask 0 < a·x + b < 6 below; h-swish: its slope at a·x + b)
