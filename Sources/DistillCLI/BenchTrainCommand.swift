@@ -119,8 +119,10 @@ struct BenchTrainCommand: AsyncParsableCommand {
         if let profile = result.profile {
             let total = profile.values.reduce(0, +)
             print("  time per step by layer kind:")
+            // As wide as the longest kind ("batchnorm+hard_swish"), so no name is cut.
+            let width = max(16, profile.keys.map(\.count).max() ?? 0)
             for (kind, milliseconds) in profile.sorted(by: { $0.value > $1.value }) {
-                let label = kind.padding(toLength: 16, withPad: " ", startingAt: 0)
+                let label = kind.padding(toLength: width, withPad: " ", startingAt: 0)
                 print("    " + label + String(format: "%8.2f ms  %5.1f%%", milliseconds, milliseconds / total * 100))
             }
         }
