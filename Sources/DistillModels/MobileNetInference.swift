@@ -24,12 +24,21 @@ public final class MobileNetInference {
     public let imagesPerPass: Int
     /// One pass per stream (or the one pass over the whole batch).
     private let passes: [InferencePass]
+    /// Per stream, the dense layers run once over the stream's whole slice when its pass (then the network up to
+    /// the pool) takes fewer images at a time; empty when each pass runs the whole network.
+    private let heads: [InferencePass]
+    /// Floats from one image's pooled features to the next in a body pass's output (C, or C rounded up to the
+    /// channel block); 0 without heads.
+    private let featureStride: Int
     /// The images each stream takes, consecutive slices of the batch.
     private let slices: [Range<Int>]
     /// The batch's images, (N, 3, R, R) plain: each pass loads its images from here into its input, in the layout
     /// its first convolution reads (NHWC on AVX-512, a copy that interleaves the channels instead of a oneDNN
-    /// reorder on every pass).
+    /// reorder on every pass). Empty when ``imagesInPassInput``.
     private let images: FloatBuffer
+    /// Whether callers write the images straight into the one pass's input: one pass whose first convolution
+    /// reads them NCHW, as given.
+    private let imagesInPassInput: Bool
     /// The batch's outputs when streamed (each stream copies its outputs here); nil when one pass over the whole
     /// batch uses every thread.
     private let gathered: FloatBuffer?
@@ -39,19 +48,22 @@ public final class MobileNetInference {
     /// Streams run at once, one per thread, each single-threaded; 0 when one pass over the whole batch uses every
     /// thread.
     public var streams: Int { gathered == nil ? 0 : passes.count }
+    /// Whether each stream runs the dense layers after the pool once over its whole slice (its passes take fewer
+    /// images at a time than the slice has) rather than once per pass.
+    public var runsDenseLayersPerSlice: Bool { !heads.isEmpty }
 
     /// Seconds spent per layer kind since ``resetProfile()`` while ``isProfiling`` is on, averaged over the
     /// streams (each stage is waited for, so profiled passes are a little slower than plain ones).
     public var profile: [String: Double] {
         var merged: [String: Double] = [:]
-        for pass in passes {
+        for pass in passes + heads {
             for (kind, seconds) in pass.profile { merged[kind, default: 0] += seconds / Double(passes.count) }
         }
         return merged
     }
     /// Whether ``forward()`` times each stage.
     public var isProfiling = false {
-        didSet { for pass in passes { pass.isProfiling = isProfiling } }
+        didSet { for pass in passes + heads { pass.isProfiling = isProfiling } }
     }
     /// Forward passes (of the whole batch) profiled since ``resetProfile()``.
     public var profiledPasses: Int { profiledForwards }
@@ -95,13 +107,17 @@ public final class MobileNetInference {
         let foldedNetwork = try FoldedMobileNet(
             spec: network.spec, options: network.options, parameters: values,
             statistics: network.statistics.array)
-        images = FloatBuffer(count: batch * MobileNetSpec.inputChannels * spec.resolution * spec.resolution)
+        let imageFloats = batch * MobileNetSpec.inputChannels * spec.resolution * spec.resolution
         if streams == 0 {
-            passes = [
-                try InferencePass(
-                    folded: foldedNetwork, layout: network.layout, values: values, batch: batch,
-                    context: network.context)
-            ]
+            let pass = try InferencePass(
+                folded: foldedNetwork, layout: network.layout, values: values, batch: batch,
+                context: network.context)
+            passes = [pass]
+            imagesInPassInput = pass.input.descriptor.sameLayout(
+                as: try MemoryDescriptor.plain(pass.input.descriptor.dimensions))
+            images = FloatBuffer(count: imagesInPassInput ? 0 : imageFloats)
+            heads = []
+            featureStride = 0
             slices = [0..<batch]
             gathered = nil
             return
@@ -109,19 +125,61 @@ public final class MobileNetInference {
         // Each stream's primitives are created single-threaded, so oneDNN picks its one-thread kernels and blocking.
         try ComputeContext.setThreadCount(1)
         defer { try? ComputeContext.setThreadCount(threads) }
+        // A stream that takes its slice a few images at a time runs the dense layers after the pool once over its
+        // whole slice (a head pass): the classifier's weights (1 MB for 1,000 classes over 256 features) are then
+        // read once per slice, not once per image.
+        let nodes = foldedNetwork.nodes
+        let pool = nodes.lastIndex { if case .pool = $0 { true } else { false } }
+        var headNodes = pool.map { ($0 + 1)..<nodes.count }
+        if imagesPerPass >= largestSlice
+            || headNodes.map({ range in
+                range.isEmpty
+                    || !nodes[range].allSatisfy {
+                        switch $0 {
+                        case .dense, .activation: true
+                        default: false
+                        }
+                    }
+            }) != false
+        {
+            headNodes = nil
+        }
         var passes: [InferencePass] = []
+        var heads: [InferencePass] = []
+        var stride: Int?
+        for _ in 0..<streams {
+            let context = try ComputeContext()
+            if let headNodes {
+                let body = try InferencePass(
+                    folded: foldedNetwork, layout: network.layout, values: values, batch: imagesPerPass,
+                    context: context, nodes: 0..<headNodes.lowerBound)
+                stride = try stride ?? featureRowStride(body.outputDescriptor, context: context)
+                if stride != nil {
+                    passes.append(body)
+                    heads.append(
+                        try InferencePass(
+                            folded: foldedNetwork, layout: network.layout, values: values, batch: largestSlice,
+                            context: context, nodes: headNodes))
+                    continue
+                }
+            }
+            passes.append(
+                try InferencePass(
+                    folded: foldedNetwork, layout: network.layout, values: values, batch: imagesPerPass,
+                    context: context))
+        }
+        featureStride = stride ?? 0
         var slices: [Range<Int>] = []
         var first = 0
         for stream in 0..<streams {
             let count = batch / streams + (stream < batch % streams ? 1 : 0)
-            passes.append(
-                try InferencePass(
-                    folded: foldedNetwork, layout: network.layout, values: values, batch: imagesPerPass,
-                    context: try ComputeContext()))
             slices.append(first..<(first + count))
             first += count
         }
         self.passes = passes
+        self.heads = heads
+        images = FloatBuffer(count: imageFloats)
+        imagesInPassInput = false
         self.slices = slices
         gathered = FloatBuffer(count: batch * spec.outputs)
     }
@@ -135,7 +193,8 @@ public final class MobileNetInference {
     /// - Parameter body: Fills the images; the pointer is valid only inside.
     /// - Returns: What `body` returns.
     public func withInput<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
-        try images.withMutableFloats { try body($0) }
+        if imagesInPassInput { return try passes[0].input.withFloats { try body($0) } }
+        return try images.withMutableFloats { try body($0) }
     }
 
     /// Runs the network on the images in the input buffer.
@@ -144,9 +203,11 @@ public final class MobileNetInference {
         defer { if isProfiling { profiledForwards += 1 } }
         guard let batchOutputs = gathered else {
             let pass = self.passes[0]
-            try images.withMutableFloats { images in
-                guard let base = images.baseAddress else { return }
-                try pass.input.load(planar: base, images: batch)
+            if !imagesInPassInput {
+                try images.withMutableFloats { images in
+                    guard let base = images.baseAddress else { return }
+                    try pass.input.load(planar: base, images: batch)
+                }
             }
             try pass.forward()
             hasRun = true
@@ -158,8 +219,10 @@ public final class MobileNetInference {
         nonisolated(unsafe) let gathered = batchOutputs
         let failure = Locked<(any Error)?>(nil)
         let passes = self.passes
+        let heads = self.heads
         let slices = self.slices
         let imagesPerPass = self.imagesPerPass
+        let featureStride = self.featureStride
         let imageFloats = MobileNetSpec.inputChannels * spec.resolution * spec.resolution
         let width = spec.outputs
         DispatchQueue.concurrentPerform(iterations: passes.count) { stream in
@@ -168,18 +231,45 @@ public final class MobileNetInference {
             try? ComputeContext.setThreadCount(1)
             defer { try? ComputeContext.setThreadCount(own) }
             let pass = passes[stream]
+            let head = heads.isEmpty ? nil : heads[stream]
+            let slice = slices[stream]
             do {
                 // A short last chunk runs with the previous chunk's images behind it; their outputs are not kept.
-                for start in stride(from: slices[stream].lowerBound, to: slices[stream].upperBound, by: imagesPerPass) {
-                    let count = min(imagesPerPass, slices[stream].upperBound - start)
+                for start in stride(from: slice.lowerBound, to: slice.upperBound, by: imagesPerPass) {
+                    let count = min(imagesPerPass, slice.upperBound - start)
                     try images.withMutableFloats(offset: start * imageFloats, count: count * imageFloats) { source in
                         guard let base = source.baseAddress else { return }
                         try pass.input.load(planar: base, images: count)
                     }
                     try pass.forward()
-                    try pass.withOutput { outputs in
-                        gathered.withMutableFloats(offset: start * width, count: count * width) { target in
-                            _ = target.update(fromContentsOf: outputs.prefix(count * width))
+                    if let head {
+                        // Each image's pooled features go to its row of the head's input, (slice, C) plain.
+                        let features = pass.outputWidth
+                        try pass.withOutputMemory { output in
+                            output.withFloats { source in
+                                head.input.withFloats { target in
+                                    for image in 0..<count {
+                                        let row = (start - slice.lowerBound + image) * features
+                                        _ = UnsafeMutableBufferPointer(rebasing: target[row..<(row + features)]).update(
+                                            fromContentsOf: source[(image * featureStride)..<(image * featureStride + features)])
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        try pass.withOutput { outputs in
+                            gathered.withMutableFloats(offset: start * width, count: count * width) { target in
+                                _ = target.update(fromContentsOf: outputs.prefix(count * width))
+                            }
+                        }
+                    }
+                }
+                // The head runs over the largest slice's rows; a shorter slice's last rows are not kept.
+                if let head {
+                    try head.forward()
+                    try head.withOutput { outputs in
+                        gathered.withMutableFloats(offset: slice.lowerBound * width, count: slice.count * width) {
+                            _ = $0.update(fromContentsOf: outputs.prefix(slice.count * width))
                         }
                     }
                 }
@@ -193,7 +283,7 @@ public final class MobileNetInference {
 
     /// Clears the per-kind times.
     public func resetProfile() {
-        for pass in passes { pass.resetProfile() }
+        for pass in passes + heads { pass.resetProfile() }
         profiledForwards = 0
     }
 
@@ -236,6 +326,7 @@ private final class InferencePass: @unchecked Sendable {
         enum Operation {
             /// A folded convolution and its kind for profiles ("convolution", "depthwise", "pointwise").
             case convolution(InferenceConvolutionLayer, kind: String)
+            case dense(InferenceDenseLayer)
             case layer(any EngineLayer)
         }
 
@@ -245,11 +336,18 @@ private final class InferencePass: @unchecked Sendable {
         var output: Int
     }
 
+    /// The tensor the first node reads: the images (N, 3, R, R) for a whole network, in the layout its first
+    /// convolution reads; for a head, the pooled features (N, C, 1, 1) plain.
     let input: Memory
     private let batch: Int
-    private let outputs: Int
+    /// The layout of the last node's output.
+    let outputDescriptor: MemoryDescriptor
+    /// Floats per image of the last node's output: the network's outputs, or a body's pooled features.
+    let outputWidth: Int
     private let context: ComputeContext
     private let stages: [Stage]
+    private let inputTensor: Int
+    private let outputTensor: Int
     private let tensorCount: Int
     /// Each tensor's memory during a pass (the layers own them; kept to avoid an allocation per pass).
     private var tensors: [Memory?]
@@ -260,23 +358,35 @@ private final class InferencePass: @unchecked Sendable {
     var isProfiling = false
     private(set) var profiledPasses = 0
 
+    /// Builds the pass over `nodes` of the folded network's nodes (all of them by default): a body (the nodes up
+    /// to the pool) or a head (the dense layers after it) when a stream runs them at different batch sizes.
     init(
         folded foldedNetwork: FoldedMobileNet, layout: MobileNetParameterLayout, values: [Float], batch: Int,
-        context: ComputeContext
+        context: ComputeContext, nodes range: Range<Int>? = nil
     ) throws {
         let spec = foldedNetwork.spec
+        let allNodes = foldedNetwork.nodes
+        let range = range ?? allNodes.indices
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= allNodes.count else {
+            throw EngineError(.invalidArgument, "Nodes \(range) of a network of \(allNodes.count) nodes.")
+        }
+        let nodes = allNodes[range]
         let imageDimensions = [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution]
         self.batch = batch
         self.context = context
-        outputs = spec.outputs
         parameters = FloatBuffer(values)
         let unusedGradients = FloatBuffer(count: values.count)
-        let nodes = foldedNetwork.nodes
         let shapes = foldedNetwork.tensorShapes
-        let denseNames = spec.layers.filter { $0.kind == .fullyConnected }.map(\.name)
+        inputTensor = range.lowerBound == 0 ? 0 : allNodes[range.lowerBound].inputs[0]
+        outputTensor = allNodes[range.upperBound - 1].output
         var descriptors = [MemoryDescriptor?](repeating: nil, count: foldedNetwork.tensorCount)
-        descriptors[0] = try MemoryDescriptor.plain(imageDimensions)
-        let readersOfImages = nodes.filter { $0.inputs.contains(0) }.count
+        if inputTensor == 0 {
+            descriptors[0] = try MemoryDescriptor.plain(imageDimensions)
+        } else {
+            let shape = shapes[inputTensor]
+            descriptors[inputTensor] = try MemoryDescriptor.plain([batch, shape.channels, shape.height, shape.width])
+        }
+        let readersOfImages = allNodes.filter { $0.inputs.contains(0) }.count
         func descriptor(_ tensor: Int) throws -> MemoryDescriptor {
             guard let descriptor = descriptors[tensor] else {
                 throw EngineError(.invalidArgument, "Tensor \(tensor) is read before a layer writes it.")
@@ -285,7 +395,7 @@ private final class InferencePass: @unchecked Sendable {
         }
         var stages: [Stage] = []
         var fusedActivation: Int?
-        for (position, node) in nodes.enumerated() {
+        for (position, node) in zip(nodes.indices, nodes) {
             if position == fusedActivation { continue }
             switch node {
             case .convolution(let index, let source, var output, let fused):
@@ -293,7 +403,7 @@ private final class InferencePass: @unchecked Sendable {
                 let layer = folding.layer
                 var activation = fused
                 // h-swish right after the convolution (V3) runs as the convolution's post-op.
-                if activation == nil, position + 1 < nodes.count,
+                if activation == nil, position + 1 < nodes.endIndex,
                     case .activation(let next, let activationInput, let activated) = nodes[position + 1],
                     activationInput == output
                 {
@@ -355,30 +465,25 @@ private final class InferencePass: @unchecked Sendable {
                 descriptors[output] = pool.outputDescriptor
             case .dense(let index, let source, let output):
                 let dense = foldedNetwork.denseLayers[index]
-                let name = index < denseNames.count ? denseNames[index] : ""
-                guard let weights = layout.parameter(layer: name, role: .weights),
-                    let bias = layout.parameter(layer: name, role: .bias)
-                else { throw EngineError(.invalidArgument, "No weights laid out for layer \(name).") }
                 let given = try descriptor(source)
-                let fullyConnected = try FullyConnectedLayer(
+                let layer = try InferenceDenseLayer(
                     inputDimensions: given.dimensions.count == 2
                         ? [batch, dense.inputs] : [batch, dense.inputs, 1, 1],
-                    outputs: dense.outputs, inputDescriptor: given,
-                    parameters: ParameterBinding(
-                        values: parameters, gradients: unusedGradients, offset: weights.offset),
-                    biasOffset: bias.offset, context: context)
-                stages.append(Stage(operation: .layer(fullyConnected), input: source, output: output))
-                descriptors[output] = fullyConnected.outputDescriptor
+                    weights: dense.weights, bias: dense.bias, inputDescriptor: given, context: context)
+                stages.append(Stage(operation: .dense(layer), input: source, output: output))
+                descriptors[output] = layer.outputDescriptor
             }
         }
         self.stages = stages
-        input = try Memory(try descriptor(0), context: context)
+        input = try Memory(try descriptor(inputTensor), context: context)
+        outputDescriptor = try descriptor(outputTensor)
+        outputWidth = outputDescriptor.dimensions.dropFirst().reduce(1, *)
         tensorCount = foldedNetwork.tensorCount
         tensors = Array(repeating: nil, count: foldedNetwork.tensorCount)
     }
 
     func forward() throws {
-        tensors[0] = input
+        tensors[inputTensor] = input
         for stage in stages {
             let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             guard let source = tensors[stage.input] else {
@@ -389,6 +494,9 @@ private final class InferencePass: @unchecked Sendable {
             case .convolution(let convolution, let convolutionKind):
                 tensors[stage.output] = try convolution.forward(source)
                 kind = convolutionKind
+            case .dense(let dense):
+                tensors[stage.output] = try dense.forward(source)
+                kind = "fc"
             case .layer(let layer):
                 if let add = layer as? ResidualAddLayer { add.shortcut = stage.shortcut.flatMap { tensors[$0] } }
                 tensors[stage.output] = try layer.forward(source, training: false)
@@ -401,7 +509,7 @@ private final class InferencePass: @unchecked Sendable {
         }
         try context.wait()
         if isProfiling { profiledPasses += 1 }
-        output = tensors[tensorCount - 1]
+        output = tensors[outputTensor]
     }
 
     func resetProfile() {
@@ -409,10 +517,40 @@ private final class InferencePass: @unchecked Sendable {
         profiledPasses = 0
     }
 
+    /// Gives the last node's output memory, in its own layout.
+    func withOutputMemory<Result>(_ body: (Memory) throws -> Result) throws -> Result {
+        guard let output else {
+            throw EngineError(.invalidArgument, "Inference outputs read before any forward pass; call forward first.")
+        }
+        return try body(output)
+    }
+
     func withOutput<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) throws -> Result {
         guard let output else {
             throw EngineError(.invalidArgument, "Inference outputs read before any forward pass; call forward first.")
         }
-        return try output.withFloats { try body(UnsafeBufferPointer(rebasing: $0.prefix(batch * outputs))) }
+        return try output.withFloats { try body(UnsafeBufferPointer(rebasing: $0.prefix(batch * outputWidth))) }
+    }
+}
+
+/// The distance in floats from one image's values to the next in a (N, C, 1, 1) or (N, C) layout that keeps each
+/// image's C values contiguous and in channel order (plain, channels-last, or blocked on channels only, whose
+/// rows are C rounded up to the block); nil for any other layout. Found by writing a probe through a reorder.
+private func featureRowStride(_ descriptor: MemoryDescriptor, context: ComputeContext) throws -> Int? {
+    let dimensions = descriptor.dimensions
+    guard dimensions.count >= 2, dimensions.dropFirst(2).allSatisfy({ $0 == 1 }), dimensions[0] >= 1 else {
+        return nil
+    }
+    let rows = dimensions[0]
+    let width = dimensions[1]
+    let stride = descriptor.byteCount / MemoryLayout<Float>.stride / rows
+    guard stride >= width, stride * rows * MemoryLayout<Float>.stride == descriptor.byteCount else { return nil }
+    let probe = try Memory(descriptor, context: context)
+    try probe.write((0..<(rows * width)).map { Float($0) }, context: context)
+    return probe.withFloats { raw in
+        for row in 0..<rows {
+            for column in 0..<width where raw[row * stride + column] != Float(row * width + column) { return nil }
+        }
+        return stride
     }
 }

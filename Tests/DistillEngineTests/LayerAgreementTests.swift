@@ -353,6 +353,42 @@ struct LayerAgreementTests {
         close(inputGradient, expectedInputGradient, "input gradient")
         close(gradients.array, weightGradient + biasGradient, "weight and bias gradients")
     }
+
+    @Test(
+        "inference dense layer (weights converted once) matches the reference, twice in a row",
+        arguments: [[3, 19, 1, 1], [3, 5, 2, 3], [16, 37]])
+    func inferenceDense(inputDimensions: [Int]) throws {
+        let outputs = 11
+        let batch = inputDimensions[0]
+        let inputs = inputDimensions[1...].reduce(1, *)
+        var values = TestValues(seed: 23)
+        let weights = values.array(outputs * inputs, in: -0.5...0.5)
+        let bias = values.array(outputs, in: -0.5...0.5)
+        let context = try ComputeContext()
+        let descriptor =
+            inputDimensions.count == 4
+            ? try MemoryDescriptor.activation(inputDimensions, blocked: true)
+            : try MemoryDescriptor.plain(inputDimensions)
+        let layer = try InferenceDenseLayer(
+            inputDimensions: inputDimensions, weights: weights, bias: bias, inputDescriptor: descriptor,
+            context: context)
+        let reference = ReferenceFullyConnected(inputs: inputs, outputs: outputs)
+        let inputMemory = try Memory(descriptor, context: context)
+        for _ in 0..<2 {
+            let input = values.array(inputDimensions.reduce(1, *))
+            try inputMemory.write(input, context: context)
+            let output = try layer.forward(inputMemory)
+            try context.wait()
+            close(
+                try output.read(context: context),
+                reference.forward(input: input, weights: weights, bias: bias, batch: batch), "forward")
+        }
+        #expect(throws: EngineError.self) {
+            try InferenceDenseLayer(
+                inputDimensions: inputDimensions, weights: Array(weights.dropLast()), bias: bias,
+                inputDescriptor: descriptor, context: context)
+        }
+    }
 }
 
 @Suite("agreement checks")

@@ -39,7 +39,7 @@ struct MobileNetInferenceTests {
     }
 
     @Test(
-        "a batch run as single-threaded streams gives the one-pass outputs, whatever the streams and pass size",
+        "streams give the one-pass outputs, whatever the streams and pass size (dense layers once per slice)",
         arguments: [MobileNetArchitecture.v1, .v3Small])
     func streamsMatchOnePass(_ architecture: MobileNetArchitecture) throws {
         let spec = try MobileNetSpec(
@@ -61,6 +61,8 @@ struct MobileNetInferenceTests {
             let streamed = try MobileNetInference(
                 folding: network, batch: batch, streams: streams, imagesPerPass: perPass)
             #expect(streamed.streams == streams)
+            // Passes shorter than the slice run the dense layers once per slice (V3's hidden layer and h-swish too).
+            #expect(streamed.runsDenseLayersPerSlice == (perPass < (batch + streams - 1) / streams))
             let output = try streamed.predict(images: images)
             #expect(
                 largestDifference(output, expected) <= 1e-5 * scale,

@@ -58,9 +58,20 @@ extension Memory {
         }
         let channels = dimensions[1]
         let positions = dimensions[2] * dimensions[3]
-        if descriptor.sameLayout(as: try MemoryDescriptor.plain(dimensions)) {
+        let loading: PlanarLoading
+        if let known = planarLoading {
+            loading = known
+        } else {
+            loading =
+                descriptor.sameLayout(as: try MemoryDescriptor.plain(dimensions))
+                ? .copy
+                : descriptor.sameLayout(as: try MemoryDescriptor.channelsLast(dimensions)) ? .interleave : .unsupported
+            planarLoading = loading
+        }
+        switch loading {
+        case .copy:
             withFloats { target in target.baseAddress?.update(from: source, count: images * channels * positions) }
-        } else if descriptor.sameLayout(as: try MemoryDescriptor.channelsLast(dimensions)) {
+        case .interleave:
             withFloats { target in
                 guard let target = target.baseAddress else { return }
                 ParallelRegion.run { thread, threads in
@@ -69,10 +80,20 @@ extension Memory {
                         source, target, images, channels, positions, share.lowerBound, share.upperBound)
                 }
             }
-        } else {
+        case .unsupported:
             throw EngineError(
                 .invalidArgument,
                 "Planar images can be loaded only into an NCHW or NHWC memory; reorder into other layouts.")
         }
     }
+}
+
+/// How ``Memory/load(planar:images:)`` fills a memory of a given layout.
+enum PlanarLoading {
+    /// NCHW: the images are copied as they are.
+    case copy
+    /// NHWC: each image's channels are interleaved.
+    case interleave
+    /// Any other layout.
+    case unsupported
 }

@@ -12,6 +12,8 @@ public final class Memory {
     public let descriptor: MemoryDescriptor
     /// Keeps viewed storage alive.
     private let owner: AnyObject?
+    /// How ``load(planar:images:)`` fills this memory, found on its first call (a layout never changes).
+    var planarLoading: PlanarLoading?
 
     /// Creates a memory object that owns a zero-filled buffer.
     /// - Parameters:
