@@ -60,42 +60,59 @@ public final class FullyConnectedLayer: EngineLayer {
         let given = try inputDescriptor ?? MemoryDescriptor.plain(inputDimensions)
         let weightDimensions = [outputs] + inputDimensions.dropFirst()
         let weightsAny = try MemoryDescriptor.any(weightDimensions)
+        let plainWeights = try MemoryDescriptor.plain(weightDimensions)
         let biasPlain = try MemoryDescriptor.plain([outputs])
         let outputPlain = try MemoryDescriptor.plain([inputDimensions[0], outputs])
-        var source = given.raw
-        var weightsRaw = weightsAny.raw
-        var biasRaw = biasPlain.raw
-        var destination = outputPlain.raw
-        var forward = dnnl_inner_product_desc_t()
-        try dnnlCheck(
-            dnnl_inner_product_forward_desc_init(
-                &forward, dnnl_forward_training, &source, &weightsRaw, &biasRaw, &destination),
-            "dnnl_inner_product_forward_desc_init(\(inputDimensions)→\(outputs))")
-        forwardPrimitive = try Primitive(operation: forward, context: context, name: "fc forward")
+        func primitives(source: MemoryDescriptor, weights: MemoryDescriptor) throws -> (Primitive, Primitive, Primitive) {
+            var sourceRaw = source.raw
+            var weightsRaw = weights.raw
+            var biasRaw = biasPlain.raw
+            var destination = outputPlain.raw
+            var forward = dnnl_inner_product_desc_t()
+            try dnnlCheck(
+                dnnl_inner_product_forward_desc_init(
+                    &forward, dnnl_forward_training, &sourceRaw, &weightsRaw, &biasRaw, &destination),
+                "dnnl_inner_product_forward_desc_init(\(inputDimensions)→\(outputs))")
+            let forwardPrimitive = try Primitive(operation: forward, context: context, name: "fc forward")
+            sourceRaw = try forwardPrimitive.memoryDescriptor(dnnl_query_src_md).raw
+            destination = try forwardPrimitive.memoryDescriptor(dnnl_query_dst_md).raw
+            weightsRaw = weights.raw
+            var backwardData = dnnl_inner_product_desc_t()
+            try dnnlCheck(
+                dnnl_inner_product_backward_data_desc_init(&backwardData, &sourceRaw, &weightsRaw, &destination),
+                "dnnl_inner_product_backward_data_desc_init")
+            let backwardDataPrimitive = try Primitive(
+                operation: backwardData, context: context, hint: forwardPrimitive, name: "fc backward data")
+            weightsRaw = weights.raw
+            var backwardWeights = dnnl_inner_product_desc_t()
+            try dnnlCheck(
+                dnnl_inner_product_backward_weights_desc_init(
+                    &backwardWeights, &sourceRaw, &weightsRaw, &biasRaw, &destination),
+                "dnnl_inner_product_backward_weights_desc_init")
+            let backwardWeightsPrimitive = try Primitive(
+                operation: backwardWeights, context: context, hint: forwardPrimitive, name: "fc backward weights")
+            return (forwardPrimitive, backwardDataPrimitive, backwardWeightsPrimitive)
+        }
+        // The weights change every step, so kernels that read them plain save converting them on every pass (for
+        // a classifier of 1,000 outputs over 256 features, a 1 MB transpose that took longer than the product);
+        // the inputs are then taken plain too (a small reorder). oneDNN's own choice of layouts stays where it has
+        // no GEMM kernel for plain ones: its reference kernels would be far slower than the conversion.
+        let plainChoice = try? primitives(source: try MemoryDescriptor.plain(inputDimensions), weights: plainWeights)
+        let chosen =
+            if let plainChoice, [plainChoice.0, plainChoice.1, plainChoice.2].allSatisfy({
+                $0.implementation.contains("gemm")
+            }) {
+                plainChoice
+            } else {
+                try primitives(source: given, weights: weightsAny)
+            }
+        forwardPrimitive = chosen.0
+        backwardDataPrimitive = chosen.1
+        backwardWeightsPrimitive = chosen.2
         let chosenSource = try forwardPrimitive.memoryDescriptor(dnnl_query_src_md)
         let chosenWeights = try forwardPrimitive.memoryDescriptor(dnnl_query_weights_md)
         outputDescriptor = try forwardPrimitive.memoryDescriptor(dnnl_query_dst_md)
 
-        var backwardData = dnnl_inner_product_desc_t()
-        source = chosenSource.raw
-        weightsRaw = weightsAny.raw
-        destination = outputDescriptor.raw
-        try dnnlCheck(
-            dnnl_inner_product_backward_data_desc_init(&backwardData, &source, &weightsRaw, &destination),
-            "dnnl_inner_product_backward_data_desc_init")
-        backwardDataPrimitive = try Primitive(
-            operation: backwardData, context: context, hint: forwardPrimitive, name: "fc backward data")
-        var backwardWeightsDescriptor = dnnl_inner_product_desc_t()
-        weightsRaw = weightsAny.raw
-        try dnnlCheck(
-            dnnl_inner_product_backward_weights_desc_init(
-                &backwardWeightsDescriptor, &source, &weightsRaw, &biasRaw, &destination),
-            "dnnl_inner_product_backward_weights_desc_init")
-        backwardWeightsPrimitive = try Primitive(
-            operation: backwardWeightsDescriptor, context: context, hint: forwardPrimitive,
-            name: "fc backward weights")
-
-        let plainWeights = try MemoryDescriptor.plain(weightDimensions)
         let weightCount = weightDimensions.reduce(1, *)
         weights = try Memory(plainWeights, context: context, viewing: parameters.values, offset: parameters.offset)
         weightGradients = try Memory(
