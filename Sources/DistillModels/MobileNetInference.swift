@@ -251,7 +251,8 @@ public final class MobileNetInference {
                                     for image in 0..<count {
                                         let row = (start - slice.lowerBound + image) * features
                                         _ = UnsafeMutableBufferPointer(rebasing: target[row..<(row + features)]).update(
-                                            fromContentsOf: source[(image * featureStride)..<(image * featureStride + features)])
+                                            fromContentsOf: source[
+                                                (image * featureStride)..<(image * featureStride + features)])
                                     }
                                 }
                             }

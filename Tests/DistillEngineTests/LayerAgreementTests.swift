@@ -41,6 +41,8 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     var groups: Int
     var blockedInput: Bool
     var narrowBlocking = false
+    /// The input's channel block when it is not `blockedInput`'s 16 (or 1).
+    var inputBlock: Int? = nil
     var testDescription: String { name }
 }
 
@@ -74,6 +76,9 @@ struct LayerAgreementTests {
         ConvolutionCase(
             name: "3x3 s2 3→6 in 8-channel blocks", inputChannels: 3, outputChannels: 6, kernel: 3, stride: 2,
             groups: 1, blockedInput: false, narrowBlocking: true),
+        ConvolutionCase(
+            name: "depthwise 3x3 s2 19 arriving in 8-channel blocks, kept", inputChannels: 19, outputChannels: 19,
+            kernel: 3, stride: 2, groups: 19, blockedInput: true, narrowBlocking: true, inputBlock: 8),
     ]
 
     @Test("convolution forward, input gradient and accumulated weight gradient match", arguments: convolutionCases)
@@ -91,12 +96,23 @@ struct LayerAgreementTests {
         let parameters = FloatBuffer(weights)
         let gradients = FloatBuffer(initialGradient)
         let inputDimensions = [batch, testCase.inputChannels, height, width]
-        let inputDescriptor = try MemoryDescriptor.activation(inputDimensions, blocked: testCase.blockedInput)
+        let inputDescriptor =
+            try testCase.inputBlock.map { try MemoryDescriptor.activation(inputDimensions, channelBlock: $0) }
+            ?? MemoryDescriptor.activation(inputDimensions, blocked: testCase.blockedInput)
         let layer = try ConvolutionLayer(
             configuration: configuration, batch: batch, height: height, width: width,
             inputDescriptor: inputDescriptor,
             parameters: ParameterBinding(values: parameters, gradients: gradients, offset: 0),
             computeInputGradient: true, context: context, narrowBlocking: testCase.narrowBlocking)
+        if let block = testCase.inputBlock, testCase.groups > 1 {
+            // A depthwise layer keeps the narrow blocks it was given, output included.
+            let outputDimensions = [
+                batch, testCase.outputChannels, configuration.outputSize(height), configuration.outputSize(width),
+            ]
+            #expect(
+                layer.outputDescriptor.sameLayout(
+                    as: try MemoryDescriptor.activation(outputDimensions, channelBlock: block)))
+        }
         if testCase.groups > 1, testCase.kernel == 5 {
             // oneDNN 2.6's reference backward-weights (its only one for 5x5 depthwise) is replaced by ours.
             #expect(!layer.implementations[2].hasPrefix("ref"), "\(layer.implementations)")

@@ -51,7 +51,8 @@ public final class ConvolutionLayer: EngineLayer {
     ///   - kind: A label for profiles ("convolution", "depthwise", "pointwise").
     ///   - narrowBlocking: Keep tensors of at most 8 channels in 8-channel blocks (nChw8c) instead of
     ///     letting oneDNN pad them to 16: half the memory traffic for α ≤ 0.25's first layers (≈5% of
-    ///     a training step at α0.25/128), at the cost of AVX2 kernels for those layers.
+    ///     a training step at α0.25/128), at the cost of AVX2 kernels for those layers; a depthwise
+    ///     convolution whose input arrives in 8-channel blocks keeps them.
     /// - Throws: ``EngineError`` if oneDNN rejects the shapes.
     public init(
         configuration: ConvolutionConfiguration, batch: Int, height: Int, width: Int,
@@ -73,12 +74,19 @@ public final class ConvolutionLayer: EngineLayer {
         let outputDimensions = [batch, c.outputChannels, outputHeight, outputWidth]
         let given = try inputDescriptor ?? MemoryDescriptor.plain(inputDimensions)
 
+        // A depthwise convolution whose input arrives in 8-channel blocks keeps them (its output too): the change
+        // to 16-channel blocks then happens at the next pointwise convolution, after the depthwise's stride, not
+        // on the larger tensor before it (at α0.25/128 the first 1x1's output, 16 channels at 64x64: 8 MB each way
+        // per step at batch 32).
+        let depthwiseKeepsNarrow =
+            try narrowBlocking && inputDescriptor != nil && c.groups > 1 && c.groups == c.inputChannels
+            && c.groups == c.outputChannels && given.channelBlock() == 8
         let sourceAny =
-            try narrowBlocking && c.inputChannels <= 8 && inputDescriptor != nil
+            try narrowBlocking && (c.inputChannels <= 8 || depthwiseKeepsNarrow) && inputDescriptor != nil
             ? given : MemoryDescriptor.any(inputDimensions)
         let weightsAny = try MemoryDescriptor.any(c.weightDimensions)
         let destinationAny =
-            try narrowBlocking && c.outputChannels <= 8
+            try narrowBlocking && (c.outputChannels <= 8 || depthwiseKeepsNarrow)
             ? MemoryDescriptor(dimensions: outputDimensions, tag: dnnl_nChw8c) : MemoryDescriptor.any(outputDimensions)
         let strides: [dnnl_dim_t] = [dnnl_dim_t(c.stride), dnnl_dim_t(c.stride)]
         let padding: [dnnl_dim_t] = [dnnl_dim_t(c.padding), dnnl_dim_t(c.padding)]

@@ -63,7 +63,8 @@ public final class FullyConnectedLayer: EngineLayer {
         let plainWeights = try MemoryDescriptor.plain(weightDimensions)
         let biasPlain = try MemoryDescriptor.plain([outputs])
         let outputPlain = try MemoryDescriptor.plain([inputDimensions[0], outputs])
-        func primitives(source: MemoryDescriptor, weights: MemoryDescriptor) throws -> (Primitive, Primitive, Primitive) {
+        func primitives(source: MemoryDescriptor, weights: MemoryDescriptor) throws -> (Primitive, Primitive, Primitive)
+        {
             var sourceRaw = source.raw
             var weightsRaw = weights.raw
             var biasRaw = biasPlain.raw
@@ -99,9 +100,11 @@ public final class FullyConnectedLayer: EngineLayer {
         // no GEMM kernel for plain ones: its reference kernels would be far slower than the conversion.
         let plainChoice = try? primitives(source: try MemoryDescriptor.plain(inputDimensions), weights: plainWeights)
         let chosen =
-            if let plainChoice, [plainChoice.0, plainChoice.1, plainChoice.2].allSatisfy({
-                $0.implementation.contains("gemm")
-            }) {
+            if let plainChoice,
+                [plainChoice.0, plainChoice.1, plainChoice.2].allSatisfy({
+                    $0.implementation.contains("gemm")
+                })
+            {
                 plainChoice
             } else {
                 try primitives(source: given, weights: weightsAny)
