@@ -7,16 +7,11 @@ import CDNNL
 
 /// A convolution + bias + ReLU/ReLU6 for inference, with its weights converted once.
 public final class InferenceConvolutionLayer {
+    private let bound: InferencePrimitive
     /// The layout of the output.
-    public let outputDescriptor: MemoryDescriptor
+    public var outputDescriptor: MemoryDescriptor { bound.outputDescriptor }
     /// The layout the kernel reads its input in (inputs in another layout are reordered into it first).
-    public let preferredInputDescriptor: MemoryDescriptor
-    private let dimensions: [Int]
-    private let primitive: Primitive
-    private let inputAdapter: LayoutAdapter
-    private let weights: Memory
-    private let bias: Memory
-    private let output: Memory
+    public var preferredInputDescriptor: MemoryDescriptor { bound.inputDescriptor }
 
     /// Builds the primitive and converts the weights.
     /// - Parameters:
@@ -42,7 +37,7 @@ public final class InferenceConvolutionLayer {
                 "Folded convolution got \(weights.count) weights and \(bias.count) biases; "
                     + "it needs \(c.weightCount) and \(c.outputChannels).")
         }
-        dimensions = [batch, c.inputChannels, height, width]
+        let dimensions = [batch, c.inputChannels, height, width]
         let outputDimensions = [batch, c.outputChannels, c.outputSize(height), c.outputSize(width)]
         let given = try inputDescriptor ?? MemoryDescriptor.plain(dimensions)
         var source = try MemoryDescriptor.any(dimensions).raw
@@ -74,40 +69,16 @@ public final class InferenceConvolutionLayer {
                 dnnl_post_ops_append_eltwise(postOps, 1, algorithm, alpha, 0), "dnnl_post_ops_append_eltwise")
             try dnnlCheck(dnnl_primitive_attr_set_post_ops(attributes, postOps), "dnnl_primitive_attr_set_post_ops")
         }
-        primitive = try Primitive(
-            operation: descriptor, context: context, attributes: attributes, name: "folded convolution")
-        let chosenSource = try primitive.memoryDescriptor(dnnl_query_src_md)
-        let chosenWeights = try primitive.memoryDescriptor(dnnl_query_weights_md)
-        outputDescriptor = try primitive.memoryDescriptor(dnnl_query_dst_md)
-        preferredInputDescriptor = chosenSource
-        inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
-        output = try Memory(outputDescriptor, context: context)
-        self.weights = try Memory(chosenWeights, context: context)
-        let plainWeights = try Memory(MemoryDescriptor.plain(c.weightDimensions), context: context)
-        plainWeights.withFloats { target in
-            for index in weights.indices { target[index] = weights[index] }
-        }
-        try Primitive(reorderFrom: plainWeights.descriptor, to: chosenWeights, context: context).execute([
-            (DNNLArgument.from, plainWeights), (DNNLArgument.to, self.weights),
-        ])
-        self.bias = try Memory(MemoryDescriptor.plain([c.outputChannels]), context: context)
-        self.bias.withFloats { target in
-            for index in bias.indices { target[index] = bias[index] }
-        }
-        try context.wait()
+        bound = try InferencePrimitive(
+            primitive: try Primitive(
+                operation: descriptor, context: context, attributes: attributes, name: "folded convolution"),
+            inputDimensions: dimensions, given: given, weights: weights, weightDimensions: c.weightDimensions,
+            bias: bias, operation: "folded convolution", context: context)
     }
 
     /// Runs the layer.
     /// - Parameter input: (N, C, H, W) in the layout the layer was built for.
     /// - Returns: The output memory (owned by the layer, overwritten by the next call).
     /// - Throws: ``EngineError`` for a wrong shape or a oneDNN failure.
-    public func forward(_ input: Memory) throws -> Memory {
-        try checkDimensions(input, expected: dimensions, operation: "folded convolution")
-        let source = try inputAdapter.apply(input)
-        try primitive.execute([
-            (DNNLArgument.source, source), (DNNLArgument.weights, weights), (DNNLArgument.bias, bias),
-            (DNNLArgument.destination, output),
-        ])
-        return output
-    }
+    public func forward(_ input: Memory) throws -> Memory { try bound.forward(input) }
 }

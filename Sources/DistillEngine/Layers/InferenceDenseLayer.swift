@@ -8,14 +8,9 @@ import CDNNL
 
 /// A fully connected layer + bias for inference, with its weights converted once.
 public final class InferenceDenseLayer {
+    private let bound: InferencePrimitive
     /// The layout of the output: (N, O) row-major.
-    public let outputDescriptor: MemoryDescriptor
-    private let dimensions: [Int]
-    private let primitive: Primitive
-    private let inputAdapter: LayoutAdapter
-    private let weights: Memory
-    private let bias: Memory
-    private let output: Memory
+    public var outputDescriptor: MemoryDescriptor { bound.outputDescriptor }
 
     /// Builds the primitive and converts the weights.
     /// - Parameters:
@@ -41,7 +36,6 @@ public final class InferenceDenseLayer {
                     + "needs outputs · \(inputs) weights and one bias per output.")
         }
         let outputs = bias.count
-        dimensions = inputDimensions
         let given = try inputDescriptor ?? MemoryDescriptor.plain(inputDimensions)
         let weightDimensions = [outputs] + inputDimensions.dropFirst()
         var source = given.raw
@@ -53,34 +47,15 @@ public final class InferenceDenseLayer {
             dnnl_inner_product_forward_desc_init(
                 &descriptor, dnnl_forward_inference, &source, &weightsAny, &biasPlain, &destination),
             "dnnl_inner_product_forward_desc_init(inference \(inputDimensions)→\(outputs))")
-        primitive = try Primitive(operation: descriptor, context: context, name: "inference dense")
-        let chosenWeights = try primitive.memoryDescriptor(dnnl_query_weights_md)
-        outputDescriptor = try primitive.memoryDescriptor(dnnl_query_dst_md)
-        inputAdapter = try LayoutAdapter(
-            from: given, to: try primitive.memoryDescriptor(dnnl_query_src_md), context: context)
-        output = try Memory(outputDescriptor, context: context)
-        self.weights = try Memory(chosenWeights, context: context)
-        let plainWeights = try Memory(MemoryDescriptor.plain(weightDimensions), context: context)
-        plainWeights.withFloats { target in _ = target.update(fromContentsOf: weights) }
-        try Primitive(reorderFrom: plainWeights.descriptor, to: chosenWeights, context: context).execute([
-            (DNNLArgument.from, plainWeights), (DNNLArgument.to, self.weights),
-        ])
-        self.bias = try Memory(MemoryDescriptor.plain([outputs]), context: context)
-        self.bias.withFloats { target in _ = target.update(fromContentsOf: bias) }
-        try context.wait()
+        bound = try InferencePrimitive(
+            primitive: try Primitive(operation: descriptor, context: context, name: "inference dense"),
+            inputDimensions: inputDimensions, given: given, weights: weights, weightDimensions: weightDimensions,
+            bias: bias, operation: "inference dense", context: context)
     }
 
     /// Runs the layer.
     /// - Parameter input: (N, C, H, W) or (N, C) in the layout the layer was built for.
     /// - Returns: The output memory, (N, O) (owned by the layer, overwritten by the next call).
     /// - Throws: ``EngineError`` for a wrong shape or a oneDNN failure.
-    public func forward(_ input: Memory) throws -> Memory {
-        try checkDimensions(input, expected: dimensions, operation: "inference dense")
-        let source = try inputAdapter.apply(input)
-        try primitive.execute([
-            (DNNLArgument.source, source), (DNNLArgument.weights, weights), (DNNLArgument.bias, bias),
-            (DNNLArgument.destination, output),
-        ])
-        return output
-    }
+    public func forward(_ input: Memory) throws -> Memory { try bound.forward(input) }
 }

@@ -9,14 +9,9 @@ import CDNNL
 
 /// An int8 convolution with requantisation to u8, built once.
 public final class Int8ConvolutionLayer {
+    private let bound: InferencePrimitive
     /// The layout of the output (u8).
-    public let outputDescriptor: MemoryDescriptor
-    private let dimensions: [Int]
-    private let primitive: Primitive
-    private let inputAdapter: LayoutAdapter
-    private let weights: Memory
-    private let bias: Memory
-    private let output: Memory
+    public var outputDescriptor: MemoryDescriptor { bound.outputDescriptor }
 
     /// Builds the primitive and converts the weights.
     /// - Parameters:
@@ -47,7 +42,7 @@ public final class Int8ConvolutionLayer {
                     + "scales; it needs \(c.weightCount), \(c.outputChannels) and \(c.outputChannels).")
         }
         let sourceType = signedInput ? dnnl_s8 : dnnl_u8
-        dimensions = [batch, c.inputChannels, height, width]
+        let dimensions = [batch, c.inputChannels, height, width]
         let outputDimensions = [batch, c.outputChannels, c.outputSize(height), c.outputSize(width)]
         let given = try inputDescriptor ?? MemoryDescriptor.plain(dimensions, dataType: sourceType)
         var source = try MemoryDescriptor.any(dimensions, dataType: sourceType).raw
@@ -83,41 +78,22 @@ public final class Int8ConvolutionLayer {
                 "dnnl_post_ops_append_eltwise(clip)")
             try dnnlCheck(dnnl_primitive_attr_set_post_ops(attributes, postOps), "dnnl_primitive_attr_set_post_ops")
         }
-        primitive = try Primitive(
-            operation: descriptor, context: context, attributes: attributes, name: "int8 convolution")
-        let chosenSource = try primitive.memoryDescriptor(dnnl_query_src_md)
-        let chosenWeights = try primitive.memoryDescriptor(dnnl_query_weights_md)
-        outputDescriptor = try primitive.memoryDescriptor(dnnl_query_dst_md)
-        inputAdapter = try LayoutAdapter(from: given, to: chosenSource, context: context)
-        output = try Memory(outputDescriptor, context: context)
-        self.weights = try Memory(chosenWeights, context: context)
         let plainWeights = try Memory(MemoryDescriptor.plain(c.weightDimensions, dataType: dnnl_s8), context: context)
         plainWeights.withBytes { target in
             for index in weights.indices { target[index] = UInt8(bitPattern: weights[index]) }
         }
-        try Primitive(reorderFrom: plainWeights.descriptor, to: chosenWeights, context: context).execute([
-            (DNNLArgument.from, plainWeights), (DNNLArgument.to, self.weights),
-        ])
-        self.bias = try Memory(MemoryDescriptor.plain([c.outputChannels]), context: context)
-        self.bias.withFloats { target in
-            for index in bias.indices { target[index] = bias[index] }
-        }
-        try context.wait()
+        bound = try InferencePrimitive(
+            primitive: try Primitive(
+                operation: descriptor, context: context, attributes: attributes, name: "int8 convolution"),
+            inputDimensions: dimensions, given: given, plainWeights: plainWeights, bias: bias,
+            operation: "int8 convolution", context: context)
     }
 
     /// Runs the layer.
     /// - Parameter input: (N, C, H, W) in the layout the layer was built for.
     /// - Returns: The u8 output memory (owned by the layer, overwritten by the next call).
     /// - Throws: ``EngineError`` for a wrong shape or a oneDNN failure.
-    public func forward(_ input: Memory) throws -> Memory {
-        try checkDimensions(input, expected: dimensions, operation: "int8 convolution")
-        let source = try inputAdapter.apply(input)
-        try primitive.execute([
-            (DNNLArgument.source, source), (DNNLArgument.weights, weights), (DNNLArgument.bias, bias),
-            (DNNLArgument.destination, output),
-        ])
-        return output
-    }
+    public func forward(_ input: Memory) throws -> Memory { try bound.forward(input) }
 }
 
 /// Reorders a memory into plain NCHW of the same element type (for reading results in Swift).
