@@ -130,19 +130,9 @@ public final class MobileNetInference {
         // read once per slice, not once per image.
         let nodes = foldedNetwork.nodes
         let pool = nodes.lastIndex { if case .pool = $0 { true } else { false } }
-        var headNodes = pool.map { ($0 + 1)..<nodes.count }
-        if imagesPerPass >= largestSlice
-            || headNodes.map({ range in
-                range.isEmpty
-                    || !nodes[range].allSatisfy {
-                        switch $0 {
-                        case .dense, .activation: true
-                        default: false
-                        }
-                    }
-            }) != false
-        {
-            headNodes = nil
+        let headNodes = pool.map { ($0 + 1)..<nodes.count }.flatMap { range in
+            imagesPerPass < largestSlice && !range.isEmpty && nodes[range].allSatisfy(\.isDenseOrActivation)
+                ? range : nil
         }
         var passes: [InferencePass] = []
         var heads: [InferencePass] = []
@@ -352,7 +342,7 @@ private final class InferencePass: @unchecked Sendable {
     private let tensorCount: Int
     /// Each tensor's memory during a pass (the layers own them; kept to avoid an allocation per pass).
     private var tensors: [Memory?]
-    /// The pass's own copy of the parameters (squeeze-and-excitation and the classifier read them).
+    /// The pass's own copy of the parameters, which its squeeze-and-excitation layers read (empty without any).
     private let parameters: FloatBuffer
     private var output: Memory?
     private(set) var profile: [String: Double] = [:]
@@ -375,8 +365,11 @@ private final class InferencePass: @unchecked Sendable {
         let imageDimensions = [batch, MobileNetSpec.inputChannels, spec.resolution, spec.resolution]
         self.batch = batch
         self.context = context
-        parameters = FloatBuffer(values)
-        let unusedGradients = FloatBuffer(count: values.count)
+        // Only squeeze-and-excitation layers read the parameters here (the convolutions and dense layers keep
+        // converted copies of their own).
+        let readsParameters = nodes.contains { if case .squeezeExcitation = $0 { true } else { false } }
+        parameters = FloatBuffer(readsParameters ? values : [])
+        let unusedGradients = FloatBuffer(count: readsParameters ? values.count : 0)
         let shapes = foldedNetwork.tensorShapes
         inputTensor = range.lowerBound == 0 ? 0 : allNodes[range.lowerBound].inputs[0]
         outputTensor = allNodes[range.upperBound - 1].output
@@ -553,5 +546,15 @@ private func featureRowStride(_ descriptor: MemoryDescriptor, context: ComputeCo
             for column in 0..<width where raw[row * stride + column] != Float(row * width + column) { return nil }
         }
         return stride
+    }
+}
+
+extension FoldedMobileNet.Node {
+    /// A dense layer or an activation: what may follow the pool in a head pass.
+    fileprivate var isDenseOrActivation: Bool {
+        switch self {
+        case .dense, .activation: true
+        default: false
+        }
     }
 }
