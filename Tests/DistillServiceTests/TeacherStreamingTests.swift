@@ -79,6 +79,45 @@ struct TeacherStreamingTests {
         #expect(error?.message.hasSuffix("t.csv line 2: value 1 'x' is not a number.") == true)
     }
 
+    @Test("the one-pass CSV line reads what the field split reads, and hands every odd line back to it")
+    func csvOnePassAgreesWithSplit() throws {
+        // Lines the one pass takes: values with spaces and tabs around them, signs, exponents, "1." and ".5".
+        let plain = "h/a, 1.5 ,\t-2e-3\t,+7,1.,.5,-0\nh/b,0.000001,1e10,3.4e38,-1.25E+2,12345678901234567,0\n"
+        let table = try table(plain, .csv, chunk: 4096)
+        #expect(table.urls == ["h/a", "h/b"])
+        let texts = [
+            "1.5", "-2e-3", "+7", "1.", ".5", "-0", "0.000001", "1e10", "3.4e38", "-1.25E+2", "12345678901234567", "0",
+        ]
+        let expected = texts.map { strtof($0, nil) }
+        #expect(table.values.map(\.bitPattern) == expected.map(\.bitPattern))
+        // Lines it hands back to the split, which then reads them (quotes, "" inside) or says what is wrong,
+        // word for word as before.
+        let quoted = try self.table("url,v\nh/x,1\n\"h/a,b\",2\nh/\"q\",3\n", .csv, chunk: 4096)
+        #expect(quoted.urls == ["h/x", "h/a,b", "h/\"q\""])
+        #expect(quoted.values == [1, 2, 3])
+        let cases: [(String, String)] = [
+            ("h/a,1,2\nh/b,1,\n", "line 2: value 2 is empty; expected a number."),
+            ("h/a,1,2\nh/b,1,2x\n", "line 2: value 2 '2x' is not a number."),
+            ("h/a,1,2\nh/b,1 2,3\n", "line 2: value 1 '1 2' is not a number."),
+            ("h/a,1,2\nh/b,1,1e\n", "line 2: value 2 '1e' is not a number."),
+            (
+                "h/a,1,2\nh/b,1,nan\n",
+                "line 2: value 2 is NaN; teacher outputs must be finite numbers — fix the "
+                    + "exporter or drop the row."
+            ),
+            (
+                "h/a,1,2\nh/b,1,1e39\n",
+                "line 2: value 2 is 1e+39, which overflows float32,; teacher outputs must be "
+                    + "finite numbers — fix the exporter or drop the row."
+            ),
+            ("h/a,1,2\nh/b\n", "line 2: no values after the URL; expected a vector of numbers."),
+        ]
+        for (text, message) in cases {
+            let error = #expect(throws: ServiceError.self) { try self.table(text, .csv, chunk: 4096) }
+            #expect(error?.message.replacingOccurrences(of: directory.path + "/", with: "") == "t.csv " + message)
+        }
+    }
+
     @Test("non-ASCII URLs take the String path and keep their text")
     func csvNonASCII() throws {
         let table = try table("https://例え.jp/猫.jpg,1,2\n\u{A0}https://h/ü.jpg\u{A0},3,4\n", .csv, chunk: 5)

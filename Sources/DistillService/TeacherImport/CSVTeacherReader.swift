@@ -1,5 +1,6 @@
 // Copyright 2026 The Distill authors.
-// Streams `url,v1,...,vn` lines as bytes. A line of plain ASCII takes the fast path: one byte scan that
+// Streams `url,v1,...,vn` lines as bytes. The common line (an unquoted ASCII URL, plain decimal values) is
+// read in one pass, DecimalFloat scanning each value in place. Other lines of plain ASCII take a byte scan that
 // splits fields exactly as CSVFields does, then DecimalFloat per value. A line holding anything else
 // (non-ASCII bytes, a CR, VT or FF inside it) takes the String path every Distill CSV reader shares,
 // so both paths accept the same files and give the same messages.
@@ -30,6 +31,12 @@ enum CSVTeacherReader {
             lineNumber += 1
             if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if lineNumber > 1, row.readPlain(line) {
+                try validator.append(
+                    url: String(decoding: row.plainURL, as: UTF8.self), values: row.values, nonFinite: nil,
+                    number: lineNumber, fileOffset: reader.consumed)
+                continue
+            }
             if try row.split(line, lineNumber: lineNumber) {
                 if lineNumber == 1, row.fieldIsURLHeader(0) { continue }
                 try row.parseValues(lineNumber: lineNumber)
@@ -119,6 +126,45 @@ private struct RowScratch {
     func deallocate() {
         unquoted.deallocate()
         valueStorage.deallocate()
+    }
+
+    /// The URL `readPlain` found.
+    var plainURL = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+
+    /// Reads the common line in one pass, without splitting it into fields first: an unquoted URL of
+    /// ASCII bytes, then values `DecimalFloat` reads, each maybe with spaces or tabs around it. On true,
+    /// `plainURL` and `values` hold what `split` and `parseValues` would have found (a value ends at a byte
+    /// that cannot continue a number, and only spaces or tabs may come before the next comma).
+    /// - Returns: false for any other line, which the caller then reads with `split` (so that every
+    ///   message stays as it was); nothing is thrown here.
+    mutating func readPlain(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = line.baseAddress else { return false }
+        let count = line.count
+        var index = 0
+        while index < count {
+            let byte = base[index]
+            if byte == UInt8(ascii: ",") { break }
+            if byte >= 0x80 || byte == UInt8(ascii: "\"") || byte &- 0x0B <= 2 { return false }
+            index += 1
+        }
+        guard index < count else { return false }
+        plainURL = UnsafeBufferPointer(start: base, count: index)
+        var valueCount = 0
+        while index < count {
+            index += 1  // past the comma
+            while index < count && (base[index] == 0x20 || base[index] == 0x09) { index += 1 }
+            guard valueCount < TeacherImportLimits.maxDimension,
+                let (value, length) = DecimalFloat.parsePrefix(base + index, count: count - index)
+            else { return false }
+            valueStorage[valueCount] = value
+            valueCount += 1
+            index += length
+            while index < count && (base[index] == 0x20 || base[index] == 0x09) { index += 1 }
+            guard index == count || base[index] == UInt8(ascii: ",") else { return false }
+        }
+        values = UnsafeBufferPointer(start: valueStorage, count: valueCount)
+        nonFinite = nil
+        return true
     }
 
     /// Splits a line into fields as `CSVFields.split` does.

@@ -28,6 +28,19 @@ enum DecimalFloat {
     /// - Returns: The correctly rounded finite Float, or nil (see the type's description).
     @inline(__always)
     static func parse(_ base: UnsafePointer<UInt8>, count: Int) -> Float? {
+        guard let (value, length) = parsePrefix(base, count: count), length == count else { return nil }
+        return value
+    }
+
+    /// Parses the number at the start of `count` bytes at `base`, stopping at the first byte that cannot
+    /// continue it (a comma, a space, the end).
+    /// - Parameters:
+    ///   - base: The first byte.
+    ///   - count: The bytes available.
+    /// - Returns: The correctly rounded finite Float and the bytes it took, or nil when the text there is
+    ///   not a number `parse` accepts (an exponent marker without digits included).
+    @inline(__always)
+    static func parsePrefix(_ base: UnsafePointer<UInt8>, count: Int) -> (Float, Int)? {
         var index = 0
         var negative = false
         guard count > 0 else { return nil }
@@ -88,8 +101,7 @@ enum DecimalFloat {
             guard written > 0 else { return nil }
             exponent += exponentNegative ? -value : value
         }
-        guard index == count else { return nil }
-        guard mantissa != 0 else { return negative ? -0.0 : 0.0 }
+        guard mantissa != 0 else { return (negative ? -0.0 : 0.0, index) }
         let magnitude: Float
         if mantissa <= 1 << 24 && exponent >= -10 && exponent <= 10 {
             let scale = floatPowers[exponent < 0 ? -exponent : exponent]
@@ -104,6 +116,6 @@ enum DecimalFloat {
             magnitude = low
         }
         guard magnitude.isFinite else { return nil }
-        return negative ? -magnitude : magnitude
+        return (negative ? -magnitude : magnitude, index)
     }
 }
