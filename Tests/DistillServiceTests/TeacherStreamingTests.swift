@@ -118,6 +118,26 @@ struct TeacherStreamingTests {
         }
     }
 
+    @Test("JSONL numbers read in place: JSON's numbers exactly, and what JSON refuses decided by JSONDecoder")
+    func jsonlNumbersInPlace() throws {
+        let valid = ["-0", "0", "0.5", "10", "1E5", "-1.25e-3", "3.4e38", "123456.789"]
+        let line = "{\"url\": \"h/a\", \"vector\": [\(valid.joined(separator: ", "))]}\n"
+        let read = try table(line, .jsonl, chunk: 4096)
+        #expect(read.values.map(\.bitPattern) == valid.map { strtof($0, nil).bitPattern })
+        // Numbers DecimalFloat reads but JSON's grammar does not allow: the line goes to JSONDecoder, whose
+        // verdict (an error, or its value) the reader must give.
+        struct Row: Decodable { var url: String, vector: [Float] }
+        for text in ["+1", ".5", "1.", "01", "-01", "1.e5", "-.5", "00.5"] {
+            let line = "{\"url\": \"h/a\", \"vector\": [1, \(text)]}\n"
+            if let decoded = try? JSONDecoder().decode(Row.self, from: Data(line.utf8)) {
+                #expect(try self.table(line, .jsonl, chunk: 4096).values == decoded.vector, "\(text)")
+            } else {
+                let error = #expect(throws: ServiceError.self, "\(text)") { try self.table(line, .jsonl, chunk: 4096) }
+                #expect(error?.message.contains("line 1 is not valid JSON") == true, "\(text)")
+            }
+        }
+    }
+
     @Test("non-ASCII URLs take the String path and keep their text")
     func csvNonASCII() throws {
         let table = try table("https://例え.jp/猫.jpg,1,2\n\u{A0}https://h/ü.jpg\u{A0},3,4\n", .csv, chunk: 5)

@@ -91,21 +91,74 @@ enum JSONLTeacherReader {
         String, Int
     )? {
         guard let base = line.baseAddress else { return nil }
-        let end = line.count
-        var index = 0
+        var cursor = Cursor(base: base, end: line.count)
         var url: String?
         var count: Int?
+        cursor.skipSpace()
+        guard cursor.take(UInt8(ascii: "{")) else { return nil }
+        while true {
+            cursor.skipSpace()
+            guard let key = cursor.plainString() else { return nil }
+            cursor.skipSpace()
+            guard cursor.take(UInt8(ascii: ":")) else { return nil }
+            cursor.skipSpace()
+            if key.elementsEqual("url".utf8) {
+                guard url == nil, let text = cursor.plainString() else { return nil }
+                url = String(decoding: text, as: UTF8.self)
+            } else if key.elementsEqual("vector".utf8) {
+                guard count == nil, cursor.take(UInt8(ascii: "[")) else { return nil }
+                var written = 0
+                cursor.skipSpace()
+                if !cursor.take(UInt8(ascii: "]")) {
+                    while true {
+                        cursor.skipSpace()
+                        guard let value = cursor.number() else { return nil }
+                        if written < TeacherImportLimits.maxDimension { values[written] = value }
+                        written += 1
+                        cursor.skipSpace()
+                        if cursor.take(UInt8(ascii: "]")) { break }
+                        guard cursor.take(UInt8(ascii: ",")) else { return nil }
+                    }
+                }
+                count = written
+            } else {
+                return nil
+            }
+            cursor.skipSpace()
+            if cursor.take(UInt8(ascii: ",")) { continue }
+            guard cursor.take(UInt8(ascii: "}")) else { return nil }
+            break
+        }
+        cursor.skipSpace()
+        guard cursor.index == cursor.end, let url, let count else { return nil }
+        return (url, count)
+    }
 
-        @inline(__always) func skipSpace() {
+    /// A position in one line's bytes (a struct, so its accesses are checked at compile time, not at
+    /// every step as a variable captured by nested functions would be).
+    private struct Cursor {
+        let base: UnsafePointer<UInt8>
+        let end: Int
+        var index = 0
+
+        /// Moves past spaces, tabs, CR and LF.
+        @inline(__always) mutating func skipSpace() {
             while index < end, base[index] == 0x20 || base[index] == 0x09 || base[index] == 0x0D || base[index] == 0x0A
             {
                 index += 1
             }
         }
-        /// A string without escapes, control characters or non-ASCII bytes; nil otherwise.
-        @inline(__always) func plainString() -> UnsafeBufferPointer<UInt8>? {
-            guard index < end, base[index] == UInt8(ascii: "\"") else { return nil }
+
+        /// Moves past `byte` if it comes next.
+        @inline(__always) mutating func take(_ byte: UInt8) -> Bool {
+            guard index < end, base[index] == byte else { return false }
             index += 1
+            return true
+        }
+
+        /// A string without escapes, control characters or non-ASCII bytes; nil otherwise.
+        @inline(__always) mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             while index < end {
                 let byte = base[index]
@@ -119,85 +172,29 @@ enum JSONLTeacherReader {
             return nil
         }
 
-        skipSpace()
-        guard index < end, base[index] == UInt8(ascii: "{") else { return nil }
-        index += 1
-        while true {
-            skipSpace()
-            guard let key = plainString() else { return nil }
-            skipSpace()
-            guard index < end, base[index] == UInt8(ascii: ":") else { return nil }
-            index += 1
-            skipSpace()
-            if key.elementsEqual("url".utf8) {
-                guard url == nil, let text = plainString() else { return nil }
-                url = String(decoding: text, as: UTF8.self)
-            } else if key.elementsEqual("vector".utf8) {
-                guard count == nil, index < end, base[index] == UInt8(ascii: "[") else { return nil }
-                index += 1
-                var written = 0
-                skipSpace()
-                if index < end && base[index] == UInt8(ascii: "]") {
-                    index += 1
-                } else {
-                    while true {
-                        skipSpace()
-                        guard let value = number(base, &index, end) else { return nil }
-                        if written < TeacherImportLimits.maxDimension { values[written] = value }
-                        written += 1
-                        skipSpace()
-                        guard index < end else { return nil }
-                        if base[index] == UInt8(ascii: ",") {
-                            index += 1
-                        } else if base[index] == UInt8(ascii: "]") {
-                            index += 1
-                            break
-                        } else {
-                            return nil
-                        }
-                    }
-                }
-                count = written
-            } else {
+        /// A JSON number (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`) that DecimalFloat rounds; nil
+        /// otherwise.
+        ///
+        /// DecimalFloat reads the number where it stands; what it accepts beyond JSON's grammar (a leading
+        /// `+`, `.5`, `1.`, leading zeros) is then refused by looking at the integer part and the byte after
+        /// a point.
+        @inline(__always) mutating func number() -> Float? {
+            let start = index
+            guard let (value, length) = DecimalFloat.parsePrefix(base + start, count: end - start) else {
                 return nil
             }
-            skipSpace()
-            guard index < end else { return nil }
-            if base[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
+            let stop = start + length
+            var position = base[start] == UInt8(ascii: "-") ? start + 1 : start
+            let leading = position
+            while position < stop && base[position] &- UInt8(ascii: "0") <= 9 { position += 1 }
+            guard position > leading, position == leading + 1 || base[leading] != UInt8(ascii: "0") else {
+                return nil
             }
-            guard base[index] == UInt8(ascii: "}") else { return nil }
-            index += 1
-            break
+            if position < stop && base[position] == UInt8(ascii: ".") {
+                guard position + 1 < stop, base[position + 1] &- UInt8(ascii: "0") <= 9 else { return nil }
+            }
+            index = stop
+            return value
         }
-        skipSpace()
-        guard index == end, let url, let count else { return nil }
-        return (url, count)
-    }
-
-    /// A JSON number (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`) that DecimalFloat rounds; nil otherwise.
-    @inline(__always)
-    private static func number(_ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int) -> Float? {
-        let start = index
-        @inline(__always) func digits() -> Int {
-            let first = index
-            while index < end && base[index] &- UInt8(ascii: "0") <= 9 { index += 1 }
-            return index - first
-        }
-        if index < end && base[index] == UInt8(ascii: "-") { index += 1 }
-        let leading = index
-        let integer = digits()
-        guard integer > 0, integer == 1 || base[leading] != UInt8(ascii: "0") else { return nil }
-        if index < end && base[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() > 0 else { return nil }
-        }
-        if index < end && base[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            if index < end && (base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-")) { index += 1 }
-            guard digits() > 0 else { return nil }
-        }
-        return DecimalFloat.parse(base + start, count: index - start)
     }
 }
