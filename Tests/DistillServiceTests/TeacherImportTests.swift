@@ -197,6 +197,18 @@ struct TeacherImportTests {
                 "bad.npy row 2 (urls3.txt line 2): value 1 is NaN; teacher outputs must be finite numbers — fix the exporter or drop the row."
             ),
             (
+                // 3 rows of 20: the largest float32, subnormals and -0 are finite;
+                // the infinity at value 17 of row 3 is reported, not the NaN after it.
+                npy(
+                    Array(repeating: 1, count: 20)
+                        + [Double(Float.greatestFiniteMagnitude), -Double(Float.greatestFiniteMagnitude)]
+                        + [Double(Float.leastNonzeroMagnitude), -0.0] + Array(repeating: 2, count: 16)
+                        + Array(repeating: 3, count: 16) + [-.infinity, 4, .nan, 5],
+                    rows: 3, columns: 20),
+                urls3,
+                "bad.npy row 3 (urls3.txt line 3): value 17 is -inf; teacher outputs must be finite numbers — fix the exporter or drop the row."
+            ),
+            (
                 npy([1, 2, 3, 4, 5, 6], rows: 3, columns: 2, descr: "<i4"), urls3,
                 "bad.npy holds dtype <i4; Distill reads float32 or float64 arrays — convert with .astype('float32')."
             ),
