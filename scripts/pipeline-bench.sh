@@ -5,7 +5,8 @@
 # with the decoded-image store filled by the first epoch, without a store (decoded_store_bytes: 0), and with
 # the store filled beforehand by `distill prepare`; then `distill bench train` and `distill bench pipeline`
 # for the same student, all in one sitting. Prints each epoch's images/s (training steps including the wait
-# for their batch). `bench train` runs before and after the jobs: this machine's speed drifts by ±10%.
+# for their batch) and its share of `bench train`'s: the machine's speed drifts by ±10% within minutes, so
+# `bench train` runs right before and after every job and each epoch is compared with the mean of the two.
 # Usage: scripts/pipeline-bench.sh [DIR] (default .build/pipeline-bench); COUNT (1500), ALPHA (0.25),
 # RESOLUTION (128), EPOCHS (3), THREADS (all cores). Uses .build/release/distill.
 set -euo pipefail
@@ -34,10 +35,12 @@ PY
 "$bin" teacher import photos --kind logits --file "$dir/teacher.csv" --quiet >/dev/null
 "$bin" fetch --urls "$dir/photos/urls.txt" --allow-file-root "$dir/photos" --quiet >/dev/null
 bench() {
-  "$bin" bench train --alpha "$alpha" --resolution "$resolution" --batch 32 --threads "$threads" --outputs 10 \
-    --steps 60 | sed -n 2p | sed "s/^/bench train $1 (same student, random inputs):/"
+  line=$("$bin" bench train --alpha "$alpha" --resolution "$resolution" --batch 32 --threads "$threads" \
+    --outputs 10 --steps 60 | sed -n 2p)
+  echo "bench train (same student, random inputs):$line"
+  last_bench=$(echo "$line" | awk '{print $1}')
 }
-bench before
+bench
 data=$dir/distill.db.data
 for store in on off prepared; do
   rm -rf "$data/decoded"
@@ -65,9 +68,14 @@ YAML
     echo "distill prepare: $((($(date +%s%N) - start) / 1000000)) ms for $count images"
   fi
   "$bin" run "$job" --quiet >/dev/null
-  echo "decoded-image store $store:"
-  "$bin" logs "$job" | grep -o 'epoch [0-9]*/[0-9]*:.*images/s[^,;]*\(; decoded-image store: [^)]*\)\?' | sed 's/^/  /'
+  before=$last_bench
+  bench
+  echo "decoded-image store $store (% of the mean bench train before and after, $before and $last_bench):"
+  "$bin" logs "$job" | grep -o 'epoch [0-9]*/[0-9]*:.*images/s\( ([^)]*)\)\?\(; decoded-image store: [^)]*\)\?' |
+    awk -v a="$before" -v b="$last_bench" '{
+      for (i = 1; i <= NF; i++) if ($(i + 1) == "images/s") rate = $i
+      printf "  %s [%.0f%%]\n", $0, 200 * rate / (a + b)
+    }'
 done
-bench after
 "$bin" bench pipeline --images "$dir/photos" --count "$count" --alpha "$alpha" --resolution "$resolution" \
   --batch 32 --threads "$threads" --outputs 10 | sed '$d'

@@ -23,6 +23,11 @@ public final class ImageBatchLoader: @unchecked Sendable {
     private let workers: [ImagePreprocessor]
     /// Per worker: one sample's resized bytes.
     private let pixels: [PixelBuffer]
+    private let cpuTime = LockedSeconds()
+
+    /// CPU seconds the worker threads have spent in `fill` so far (reading, decoding, resizing, normalising;
+    /// not the stores' background writes): what preparing batches took from the cores the engine shares.
+    public var fillCPUSeconds: Double { cpuTime.value }
 
     /// Floats per sample: `3 * resolution * resolution`.
     public var sampleCount: Int { 3 * resolution * resolution }
@@ -115,6 +120,8 @@ public final class ImageBatchLoader: @unchecked Sendable {
         let address = UInt(bitPattern: base)
         let workerCount = min(threads, digests.count)
         DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+            let started = Self.threadCPUSeconds()
+            defer { cpuTime.add(Self.threadCPUSeconds() - started) }
             let preprocessor = workers[worker]
             var index = worker
             while index < digests.count {
@@ -160,6 +167,13 @@ public final class ImageBatchLoader: @unchecked Sendable {
             }
         }
         return failures.all
+    }
+
+    /// CPU time of the calling thread, in seconds (0 where the clock is unavailable).
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Waits for the stores' background writes (for reports and tests; batches never wait for them).
@@ -314,6 +328,16 @@ private final class LockedCounts: @unchecked Sendable {
     }
 
     var value: ImageBatchLoader.StoreCounts { lock.withLock { counts } }
+}
+
+/// Seconds added up from the worker threads.
+private final class LockedSeconds: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seconds = 0.0
+
+    func add(_ part: Double) { lock.withLock { seconds += part } }
+
+    var value: Double { lock.withLock { seconds } }
 }
 
 /// Failures collected from the worker threads.

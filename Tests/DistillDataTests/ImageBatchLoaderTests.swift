@@ -25,7 +25,13 @@ struct ImageBatchLoaderTests {
         digests.append(String(repeating: "0", count: 64))  // not in the cache
         let loader = try ImageBatchLoader(cache: cache, resolution: 24, threads: 3)
         var batch = [Float](repeating: .nan, count: digests.count * loader.sampleCount)
+        #expect(loader.fillCPUSeconds == 0)
         let failures = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
+        // The worker threads' CPU time is counted, and adds up over fills.
+        let firstFill = loader.fillCPUSeconds
+        #expect(firstFill > 0)
+        _ = try batch.withUnsafeMutableBufferPointer { try loader.fill(digests: digests, into: $0) }
+        #expect(loader.fillCPUSeconds > firstFill)
         #expect(Set(failures.keys) == [7, 8])
         #expect(failures[7]?.code == .unsupportedFormat)
         #expect(failures[8]?.code == .io)

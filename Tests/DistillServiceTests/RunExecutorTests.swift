@@ -309,6 +309,14 @@ struct RunExecutorTests {
         #expect(!FileManager.default.fileExists(atPath: store.location.dataDirectory + "/decoded"))
         let filling = try train()
         let reusing = try train()
+        // Each epoch's line says how long its steps waited for batches and how much CPU preparing them took.
+        for events in [decoding.events, filling.events] {
+            let epochs = events.filter { $0.contains("epoch ") && $0.contains(" images/s") }
+            #expect(
+                epochs.count == 2
+                    && epochs.allSatisfy { $0.contains(" images/s (batches: waited for ") && $0.contains(" cores)") },
+                "\(events)")
+        }
         #expect(filling.tensors == decoding.tensors, "the job that filled the store trained differently")
         #expect(reusing.tensors == decoding.tensors, "the job that read the store trained differently")
         // 64 training and 32 evaluation images: the first job's first epoch writes all 96 and reads none.

@@ -57,6 +57,13 @@ final class RunSession {
     private var lossSum = 0.0
     private var epochSteps = 0
     private var epochSeconds = 0.0
+    /// The part of `epochSeconds` spent waiting for batches (decoding, or reading the decoded-image store).
+    private var epochInputSeconds = 0.0
+    /// CPU seconds the loader's threads spent preparing this epoch's training batches (they share the cores
+    /// with the engine, so this slows training even when no step waits).
+    private var epochInputCPUSeconds = 0.0
+    /// The loader's CPU clock when `epochInputCPUSeconds` was last brought up to date.
+    private var inputCPUMark = 0.0
     private var trainSeconds = 0.0
     private var failedDecodes = 0
     private var checkpointedStep = -1
@@ -191,6 +198,8 @@ final class RunSession {
             lossSum = checkpoint.scalars["epoch_loss_sum"] ?? 0
             epochSteps = Int(checkpoint.scalars["epoch_steps"] ?? 0)
             epochSeconds = checkpoint.scalars["epoch_seconds"] ?? 0
+            epochInputSeconds = checkpoint.scalars["epoch_input_seconds"] ?? 0
+            epochInputCPUSeconds = checkpoint.scalars["epoch_input_cpu_seconds"] ?? 0
             trainSeconds = checkpoint.scalars["train_seconds"] ?? 0
             return "resumed from \(checkpointRelativePath) at step \(trainer.step) (epoch \(epoch + 1), "
                 + "image \(position) of the epoch)"
@@ -226,6 +235,7 @@ final class RunSession {
         let invocationStart = Date()
         var invocationSteps = 0
         try store.startRun(lease, totalSteps: totalSteps)
+        inputCPUMark = loader.fillCPUSeconds
         while epoch < training.epochs {
             epochStartState = generator.state
             var order = generator
@@ -241,6 +251,7 @@ final class RunSession {
                 let chosen = permutation[position..<(position + batch)].map { samples[$0] }
                 let failed = try batches.load(
                     chosen.map(\.digest), augmentations: augmentations(step: trainer.step + 1, count: batch))
+                let waited = Date().timeIntervalSince(started)
                 failedDecodes += failed.count
                 let next = position + batch
                 if next + batch <= stepsPerEpoch * batch {
@@ -278,6 +289,7 @@ final class RunSession {
                 lossSum += Double(value)
                 epochSteps += 1
                 epochSeconds += seconds
+                epochInputSeconds += waited
                 trainSeconds += seconds
                 invocationSteps += 1
                 onStep()
@@ -298,6 +310,7 @@ final class RunSession {
             }
             // The epoch's evaluation decodes with the same loader.
             batches.cancelPending()
+            takeInputCPU()
             do {
                 try finishEpoch(
                     learningRate: Double(schedule.rate(at: trainer.step)), log: log,
@@ -306,9 +319,11 @@ final class RunSession {
                 // Stopped inside the epoch-end evaluation: the position is the epoch's end, so a resumed run
                 // evaluates it again and goes on.
                 guard let reason = shouldStop() else { throw CancellationError() }
+                inputCPUMark = loader.fillCPUSeconds  // the evaluation's decoding is not the epoch's
                 if reason == .pause { try checkpointAndRecordProgress() }
                 return .stopped(reason)
             }
+            inputCPUMark = loader.fillCPUSeconds
         }
         return .finished
     }
@@ -340,8 +355,16 @@ final class RunSession {
         }
     }
 
+    /// Adds the loader's CPU time since the last mark to the epoch's.
+    private func takeInputCPU() {
+        let now = loader.fillCPUSeconds
+        epochInputCPUSeconds += now - inputCPUMark
+        inputCPUMark = now
+    }
+
     /// Writes a checkpoint (unless one for this step exists) and records the run's position.
     private func checkpointAndRecordProgress() throws {
+        takeInputCPU()
         if checkpointedStep != trainer.step { try writeCheckpoint() }
         try store.updateRunProgress(lease, epoch: epoch, step: trainer.step, totalSteps: totalSteps)
     }
@@ -360,7 +383,12 @@ final class RunSession {
         var line = "epoch \(epoch + 1)/\(spec.training.epochs): step \(trainer.step)/\(totalSteps)"
         if let meanLoss { line += String(format: ", train loss %.4f", meanLoss) }
         line += Self.describe(evaluation)
-        if let speed { line += String(format: ", %.0f images/s", speed) }
+        if let speed {
+            line += String(
+                format: ", %.0f images/s (batches: waited for %.0f%% of the time, prepared with %.2f of %d cores)",
+                speed, 100 * min(1, epochInputSeconds / epochSeconds), epochInputCPUSeconds / epochSeconds,
+                ProcessInfo.processInfo.activeProcessorCount)
+        }
         if failedDecodes > 0 { line += ", \(failedDecodes) image(s) failed to decode (left out of the loss)" }
         if let decoded = loader.decodedStore {
             loader.flushStores()
@@ -377,6 +405,8 @@ final class RunSession {
         lossSum = 0
         epochSteps = 0
         epochSeconds = 0
+        epochInputSeconds = 0
+        epochInputCPUSeconds = 0
         failedDecodes = 0
         epochStartState = generator.state
         try writeCheckpoint()
@@ -412,6 +442,7 @@ final class RunSession {
             epoch: epoch, dataPosition: position, randomState: epochStartState, configuration: configuration)
         checkpoint.scalars = [
             "epoch_loss_sum": lossSum, "epoch_steps": Double(epochSteps), "epoch_seconds": epochSeconds,
+            "epoch_input_seconds": epochInputSeconds, "epoch_input_cpu_seconds": epochInputCPUSeconds,
             "train_seconds": trainSeconds,
         ]
         do {
