@@ -9,17 +9,26 @@ internal import GRDBSQLite
 final class SQLiteBackend: StoreBackend {
     let path: String
     let pool: DatabasePool
+    private let busyTimeout: TimeInterval
 
     /// Opens (creating if needed) the file and applies every pending migration.
     init(path: String, busyTimeout: TimeInterval) throws {
         self.path = path
+        self.busyTimeout = busyTimeout
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "distill"
         // 16 KiB pages for a new database (a no-op on an existing one): teacher vectors are kilobytes each, and a
         // bulk import of 250,000 × 4,000 B rows took 5.4 s with them against 10.3 s with SQLite's default 4 KiB.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = 16384") }
+        //
+        // A WAL file keeps the size of the largest transaction until every connection closes (SQLite reuses it
+        // rather than shrinking it): with a daemon or dashboard open, a 4 GB teacher import would leave a 4 GB
+        // WAL beside the database. Each connection therefore cuts it back to 64 MiB whenever it is restarted.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = 16384")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
         do {
             pool = try Self.open(path, configuration: configuration, waitingUpTo: busyTimeout)
             try Self.migrate(pool)
@@ -133,9 +142,23 @@ final class SQLiteBackend: StoreBackend {
                     return .commit
                 }
                 guard let result else { throw StoreError(.database, "The transaction was not committed.") }
+                Self.truncateLog(db, waitingUpTo: 1, thenRestore: busyTimeout)
                 return result
             }
         }
+    }
+
+    /// Copies the WAL into the database and truncates it to nothing, so a bulk write gives its disk space back
+    /// at once (else it waits for the next write after a checkpoint, or for every connection to close).
+    ///
+    /// Best effort: a reader in the middle of a transaction makes it give up after `seconds`, and the
+    /// `journal_size_limit` of every connection shrinks the file later.
+    private static func truncateLog(
+        _ db: Database, waitingUpTo seconds: TimeInterval, thenRestore timeout: TimeInterval
+    ) {
+        sqlite3_busy_timeout(db.sqliteConnection, Int32(seconds * 1000))
+        defer { sqlite3_busy_timeout(db.sqliteConnection, Int32(min(timeout * 1000, Double(Int32.max)))) }
+        _ = try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     func appliedMigrations() throws -> [String] {

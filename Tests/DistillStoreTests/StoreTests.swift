@@ -273,6 +273,25 @@ struct StoreTests {
         #expect(try store.teacherOutputs(teacherID: store.teacher(named: "first").id).map(\.url) == ["u1", "u2"])
     }
 
+    @Test("a large import leaves no large WAL behind while another connection (a daemon, say) stays open")
+    func importGivesTheWALBack() throws {
+        let (store, path) = try temporaryStore()
+        // A second store on the file keeps its connections open throughout, as a running daemon does; without it
+        // the WAL would go with the last connection anyway.
+        let daemon = try Store(path: path)
+        #expect(try daemon.teachers().isEmpty)
+        let rows = (0..<4000).map { ("https://example.com/\($0).jpg", [Float](repeating: Float($0), count: 256)) }
+        try store.importTeacher(name: "big", kind: .embedding, table: table(rows), sourceFile: nil, replace: false)
+        func walBytes() -> Int {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "-wal")
+            return (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        // 4,000 × 1 KiB vectors went through the WAL (over 4 MB); it is truncated once they are in the database.
+        let kept = walBytes()
+        #expect(kept < 1 << 20, "the WAL kept \(kept) bytes")
+        #expect(try daemon.teacherOutputs(teacherID: daemon.teacher(named: "big").id).count == 4000)
+    }
+
     @Test("an existing name is refused without replace, replaced with it", arguments: TestBackend.allCases)
     func existingNameNeedsReplace(backend: TestBackend) throws {
         let store = try temporaryStore(backend)
